@@ -1,0 +1,107 @@
+//! Command-line definitions (names and flags as `shared/spec/cli.md` gives them).
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "idance",
+    version,
+    about = "iDance Capture: get teaching sessions into cloud storage"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct Global {
+    /// Data folder (default: the platform's data folder). The server keeps its files under DIR/server.
+    #[arg(long, global = true, env = "IDANCE_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Upload service URL (for client commands).
+    #[arg(long, global = true, env = "IDANCE_SERVER", value_name = "URL")]
+    pub server: Option<String>,
+    /// Sign-in token (for client commands).
+    #[arg(
+        long,
+        global = true,
+        env = "IDANCE_TOKEN",
+        value_name = "T",
+        hide_env_values = true
+    )]
+    pub token: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the upload service (with no S3_BUCKET_NAME: on the embedded local store).
+    Serve(ServeArgs),
+    /// Print a JWT signed with the server's secret, for local use.
+    Token(TokenArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on; port 0 picks a free one.
+    #[arg(long, default_value = idance_server::DEFAULT_LISTEN, value_name = "ADDR")]
+    pub listen: std::net::SocketAddr,
+}
+
+#[derive(Debug, Args)]
+pub struct TokenArgs {
+    /// The user id (the token's `sub`).
+    #[arg(long, value_name = "U")]
+    pub user: String,
+    /// How long the token is valid: `30s`, `2h`, `7d`; a bare number means seconds.
+    #[arg(long, default_value = "24h", value_parser = parse_duration, value_name = "DUR")]
+    pub ttl: Duration,
+}
+
+/// humantime, plus a bare number as seconds.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    if let Ok(secs) = s.parse::<u64>() {
+        return Ok(Duration::from_secs(secs));
+    }
+    humantime::parse_duration(s)
+        .map_err(|e| format!("'{s}' is not a duration like 30s, 2m, 1h: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn durations_accept_humantime_and_bare_seconds() {
+        assert_eq!(parse_duration("90"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("1h"), Ok(Duration::from_secs(3600)));
+        assert!(parse_duration("soon").is_err());
+    }
+
+    #[test]
+    fn command_line_is_consistent() {
+        Cli::command().debug_assert();
+        let cli = Cli::try_parse_from([
+            "idance",
+            "--data-dir",
+            "/d",
+            "token",
+            "--user",
+            "u",
+            "--ttl",
+            "30s",
+        ])
+        .unwrap();
+        assert_eq!(cli.global.data_dir, Some(PathBuf::from("/d")));
+        let Command::Token(t) = cli.command else {
+            panic!("not token")
+        };
+        assert_eq!((t.user.as_str(), t.ttl), ("u", Duration::from_secs(30)));
+    }
+}

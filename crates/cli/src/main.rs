@@ -1,0 +1,54 @@
+//! `idance`: the command line over the iDance crates. This version has `serve` and
+//! `token`; upload, queue, sync and record arrive with the upload engine and media crates.
+
+mod args;
+mod paths;
+mod serve;
+
+use args::{Cli, Command};
+use clap::Parser;
+use std::process::ExitCode;
+
+/// How a command failed, which decides the exit code (contract: 1 work, 2 usage/config).
+#[derive(Debug)]
+pub enum Failure {
+    Usage(anyhow::Error),
+    Work(anyhow::Error),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("IDANCE_LOG").unwrap_or_else(|_| {
+                tracing_subscriber::EnvFilter::new("info,s3s=warn,s3s_fs=warn")
+            }),
+        )
+        .init();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let result = runtime.block_on(async {
+        let data_dir = paths::data_dir(cli.global.data_dir.clone()).map_err(Failure::Usage)?;
+        match cli.command {
+            Command::Serve(a) => serve::serve(&data_dir, a).await,
+            Command::Token(a) => serve::token(&data_dir, a),
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Usage(e)) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Work(e)) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}

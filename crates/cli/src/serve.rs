@@ -1,0 +1,70 @@
+//! `idance serve` and `idance token`.
+
+use crate::Failure;
+use crate::args::{ServeArgs, TokenArgs};
+use crate::paths::server_dir;
+use anyhow::anyhow;
+use idance_server::{Config, ServerError};
+use std::io::Write;
+use std::path::Path;
+
+pub async fn serve(data_dir: &Path, args: ServeArgs) -> Result<(), Failure> {
+    let config = Config::from_env(server_dir(data_dir), args.listen)
+        .map_err(|e| Failure::Usage(e.into()))?;
+    let handle = idance_server::start(config).await.map_err(|e| match e {
+        ServerError::Config(_) => Failure::Usage(e.into()),
+        other => Failure::Work(other.into()),
+    })?;
+    println!("listening on {}", handle.base_url());
+    let _ = std::io::stdout().flush();
+    let stop = handle.shutdown_token();
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        tracing::info!("stopping");
+        stop.cancel();
+    });
+    handle
+        .wait()
+        .await
+        .map_err(|e| Failure::Work(anyhow!("the server stopped: {e}")))
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+pub fn token(data_dir: &Path, args: TokenArgs) -> Result<(), Failure> {
+    let config = Config::from_env(
+        server_dir(data_dir),
+        idance_server::DEFAULT_LISTEN
+            .parse()
+            .map_err(|e| Failure::Usage(anyhow!("{e}")))?,
+    )
+    .map_err(|e| Failure::Usage(e.into()))?;
+    std::fs::create_dir_all(&config.dir)
+        .map_err(|e| Failure::Work(anyhow!("cannot create {}: {e}", config.dir.display())))?;
+    let jwt = idance_server::load_jwt(&config).map_err(|e| Failure::Work(e.into()))?;
+    let token = jwt
+        .issue(&args.user, args.ttl)
+        .map_err(|e| Failure::Usage(e.into()))?;
+    println!("{token}");
+    Ok(())
+}

@@ -1,0 +1,325 @@
+//! Server settings from the environment (names exactly as the contract's table) and
+//! flags. Every problem is a [`ConfigError`] naming the variable, never a panic.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{var} is invalid: {reason}")]
+    Invalid { var: &'static str, reason: String },
+    #[error("{var} must be set when {because}")]
+    Missing {
+        var: &'static str,
+        because: &'static str,
+    },
+    #[error("cannot use the data dir {path}: {source}")]
+    DataDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// Where objects are stored.
+#[derive(Debug, Clone)]
+pub enum StorageConfig {
+    /// The embedded store under the data dir.
+    Local,
+    /// A real bucket (AWS S3 or any S3-compatible store).
+    Bucket {
+        bucket: String,
+        region: String,
+        endpoint: Option<String>,
+        /// None: the AWS SDK's default credential chain (profiles, instance roles).
+        credentials: Option<(String, String)>,
+        bucket_url: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CorsOrigins {
+    None,
+    Any,
+    List(Vec<String>),
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The server's own folder (`<data dir>/server`).
+    pub dir: PathBuf,
+    pub listen: SocketAddr,
+    pub storage: StorageConfig,
+    pub jwt_secret: Option<String>,
+    pub presign_expires_secs: u64,
+    pub max_upload_mb: u64,
+    /// Path of the SQLite database.
+    pub database_path: PathBuf,
+    pub cors: CorsOrigins,
+}
+
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8787";
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env(dir: PathBuf, listen: SocketAddr) -> Result<Self, ConfigError> {
+        let vars: HashMap<String, String> = std::env::vars().collect();
+        Self::from_vars(dir, listen, &vars)
+    }
+
+    /// Reads settings from `vars` (the environment, or a map in tests).
+    pub fn from_vars(
+        dir: PathBuf,
+        listen: SocketAddr,
+        vars: &HashMap<String, String>,
+    ) -> Result<Self, ConfigError> {
+        let get = |name: &str| {
+            vars.get(name)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+        let storage = match get("S3_BUCKET_NAME") {
+            None => StorageConfig::Local,
+            Some(bucket) => {
+                let credentials = match (get("AWS_ACCESS_KEY_ID"), get("AWS_SECRET_ACCESS_KEY")) {
+                    (Some(a), Some(s)) => Some((a, s)),
+                    (None, None) => None,
+                    (Some(_), None) => {
+                        return Err(ConfigError::Missing {
+                            var: "AWS_SECRET_ACCESS_KEY",
+                            because: "AWS_ACCESS_KEY_ID is set",
+                        });
+                    }
+                    (None, Some(_)) => {
+                        return Err(ConfigError::Missing {
+                            var: "AWS_ACCESS_KEY_ID",
+                            because: "AWS_SECRET_ACCESS_KEY is set",
+                        });
+                    }
+                };
+                let endpoint = get("S3_ENDPOINT_URL");
+                if let Some(e) = &endpoint {
+                    check_url("S3_ENDPOINT_URL", e)?;
+                }
+                let bucket_url = get("S3_BUCKET_URL");
+                if let Some(u) = &bucket_url {
+                    check_url("S3_BUCKET_URL", u)?;
+                }
+                StorageConfig::Bucket {
+                    bucket,
+                    region: get("AWS_REGION").unwrap_or_else(|| "us-east-1".to_string()),
+                    endpoint,
+                    credentials,
+                    bucket_url,
+                }
+            }
+        };
+        let presign_expires_secs = parse_number(
+            "PRESIGN_EXPIRES_SECONDS",
+            get("PRESIGN_EXPIRES_SECONDS"),
+            3600,
+        )?;
+        // S3 refuses presigned URLs valid for more than 7 days.
+        if !(1..=604_800).contains(&presign_expires_secs) {
+            return Err(ConfigError::Invalid {
+                var: "PRESIGN_EXPIRES_SECONDS",
+                reason: "must be between 1 and 604800 (7 days)".into(),
+            });
+        }
+        let max_upload_mb = parse_number("MAX_UPLOAD_MB", get("MAX_UPLOAD_MB"), 5120)?;
+        if max_upload_mb == 0 {
+            return Err(ConfigError::Invalid {
+                var: "MAX_UPLOAD_MB",
+                reason: "must be at least 1".into(),
+            });
+        }
+        let database_path = match get("DATABASE_URL") {
+            None => dir.join("sessions.db"),
+            Some(url) => sqlite_path(&url)?,
+        };
+        let cors = parse_cors(get("CORS_ALLOWED_ORIGINS").as_deref())?;
+        Ok(Self {
+            dir,
+            listen,
+            storage,
+            jwt_secret: get("JWT_SECRET"),
+            presign_expires_secs,
+            max_upload_mb,
+            database_path,
+            cors,
+        })
+    }
+
+    pub fn max_upload_bytes(&self) -> u64 {
+        self.max_upload_mb.saturating_mul(1024 * 1024)
+    }
+}
+
+fn parse_number(
+    var: &'static str,
+    value: Option<String>,
+    default: u64,
+) -> Result<u64, ConfigError> {
+    match value {
+        None => Ok(default),
+        Some(v) => v.parse().map_err(|_| ConfigError::Invalid {
+            var,
+            reason: format!("'{v}' is not a whole number"),
+        }),
+    }
+}
+
+fn check_url(var: &'static str, value: &str) -> Result<(), ConfigError> {
+    let url = url::Url::parse(value).map_err(|e| ConfigError::Invalid {
+        var,
+        reason: format!("'{value}': {e}"),
+    })?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(ConfigError::Invalid {
+            var,
+            reason: format!("'{value}' is not an http(s) URL"),
+        });
+    }
+    Ok(())
+}
+
+/// `sqlite:///abs/path`, `sqlite://rel/path`, `sqlite:path` or a bare path.
+/// Other databases are refused by name until a shared-database backend exists.
+fn sqlite_path(url: &str) -> Result<PathBuf, ConfigError> {
+    if let Some(rest) = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+    {
+        let path = rest.split('?').next().unwrap_or(rest);
+        if path.is_empty() {
+            return Err(ConfigError::Invalid {
+                var: "DATABASE_URL",
+                reason: "the sqlite path is empty".into(),
+            });
+        }
+        return Ok(PathBuf::from(path));
+    }
+    if let Some((scheme, _)) = url.split_once("://") {
+        return Err(ConfigError::Invalid {
+            var: "DATABASE_URL",
+            reason: format!("'{scheme}' databases are not supported yet; use sqlite://PATH"),
+        });
+    }
+    Ok(PathBuf::from(url))
+}
+
+fn parse_cors(value: Option<&str>) -> Result<CorsOrigins, ConfigError> {
+    let Some(value) = value else {
+        return Ok(CorsOrigins::None);
+    };
+    let items: Vec<&str> = value
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect();
+    if items.contains(&"*") {
+        return Ok(CorsOrigins::Any);
+    }
+    for origin in &items {
+        let ok = url::Url::parse(origin)
+            .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.path() == "/");
+        if !ok || origin.ends_with('/') {
+            return Err(ConfigError::Invalid {
+                var: "CORS_ALLOWED_ORIGINS",
+                reason: format!("'{origin}' is not an origin like https://app.example.com"),
+            });
+        }
+    }
+    Ok(if items.is_empty() {
+        CorsOrigins::None
+    } else {
+        CorsOrigins::List(items.into_iter().map(String::from).collect())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let vars = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_vars(PathBuf::from("/d"), DEFAULT_LISTEN.parse().unwrap(), &vars)
+    }
+
+    #[test]
+    fn defaults_use_the_local_store_and_contract_defaults() {
+        let c = config(&[]).unwrap();
+        assert!(matches!(c.storage, StorageConfig::Local));
+        assert_eq!(c.presign_expires_secs, 3600);
+        assert_eq!(c.max_upload_mb, 5120);
+        assert_eq!(c.database_path, PathBuf::from("/d/sessions.db"));
+        assert_eq!(c.cors, CorsOrigins::None);
+    }
+
+    #[test]
+    fn errors_name_the_variable() {
+        let e = config(&[("MAX_UPLOAD_MB", "lots")])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("MAX_UPLOAD_MB"), "{e}");
+        let e = config(&[("S3_BUCKET_NAME", "b"), ("AWS_ACCESS_KEY_ID", "a")])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("AWS_SECRET_ACCESS_KEY"), "{e}");
+        let e = config(&[("DATABASE_URL", "postgres://x/y")])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("DATABASE_URL") && e.contains("postgres"), "{e}");
+        let e = config(&[("CORS_ALLOWED_ORIGINS", "example.com")])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("CORS_ALLOWED_ORIGINS"), "{e}");
+        let e = config(&[("S3_BUCKET_NAME", "b"), ("S3_ENDPOINT_URL", "ftp://x")])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("S3_ENDPOINT_URL"), "{e}");
+    }
+
+    #[test]
+    fn bucket_cors_and_database_settings_are_read() {
+        let c = config(&[
+            ("S3_BUCKET_NAME", "vids"),
+            ("S3_ENDPOINT_URL", "http://127.0.0.1:3900"),
+            ("AWS_ACCESS_KEY_ID", "a"),
+            ("AWS_SECRET_ACCESS_KEY", "s"),
+            ("AWS_REGION", "garage"),
+            (
+                "CORS_ALLOWED_ORIGINS",
+                "https://a.example, http://localhost:3000",
+            ),
+            ("DATABASE_URL", "sqlite:///var/x.db"),
+        ])
+        .unwrap();
+        let StorageConfig::Bucket {
+            bucket,
+            region,
+            credentials,
+            ..
+        } = c.storage
+        else {
+            panic!("not a bucket")
+        };
+        assert_eq!((bucket.as_str(), region.as_str()), ("vids", "garage"));
+        assert_eq!(credentials, Some(("a".into(), "s".into())));
+        assert_eq!(
+            c.cors,
+            CorsOrigins::List(vec![
+                "https://a.example".into(),
+                "http://localhost:3000".into()
+            ])
+        );
+        assert_eq!(c.database_path, PathBuf::from("/var/x.db"));
+        assert_eq!(
+            config(&[("CORS_ALLOWED_ORIGINS", "*")]).unwrap().cors,
+            CorsOrigins::Any
+        );
+    }
+}

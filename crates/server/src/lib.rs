@@ -1,0 +1,20 @@
+//! The iDance S3 upload API: JWT-authenticated sessions, presigned single uploads
+//! (Part A of the contract) and resumable multipart uploads (Part B), over AWS S3,
+//! any S3-compatible store, or an embedded store kept in a folder.
+//!
+//! Run it with [`start`]; the `idance serve` command and the desktop app both do.
+
+mod app;
+pub mod auth;
+pub mod config;
+mod db;
+mod error;
+mod json;
+pub mod local_store;
+mod routes;
+mod secrets;
+mod state;
+mod storage;
+
+pub use app::{ServerError, ServerHandle, load_jwt, start};
+pub use config::{Config, ConfigError, DEFAULT_LISTEN};

@@ -1,0 +1,27 @@
+//! `GET /api/capabilities`: tells clients this server speaks Part B.
+
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::State;
+use idance_contract::wire::Capabilities;
+use idance_contract::{MAX_PART_COUNT, MIN_PART_SIZE};
+
+pub async fn get(State(state): State<AppState>) -> Json<Capabilities> {
+    let mut extra = serde_json::Map::new();
+    extra.insert(
+        "presign_expires_seconds".into(),
+        state.storage.expires_in().into(),
+    );
+    extra.insert(
+        "max_sign_batch".into(),
+        idance_contract::MAX_SIGN_BATCH.into(),
+    );
+    Json(Capabilities {
+        multipart: true,
+        max_part_count: MAX_PART_COUNT,
+        client_ref: true,
+        min_part_size: Some(MIN_PART_SIZE),
+        max_upload_mb: Some(state.max_upload_mb),
+        extra,
+    })
+}

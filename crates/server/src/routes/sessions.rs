@@ -1,0 +1,169 @@
+//! `POST /api/sessions/start` and `POST /api/sessions/complete`.
+
+use super::owned_session;
+use crate::auth::User;
+use crate::db::Completion;
+use crate::error::{ApiError, ApiResult};
+use crate::json::{ApiJson, OptionalJson};
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use chrono::{DateTime, SecondsFormat, Utc};
+use idance_contract::wire::{CompleteSessionRequest, Session, SessionStatus, StartSessionRequest};
+use idance_contract::{FileKey, FileKind, MAX_CLIENT_REF_LEN};
+
+const MAX_TITLE_LEN: usize = 200;
+
+fn now() -> String {
+    Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+pub async fn start(
+    State(state): State<AppState>,
+    User(user): User,
+    OptionalJson(req): OptionalJson<StartSessionRequest>,
+) -> ApiResult<(StatusCode, Json<Session>)> {
+    if req
+        .title
+        .as_ref()
+        .is_some_and(|t| t.chars().count() > MAX_TITLE_LEN)
+    {
+        return Err(ApiError::BadRequest(format!(
+            "title is longer than {MAX_TITLE_LEN} characters"
+        )));
+    }
+    if let Some(r) = &req.client_ref
+        && (r.is_empty() || r.chars().count() > MAX_CLIENT_REF_LEN)
+    {
+        return Err(ApiError::BadRequest(format!(
+            "client_ref must be 1 to {MAX_CLIENT_REF_LEN} characters"
+        )));
+    }
+    let id = uuid::Uuid::new_v4().hyphenated().to_string();
+    let (session, created) = state
+        .db
+        .start_session(user, req.title, req.client_ref, id, now())
+        .await?;
+    tracing::info!(session_id = %session.session_id, created, "session started");
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(session)))
+}
+
+/// Checks one (key, URL) pair of a completion: the caller's, this session's, the right kind.
+fn check_key(
+    state: &AppState,
+    user: &str,
+    session_id: &str,
+    kind: FileKind,
+    field: &str,
+    key: &str,
+    url: &str,
+) -> ApiResult<()> {
+    let parsed = FileKey::parse(key).map_err(|e| ApiError::BadRequest(format!("{field}: {e}")))?;
+    if parsed.kind != kind {
+        return Err(ApiError::BadRequest(format!(
+            "{field} is not a {} key",
+            kind.noun()
+        )));
+    }
+    if parsed.user_id != user {
+        return Err(ApiError::Forbidden(format!(
+            "{field} belongs to another user"
+        )));
+    }
+    if parsed.session_id != session_id {
+        return Err(ApiError::BadRequest(format!(
+            "{field} belongs to another session"
+        )));
+    }
+    if url != state.storage.file_url(key) {
+        return Err(ApiError::BadRequest(format!(
+            "{field}'s URL is not the file_url of that key"
+        )));
+    }
+    Ok(())
+}
+
+async fn check_object(state: &AppState, field: &str, key: &str) -> ApiResult<()> {
+    match state.storage.head(key).await? {
+        None => Err(ApiError::NotFound(format!(
+            "{field} '{key}' has not been uploaded"
+        ))),
+        Some(size) if size > state.max_upload_bytes => Err(ApiError::TooLarge(format!(
+            "{field} is {size} bytes, over the {} MB limit",
+            state.max_upload_mb
+        ))),
+        Some(_) => Ok(()),
+    }
+}
+
+pub async fn complete(
+    State(state): State<AppState>,
+    User(user): User,
+    ApiJson(req): ApiJson<CompleteSessionRequest>,
+) -> ApiResult<Json<Session>> {
+    let session = owned_session(&state, &user, &req.session_id).await?;
+    if session.status != SessionStatus::Completed {
+        DateTime::parse_from_rfc3339(&req.end_time)
+            .map_err(|_| ApiError::BadRequest("endTime must be an RFC 3339 date-time".into()))?;
+        if !req.duration_minutes.is_finite() || req.duration_minutes < 0.0 {
+            return Err(ApiError::BadRequest(
+                "durationMinutes must be a number ≥ 0".into(),
+            ));
+        }
+        if req
+            .calories_burned
+            .is_some_and(|c| !c.is_finite() || c < 0.0)
+        {
+            return Err(ApiError::BadRequest(
+                "caloriesBurned must be a number ≥ 0".into(),
+            ));
+        }
+        check_key(
+            &state,
+            &user,
+            &req.session_id,
+            FileKind::Video,
+            "videoFileKey",
+            &req.video_file_key,
+            &req.video_url,
+        )?;
+        match (&req.thumbnail_file_key, &req.thumbnail_url) {
+            (Some(key), Some(url)) => check_key(
+                &state,
+                &user,
+                &req.session_id,
+                FileKind::Thumbnail,
+                "thumbnailFileKey",
+                key,
+                url,
+            )?,
+            (None, None) => {}
+            _ => {
+                return Err(ApiError::BadRequest(
+                    "thumbnailURL and thumbnailFileKey go together".into(),
+                ));
+            }
+        }
+        check_object(&state, "videoFileKey", &req.video_file_key).await?;
+        if let Some(key) = &req.thumbnail_file_key {
+            check_object(&state, "thumbnailFileKey", key).await?;
+        }
+    }
+    let session_id = req.session_id.clone();
+    match state.db.complete_session(req, now()).await? {
+        Completion::Done(s) => {
+            tracing::info!(%session_id, "session completed");
+            Ok(Json(s))
+        }
+        Completion::Repeat(s) => Ok(Json(s)),
+        Completion::Conflict => Err(ApiError::Conflict(format!(
+            "session '{session_id}' was already completed with different details"
+        ))),
+    }
+}

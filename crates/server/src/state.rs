@@ -1,0 +1,14 @@
+//! What every handler shares.
+
+use crate::auth::Jwt;
+use crate::db::Db;
+use crate::storage::Storage;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub storage: Storage,
+    pub jwt: Jwt,
+    pub max_upload_bytes: u64,
+    pub max_upload_mb: u64,
+}
