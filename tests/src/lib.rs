@@ -1,0 +1,272 @@
+//! Test harness: starts the upload service in-process on 127.0.0.1 over a real S3 store
+//! (the embedded one, or the Garage started by `scripts/garage-start`) and talks to it
+//! over HTTP like any client.
+
+use aws_sdk_s3::config::{Credentials, Region};
+use idance_server::{Config, ServerHandle};
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+use std::collections::HashMap;
+use std::time::Duration;
+
+/// Which S3 store the server runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Local,
+    Garage,
+}
+
+pub const BACKENDS: [Backend; 2] = [Backend::Local, Backend::Garage];
+
+struct Garage {
+    endpoint: String,
+    bucket: String,
+    region: String,
+    access_key: String,
+    secret_key: String,
+}
+
+fn garage() -> Garage {
+    let var = |name: &str| {
+        std::env::var(name).unwrap_or_else(|_| {
+            panic!("{name} is not set: these tests need Garage; run scripts/test, or scripts/garage-start DIR and source DIR/env")
+        })
+    };
+    Garage {
+        endpoint: var("IDANCE_TEST_S3_ENDPOINT"),
+        bucket: var("IDANCE_TEST_S3_BUCKET"),
+        region: var("IDANCE_TEST_S3_REGION"),
+        access_key: var("IDANCE_TEST_S3_ACCESS_KEY"),
+        secret_key: var("IDANCE_TEST_S3_SECRET_KEY"),
+    }
+}
+
+/// Server options a test may change.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub presign_expires_secs: Option<u64>,
+    pub max_upload_mb: Option<u64>,
+    pub cors_origins: Option<String>,
+}
+
+pub struct TestServer {
+    pub backend: Backend,
+    pub handle: ServerHandle,
+    pub http: reqwest::Client,
+    s3: aws_sdk_s3::Client,
+    bucket: String,
+    _dir: tempfile::TempDir,
+}
+
+/// An HTTP answer: status and parsed JSON (Null when the body is not JSON).
+#[derive(Debug)]
+pub struct Answer {
+    pub status: StatusCode,
+    pub json: Value,
+}
+
+impl Answer {
+    pub fn str(&self, field: &str) -> String {
+        self.json[field]
+            .as_str()
+            .unwrap_or_else(|| panic!("no string '{field}' in {}", self.json))
+            .to_string()
+    }
+
+    /// Asserts an error answer of the contract: this status, `{"detail", "code"}`.
+    pub fn assert_error(&self, status: u16, what: &str) {
+        assert_eq!(self.status.as_u16(), status, "{what}: {}", self.json);
+        assert!(
+            self.json["detail"].as_str().is_some_and(|d| !d.is_empty()),
+            "{what}: no detail in {}",
+            self.json
+        );
+        assert!(
+            self.json["code"].is_string(),
+            "{what}: no code in {}",
+            self.json
+        );
+    }
+}
+
+impl TestServer {
+    pub async fn start(backend: Backend) -> Self {
+        Self::start_with(backend, Options::default()).await
+    }
+
+    pub async fn start_with(backend: Backend, opts: Options) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut vars = HashMap::new();
+        let garage = (backend == Backend::Garage).then(garage);
+        if let Some(g) = &garage {
+            vars.insert("S3_BUCKET_NAME".to_string(), g.bucket.clone());
+            vars.insert("S3_ENDPOINT_URL".to_string(), g.endpoint.clone());
+            vars.insert("AWS_REGION".to_string(), g.region.clone());
+            vars.insert("AWS_ACCESS_KEY_ID".to_string(), g.access_key.clone());
+            vars.insert("AWS_SECRET_ACCESS_KEY".to_string(), g.secret_key.clone());
+        }
+        if let Some(s) = opts.presign_expires_secs {
+            vars.insert("PRESIGN_EXPIRES_SECONDS".to_string(), s.to_string());
+        }
+        if let Some(mb) = opts.max_upload_mb {
+            vars.insert("MAX_UPLOAD_MB".to_string(), mb.to_string());
+        }
+        if let Some(o) = opts.cors_origins {
+            vars.insert("CORS_ALLOWED_ORIGINS".to_string(), o);
+        }
+        let server_dir = dir.path().join("server");
+        let config = Config::from_vars(server_dir.clone(), "127.0.0.1:0".parse().unwrap(), &vars)
+            .expect("config");
+        let handle = idance_server::start(config).await.expect("server starts");
+
+        let (endpoint, bucket, region, ak, sk) = match garage {
+            Some(g) => (g.endpoint, g.bucket, g.region, g.access_key, g.secret_key),
+            None => {
+                let creds: Value = serde_json::from_slice(
+                    &std::fs::read(server_dir.join("store_credentials.json")).unwrap(),
+                )
+                .unwrap();
+                (
+                    handle.base_url(),
+                    idance_server::local_store::LOCAL_BUCKET.to_string(),
+                    idance_server::local_store::LOCAL_REGION.to_string(),
+                    creds["access_key"].as_str().unwrap().to_string(),
+                    creds["secret_key"].as_str().unwrap().to_string(),
+                )
+            }
+        };
+        let conf = aws_sdk_s3::Config::builder()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .region(Region::new(region))
+            .endpoint_url(endpoint)
+            .force_path_style(true)
+            .credentials_provider(Credentials::new(ak, sk, None, None, "test"))
+            .build();
+        Self {
+            backend,
+            handle,
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(60))
+                .build()
+                .unwrap(),
+            s3: aws_sdk_s3::Client::from_conf(conf),
+            bucket,
+            _dir: dir,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.handle.base_url())
+    }
+
+    pub fn token(&self, user: &str) -> String {
+        self.handle
+            .jwt
+            .issue(user, Duration::from_secs(600))
+            .expect("token")
+    }
+
+    /// Calls the API with an optional bearer token and raw body.
+    pub async fn call_raw(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<String>,
+    ) -> Answer {
+        let mut req = self.http.request(method, self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.header("content-type", "application/json").body(b);
+        }
+        let resp = req.send().await.expect("request reaches the server");
+        let status = resp.status();
+        let text = resp.text().await.unwrap_or_default();
+        Answer {
+            status,
+            json: serde_json::from_str(&text).unwrap_or(Value::Null),
+        }
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> Answer {
+        self.call_raw(Method::POST, path, Some(token), Some(body.to_string()))
+            .await
+    }
+
+    pub async fn start_session(&self, token: &str) -> String {
+        let a = self
+            .call_raw(Method::POST, "/api/sessions/start", Some(token), None)
+            .await;
+        assert_eq!(a.status, StatusCode::CREATED, "{}", a.json);
+        a.str("session_id")
+    }
+
+    /// Every key in the bucket (to check that refused calls change nothing).
+    pub async fn keys(&self) -> Vec<String> {
+        let mut keys = Vec::new();
+        let mut token = None;
+        loop {
+            let out = self
+                .s3
+                .list_objects_v2()
+                .bucket(&self.bucket)
+                .set_continuation_token(token)
+                .send()
+                .await
+                .expect("list objects");
+            keys.extend(
+                out.contents()
+                    .iter()
+                    .filter_map(|o| o.key().map(str::to_string)),
+            );
+            match out.next_continuation_token() {
+                Some(t) => token = Some(t.to_string()),
+                None => break,
+            }
+        }
+        keys.sort();
+        keys
+    }
+
+    /// Multipart uploads storage still holds for `key`.
+    pub async fn stored_part_count(&self, key: &str, upload_id: &str) -> Result<usize, String> {
+        self.s3
+            .list_parts()
+            .bucket(&self.bucket)
+            .key(key)
+            .upload_id(upload_id)
+            .send()
+            .await
+            .map(|o| o.parts().len())
+            .map_err(|e| {
+                aws_sdk_s3::error::ProvideErrorMetadata::code(&e)
+                    .unwrap_or("error")
+                    .to_string()
+            })
+    }
+
+    pub async fn shutdown(self) {
+        self.handle.shutdown().await;
+    }
+}
+
+/// Random bytes (Garage deduplicates identical data, so every test makes its own).
+pub fn random_bytes(len: usize) -> Vec<u8> {
+    use rand::RngCore;
+    let mut v = vec![0u8; len];
+    rand::rng().fill_bytes(&mut v);
+    v
+}
+
+pub fn md5_b64(data: &[u8]) -> String {
+    use base64::Engine;
+    use md5::{Digest, Md5};
+    base64::engine::general_purpose::STANDARD.encode(Md5::digest(data))
+}
+
+pub fn md5_hex(data: &[u8]) -> String {
+    use md5::{Digest, Md5};
+    hex::encode(Md5::digest(data))
+}
