@@ -60,7 +60,9 @@ async fn page_server() -> (String, mpsc::Receiver<Value>) {
 }
 
 fn expected_bytes() -> Vec<u8> {
-    (0..1_048_579usize).map(|i| ((i * 31 + 7) & 255) as u8).collect()
+    (0..1_048_579usize)
+        .map(|i| ((i * 31 + 7) & 255) as u8)
+        .collect()
 }
 
 #[tokio::test]
@@ -71,14 +73,29 @@ async fn a_page_on_another_origin_uploads_with_plain_fetch() {
         .expect("Debian's chromium is needed for this test: run scripts/install-deps");
     for backend in BACKENDS {
         let (origin, mut results) = page_server().await;
-        let srv = TestServer::start_with(backend, Options { cors_origins: Some(origin.clone()), ..Default::default() }).await;
+        let srv = TestServer::start_with(
+            backend,
+            Options {
+                cors_origins: Some(origin.clone()),
+                ..Default::default()
+            },
+        )
+        .await;
         let token = srv.token("browser_user");
         let profile = tempfile::tempdir().unwrap();
         let url = format!("{origin}/?api={}&token={token}", srv.handle.base_url());
         let mut browser = tokio::process::Command::new(chromium)
-            .args(["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                   "--disable-dev-shm-usage"])
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--disable-dev-shm-usage",
+            ])
             .arg(format!("--user-data-dir={}", profile.path().display()))
             .arg(&url)
             .stdout(Stdio::null())
@@ -88,14 +105,37 @@ async fn a_page_on_another_origin_uploads_with_plain_fetch() {
             .expect("chromium starts");
         let got = tokio::time::timeout(Duration::from_secs(90), results.recv()).await;
         let _ = browser.kill().await;
-        let got = got.expect("the page reported within 90 s").expect("a result");
+        let got = got
+            .expect("the page reported within 90 s")
+            .expect("a result");
         assert_eq!(got["ok"], true, "{backend:?}: {got}");
         assert_eq!(got["status"], "completed");
-        assert_eq!(got["downloaded_same"], true, "{backend:?}: the browser downloaded other bytes");
+        assert_eq!(
+            got["downloaded_same"], true,
+            "{backend:?}: the browser downloaded other bytes"
+        );
         let key = got["file_key"].as_str().unwrap();
-        let d = srv.call_raw(Method::GET, &format!("/api/s3/files/{key}/url"), Some(&token), None).await;
-        let stored = srv.http.get(d.str("download_url")).send().await.unwrap().bytes().await.unwrap();
-        assert!(stored.as_ref() == expected_bytes().as_slice(), "{backend:?}: stored object differs");
+        let d = srv
+            .call_raw(
+                Method::GET,
+                &format!("/api/s3/files/{key}/url"),
+                Some(&token),
+                None,
+            )
+            .await;
+        let stored = srv
+            .http
+            .get(d.str("download_url"))
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        assert!(
+            stored.as_ref() == expected_bytes().as_slice(),
+            "{backend:?}: stored object differs"
+        );
         srv.shutdown().await;
     }
 }
@@ -104,7 +144,10 @@ async fn a_page_on_another_origin_uploads_with_plain_fetch() {
 async fn api_answers_cors_only_for_configured_origins() {
     let srv = TestServer::start_with(
         idance_tests::Backend::Local,
-        Options { cors_origins: Some("https://app.idance.example".into()), ..Default::default() },
+        Options {
+            cors_origins: Some("https://app.idance.example".into()),
+            ..Default::default()
+        },
     )
     .await;
     let preflight = |origin: &'static str| {
@@ -112,13 +155,24 @@ async fn api_answers_cors_only_for_configured_origins() {
             .request(Method::OPTIONS, srv.url("/api/s3/upload/video"))
             .header("origin", origin)
             .header("access-control-request-method", "POST")
-            .header("access-control-request-headers", "authorization,content-type")
+            .header(
+                "access-control-request-headers",
+                "authorization,content-type",
+            )
             .send()
     };
     let ok = preflight("https://app.idance.example").await.unwrap();
-    assert_eq!(ok.headers().get("access-control-allow-origin").map(|v| v.to_str().unwrap()), Some("https://app.idance.example"));
+    assert_eq!(
+        ok.headers()
+            .get("access-control-allow-origin")
+            .map(|v| v.to_str().unwrap()),
+        Some("https://app.idance.example")
+    );
     let other = preflight("https://evil.example").await.unwrap();
-    assert!(other.headers().get("access-control-allow-origin").is_none(), "CORS granted to an unlisted origin");
+    assert!(
+        other.headers().get("access-control-allow-origin").is_none(),
+        "CORS granted to an unlisted origin"
+    );
     // The embedded store answers like a bucket with the seed's rule: any origin.
     let store = srv
         .http
@@ -129,6 +183,12 @@ async fn api_answers_cors_only_for_configured_origins() {
         .send()
         .await
         .unwrap();
-    assert_eq!(store.headers().get("access-control-allow-origin").map(|v| v.to_str().unwrap()), Some("*"));
+    assert_eq!(
+        store
+            .headers()
+            .get("access-control-allow-origin")
+            .map(|v| v.to_str().unwrap()),
+        Some("*")
+    );
     srv.shutdown().await;
 }

@@ -4,8 +4,9 @@ use anyhow::{Context, anyhow};
 use std::path::PathBuf;
 
 /// The data dir: the flag/env value, else the platform's data folder
-/// (Linux `~/.local/share/idance-capture`, macOS `~/Library/Application Support/app.idance.capture`,
-/// Windows `%APPDATA%\iDance\Capture\data`).
+/// (Linux `~/.local/share/idance-capture`, macOS
+/// `~/Library/Application Support/app.iDance.idance-capture`, Windows
+/// `%APPDATA%\iDance\idance-capture\data`).
 pub fn data_dir(explicit: Option<PathBuf>) -> anyhow::Result<PathBuf> {
     let dir = match explicit {
         Some(d) => d,

@@ -37,10 +37,10 @@ pub const LOCAL_REGION: &str = "us-east-1";
 impl StoreCredentials {
     /// Loads the store's credentials, making them on first start.
     pub fn load_or_create(path: &Path) -> std::io::Result<Self> {
-        if let Ok(bytes) = std::fs::read(path) {
-            if let Ok(creds) = serde_json::from_slice(&bytes) {
-                return Ok(creds);
-            }
+        if let Ok(bytes) = std::fs::read(path)
+            && let Ok(creds) = serde_json::from_slice(&bytes)
+        {
+            return Ok(creds);
         }
         let creds = Self {
             access_key: format!(
