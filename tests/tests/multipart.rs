@@ -155,15 +155,16 @@ async fn multipart_upload_resumes_from_the_server_part_list() {
                 None,
             )
             .await;
-        let got = srv
-            .http
-            .get(url.str("download_url"))
-            .send()
-            .await
-            .unwrap()
-            .bytes()
-            .await
-            .unwrap();
+        let resp = srv.http.get(url.str("download_url")).send().await.unwrap();
+        // The content type given at create travels with the object (embedded store: side file).
+        assert_eq!(
+            resp.headers()
+                .get("content-type")
+                .map(|v| v.to_str().unwrap()),
+            Some("video/mp4"),
+            "{backend:?}"
+        );
+        let got = resp.bytes().await.unwrap();
         assert_eq!(
             md5_hex(&got),
             md5_hex(&data),

@@ -14,11 +14,8 @@ pub enum ConfigError {
         var: &'static str,
         because: &'static str,
     },
-    #[error("cannot use the data dir {path}: {source}")]
-    DataDir {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    #[error("settings file {path}: {reason}")]
+    File { path: PathBuf, reason: String },
 }
 
 /// Where objects are stored.
@@ -59,11 +56,14 @@ pub struct Config {
 }
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8787";
+/// Optional settings file in the server's folder (`NAME=value` lines).
+pub const SETTINGS_FILE: &str = "server.env";
 
 impl Config {
-    /// Reads the process environment.
+    /// Reads the settings file `<dir>/server.env` (if any) with the process environment
+    /// over it.
     pub fn from_env(dir: PathBuf, listen: SocketAddr) -> Result<Self, ConfigError> {
-        let vars: HashMap<String, String> = std::env::vars().collect();
+        let vars = crate::config_file::merged_with_env(&dir.join(SETTINGS_FILE))?;
         Self::from_vars(dir, listen, &vars)
     }
 

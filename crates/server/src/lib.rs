@@ -7,6 +7,7 @@
 mod app;
 pub mod auth;
 pub mod config;
+mod config_file;
 mod db;
 mod error;
 mod json;
