@@ -270,3 +270,82 @@ pub fn md5_hex(data: &[u8]) -> String {
     use md5::{Digest, Md5};
     hex::encode(Md5::digest(data))
 }
+
+/// A real H.264/AAC MP4 of about `mb` megabytes (lossless test pattern, random noise so
+/// Garage cannot deduplicate it between runs), made with ffmpeg.
+pub fn make_video(dir: &std::path::Path, name: &str, mb: u32) -> std::path::PathBuf {
+    let path = dir.join(name);
+    let seed: u32 = rand::random::<u32>() % 100_000;
+    let status = std::process::Command::new("ffmpeg")
+        .args(["-v", "error", "-y", "-f", "lavfi", "-i"])
+        .arg(format!(
+            "testsrc2=size=640x360:rate=25:duration=4,noise=alls=60:allf=t+u:all_seed={seed}"
+        ))
+        .args([
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=duration=4",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-b:v",
+        ])
+        .arg(format!("{}k", mb * 2 * 1024))
+        .args([
+            "-maxrate",
+            "200M",
+            "-bufsize",
+            "200M",
+            "-c:a",
+            "aac",
+            "-shortest",
+        ])
+        .arg(&path)
+        .status()
+        .expect("ffmpeg runs (scripts/install-deps installs it)");
+    assert!(status.success(), "ffmpeg failed");
+    path
+}
+
+/// A client-side queue + uploader for `server`, with its own queue folder.
+pub fn client(
+    srv: &TestServer,
+    user: &str,
+    queue_dir: &std::path::Path,
+    workers: usize,
+) -> idance_core::Runner {
+    let api =
+        idance_core::ApiClient::new(&srv.handle.base_url(), &srv.token(user)).expect("api client");
+    let queue = idance_core::Queue::open(&queue_dir.join("queue.db")).expect("queue");
+    let config = idance_core::UploaderConfig {
+        workers,
+        max_outage: Duration::from_secs(120),
+    };
+    idance_core::Runner::new(idance_core::Uploader::new(api, queue, config))
+}
+
+impl TestServer {
+    /// The stored object's bytes, fetched through the API's download URL.
+    pub async fn download(&self, token: &str, key: &str) -> Vec<u8> {
+        let d = self
+            .call_raw(
+                Method::GET,
+                &format!("/api/s3/files/{key}/url"),
+                Some(token),
+                None,
+            )
+            .await;
+        assert_eq!(d.status, StatusCode::OK, "{}", d.json);
+        self.http
+            .get(d.str("download_url"))
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap()
+            .to_vec()
+    }
+}

@@ -42,6 +42,66 @@ pub enum Command {
     Serve(ServeArgs),
     /// Print a JWT signed with the server's secret, for local use.
     Token(TokenArgs),
+    /// Queue video files and (unless --queue-only) upload them now.
+    Upload(UploadArgs),
+    /// Run the whole queue until it is empty, waiting out outages.
+    Sync(SyncArgs),
+    /// List the queue's jobs.
+    Queue(JsonFlag),
+    /// Pause a job (or `all`).
+    Pause(JobArg),
+    /// Resume a paused, waiting or failed job (or `all`).
+    Resume(JobArg),
+    /// Cancel a job (or `all`); its multipart upload is aborted.
+    Cancel(JobArg),
+    /// Read a video's duration, size and codecs.
+    Probe(ProbeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct UploadArgs {
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// `new` makes one session per file; a session ID takes one file.
+    #[arg(long, value_name = "new|ID")]
+    pub session: String,
+    /// Only add to the queue; `idance sync` (or the app) uploads later.
+    #[arg(long)]
+    pub queue_only: bool,
+    /// NDJSON, one job object per line.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// Give up waiting after this long (jobs stay queued).
+    #[arg(long, value_parser = parse_duration, value_name = "DUR")]
+    pub timeout: Option<Duration>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct JsonFlag {
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct JobArg {
+    /// A job id, or `all`.
+    #[arg(value_name = "JOB")]
+    pub job: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ProbeArgs {
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Print JSON (the only format for now).
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

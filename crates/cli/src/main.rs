@@ -1,7 +1,7 @@
-//! `idance`: the command line over the iDance crates. This version has `serve` and
-//! `token`; upload, queue, sync and record arrive with the upload engine and media crates.
+//! `idance`: the command line over the iDance crates.
 
 mod args;
+mod jobs;
 mod paths;
 mod serve;
 
@@ -38,6 +38,13 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Serve(a) => serve::serve(&data_dir, a).await,
             Command::Token(a) => serve::token(&data_dir, a),
+            Command::Upload(a) => jobs::upload(&data_dir, &cli.global, a).await,
+            Command::Sync(a) => jobs::sync(&data_dir, &cli.global, a).await,
+            Command::Queue(a) => jobs::list(&data_dir, a.json).await,
+            Command::Pause(a) => jobs::pause(&data_dir, &a.job).await,
+            Command::Resume(a) => jobs::resume(&data_dir, &a.job).await,
+            Command::Cancel(a) => jobs::cancel(&data_dir, &cli.global, &a.job).await,
+            Command::Probe(a) => jobs::probe(&a.file).await,
         }
     });
     match result {

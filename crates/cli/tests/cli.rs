@@ -72,6 +72,88 @@ async fn serve_prints_its_address_and_accepts_tokens_from_token() {
         .await
         .unwrap();
     assert_eq!(r.status().as_u16(), 401);
+
+    // upload: a real video is stored and its session completed; NDJSON job objects.
+    let video = dir.path().join("class.mp4");
+    let made = Command::new("ffmpeg")
+        .args([
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=size=320x240:rate=10:duration=3",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+        ])
+        .arg(&video)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let out = clean_command(dir.path())
+        .args([
+            "--server",
+            &base,
+            "--token",
+            &token,
+            "upload",
+            "--session",
+            "new",
+            "--json",
+        ])
+        .arg(&video)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let line: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(line["state"], "completed", "{line}");
+    assert_eq!(line["size"], std::fs::metadata(&video).unwrap().len());
+    assert_eq!(line["bytes_sent"], line["size"]);
+    for field in ["job_id", "session_id", "file", "file_key"] {
+        assert!(line[field].is_string(), "{field} missing in {line}");
+    }
+    let out = clean_command(dir.path())
+        .args(["queue", "--json"])
+        .output()
+        .unwrap();
+    let listed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(listed["job_id"], line["job_id"]);
+
+    // A file that is not a video: exit 1, one line naming it, nothing queued.
+    let junk = dir.path().join("notes.mp4");
+    std::fs::write(&junk, b"not a video").unwrap();
+    let out = clean_command(dir.path())
+        .args([
+            "--server",
+            &base,
+            "--token",
+            &token,
+            "upload",
+            "--session",
+            "new",
+        ])
+        .arg(&junk)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("notes.mp4"));
+    let out = clean_command(dir.path())
+        .args(["queue", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).lines().count(),
+        1,
+        "the bad file was queued"
+    );
+
     let _ = child.kill();
     let _ = child.wait();
 }

@@ -1,0 +1,321 @@
+//! `upload`, `sync`, `queue`, `pause`, `resume`, `cancel`, `probe`: the client commands.
+
+use crate::Failure;
+use crate::args::{Global, SyncArgs, UploadArgs};
+use anyhow::anyhow;
+use idance_contract::FileKind;
+use idance_core::{ApiClient, Job, JobState, Queue, Runner, Uploader, UploaderConfig};
+use serde::Serialize;
+use std::path::Path;
+use std::time::Duration;
+
+const DEFAULT_SERVER: &str = "http://127.0.0.1:8787";
+
+/// A job as `--json` prints it (the CLI contract's fields).
+#[derive(Serialize)]
+struct JobLine<'a> {
+    job_id: &'a str,
+    session_id: Option<String>,
+    file: &'a str,
+    file_key: Option<&'a str>,
+    state: JobState,
+    size: u64,
+    bytes_sent: u64,
+    error: Option<&'a str>,
+}
+
+fn open_queue(data_dir: &Path) -> Result<Queue, Failure> {
+    Queue::open(&data_dir.join("client").join("queue.db")).map_err(|e| Failure::Work(e.into()))
+}
+
+fn runner(global: &Global, queue: Queue) -> Result<Runner, Failure> {
+    let token = global.token.as_deref().ok_or_else(|| {
+        Failure::Usage(anyhow!("no sign-in token: pass --token or set IDANCE_TOKEN (`idance token --user U` makes one for a local server)"))
+    })?;
+    let server = global.server.as_deref().unwrap_or(DEFAULT_SERVER);
+    let api = ApiClient::new(server, token).map_err(|e| Failure::Usage(e.into()))?;
+    Ok(Runner::new(Uploader::new(
+        api,
+        queue,
+        UploaderConfig::default(),
+    )))
+}
+
+async fn print_job(queue: &Queue, job: &Job, bytes_sent: u64, json: bool) {
+    let session_id = queue
+        .session(job.local_session.clone())
+        .await
+        .ok()
+        .flatten()
+        .and_then(|s| s.server_id);
+    let key = job
+        .stored_key
+        .as_deref()
+        .or(job.plan.as_ref().map(|p| p.file_key.as_str()));
+    if json {
+        let line = JobLine {
+            job_id: &job.job_id,
+            session_id,
+            file: &job.file,
+            file_key: key,
+            state: job.state,
+            size: job.size,
+            bytes_sent,
+            error: job.error.as_deref(),
+        };
+        println!("{}", serde_json::to_string(&line).unwrap_or_default());
+    } else {
+        let extra = match (&job.error, key) {
+            (Some(e), _) => format!("  {e}"),
+            (None, Some(k)) => format!("  → {k}"),
+            _ => String::new(),
+        };
+        println!(
+            "{:<12} {:<10} {:>12}  {}{extra}",
+            job.job_id,
+            job.state.as_str(),
+            job.size,
+            job.file
+        );
+    }
+}
+
+/// Prints the jobs and turns failures into exit code 1.
+async fn report(queue: &Queue, results: &[(Job, u64)], json: bool) -> Result<(), Failure> {
+    for (job, sent) in results {
+        print_job(queue, job, *sent, json).await;
+    }
+    let failed: Vec<_> = results
+        .iter()
+        .filter(|(j, _)| j.state == JobState::Failed)
+        .collect();
+    let pending = results.iter().filter(|(j, _)| j.state.is_pending()).count();
+    if let Some((job, _)) = failed.first() {
+        return Err(Failure::Work(anyhow!(
+            "job {} ({}): {}",
+            job.job_id,
+            job.file,
+            job.error.as_deref().unwrap_or("failed")
+        )));
+    }
+    if pending > 0 {
+        return Err(Failure::Work(anyhow!(
+            "{pending} job(s) still waiting; `idance sync` continues them"
+        )));
+    }
+    Ok(())
+}
+
+pub async fn upload(data_dir: &Path, global: &Global, args: UploadArgs) -> Result<(), Failure> {
+    if args.session != "new" && args.files.len() != 1 {
+        return Err(Failure::Usage(anyhow!(
+            "--session ID takes exactly one file; use --session new for several"
+        )));
+    }
+    let queue = open_queue(data_dir)?;
+    // Check the token before queueing anything when we are to upload now.
+    let runner = if args.queue_only {
+        None
+    } else {
+        Some(runner(global, queue.clone())?)
+    };
+    let mut ids = Vec::new();
+    let mut refused = 0;
+    for file in &args.files {
+        let info = match idance_media::probe(file).await {
+            Ok(info) => info,
+            Err(e) => {
+                eprintln!("error: {e}");
+                refused += 1;
+                continue;
+            }
+        };
+        let session = if args.session == "new" {
+            let title = file.file_stem().map(|s| s.to_string_lossy().into_owned());
+            queue.create_session(title).await
+        } else {
+            queue.adopt_session(args.session.clone()).await
+        }
+        .map_err(|e| Failure::Work(e.into()))?;
+        match queue
+            .enqueue(
+                &session.local_id,
+                file,
+                FileKind::Video,
+                Some(info.duration),
+            )
+            .await
+        {
+            Ok(job) => ids.push(job.job_id),
+            Err(e) => {
+                eprintln!("error: {e}");
+                refused += 1;
+            }
+        }
+    }
+    let results = match runner {
+        Some(r) => r
+            .sync(Some(&ids), Duration::MAX)
+            .await
+            .map_err(|e| Failure::Work(e.into()))?,
+        None => {
+            let mut v = Vec::new();
+            for id in &ids {
+                v.push((
+                    queue
+                        .job(id.clone())
+                        .await
+                        .map_err(|e| Failure::Work(e.into()))?,
+                    0,
+                ));
+            }
+            v
+        }
+    };
+    if args.queue_only {
+        for (job, sent) in &results {
+            print_job(&queue, job, *sent, args.json).await;
+        }
+    } else {
+        report(&queue, &results, args.json).await?;
+    }
+    if refused > 0 {
+        return Err(Failure::Work(anyhow!(
+            "{refused} file(s) were not queued (see above)"
+        )));
+    }
+    Ok(())
+}
+
+pub async fn sync(data_dir: &Path, global: &Global, args: SyncArgs) -> Result<(), Failure> {
+    let queue = open_queue(data_dir)?;
+    let runner = runner(global, queue.clone())?;
+    let results = runner
+        .sync(None, args.timeout.unwrap_or(Duration::MAX))
+        .await
+        .map_err(|e| Failure::Work(e.into()))?;
+    let touched: Vec<(Job, u64)> = results
+        .into_iter()
+        .filter(|(j, sent)| {
+            *sent > 0
+                || j.state.is_pending()
+                || j.state == JobState::Failed
+                || j.state == JobState::Completed
+        })
+        .collect();
+    report(&queue, &touched, args.json).await
+}
+
+pub async fn list(data_dir: &Path, json: bool) -> Result<(), Failure> {
+    let queue = open_queue(data_dir)?;
+    for job in queue.jobs().await.map_err(|e| Failure::Work(e.into()))? {
+        print_job(&queue, &job, 0, json).await;
+    }
+    Ok(())
+}
+
+async fn select(queue: &Queue, which: &str) -> Result<Vec<Job>, Failure> {
+    let jobs = queue.jobs().await.map_err(|e| Failure::Work(e.into()))?;
+    if which == "all" {
+        return Ok(jobs);
+    }
+    let found: Vec<Job> = jobs.into_iter().filter(|j| j.job_id == which).collect();
+    if found.is_empty() {
+        return Err(Failure::Work(anyhow!(
+            "no job '{which}' in the queue (see `idance queue`)"
+        )));
+    }
+    Ok(found)
+}
+
+async fn set_states(
+    data_dir: &Path,
+    which: &str,
+    from: &[JobState],
+    to: JobState,
+) -> Result<(), Failure> {
+    let queue = open_queue(data_dir)?;
+    let mut changed = 0;
+    for job in select(&queue, which).await? {
+        if from.contains(&job.state) {
+            queue
+                .set_state(job.job_id.clone(), to, None)
+                .await
+                .map_err(|e| Failure::Work(e.into()))?;
+            changed += 1;
+        } else if which != "all" {
+            return Err(Failure::Work(anyhow!(
+                "job {} is {}; it cannot become {}",
+                job.job_id,
+                job.state.as_str(),
+                to.as_str()
+            )));
+        }
+    }
+    println!("{changed} job(s) {}", to.as_str());
+    Ok(())
+}
+
+pub async fn pause(data_dir: &Path, which: &str) -> Result<(), Failure> {
+    set_states(
+        data_dir,
+        which,
+        &[JobState::Queued, JobState::Uploading, JobState::Waiting],
+        JobState::Paused,
+    )
+    .await
+}
+
+pub async fn resume(data_dir: &Path, which: &str) -> Result<(), Failure> {
+    set_states(
+        data_dir,
+        which,
+        &[JobState::Paused, JobState::Waiting, JobState::Failed],
+        JobState::Queued,
+    )
+    .await
+}
+
+pub async fn cancel(data_dir: &Path, global: &Global, which: &str) -> Result<(), Failure> {
+    let queue = open_queue(data_dir)?;
+    let api = global
+        .token
+        .as_deref()
+        .and_then(|t| ApiClient::new(global.server.as_deref().unwrap_or(DEFAULT_SERVER), t).ok());
+    let mut changed = 0;
+    for job in select(&queue, which).await? {
+        if matches!(
+            job.state,
+            JobState::Completed | JobState::Cancelled | JobState::Uploaded
+        ) {
+            continue;
+        }
+        queue
+            .set_state(job.job_id.clone(), JobState::Cancelled, None)
+            .await
+            .map_err(|e| Failure::Work(e.into()))?;
+        changed += 1;
+        // Free the parts storage holds; the job is cancelled either way.
+        if let (Some(plan), Some(api)) = (&job.plan, &api)
+            && let Err(e) = api.abort_multipart(&plan.file_key, &plan.upload_id).await
+        {
+            eprintln!(
+                "warning: job {}: could not abort its upload on the server: {e}",
+                job.job_id
+            );
+        }
+    }
+    println!("{changed} job(s) cancelled");
+    Ok(())
+}
+
+pub async fn probe(file: &Path) -> Result<(), Failure> {
+    let info = idance_media::probe(file)
+        .await
+        .map_err(|e| Failure::Work(e.into()))?;
+    println!(
+        "{}",
+        serde_json::to_string(&info).map_err(|e| Failure::Work(e.into()))?
+    );
+    Ok(())
+}

@@ -1,0 +1,103 @@
+//! What can go wrong talking to the API, sorted by what the caller should do about it.
+
+use idance_contract::ErrorCode;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// 401: the token expired or was revoked; the user must sign in again.
+    #[error("the server refused the sign-in token ({0}); sign in again")]
+    Unauthorized(String),
+    /// The server could not be reached; try again later.
+    #[error("cannot reach the upload service: {0}")]
+    Offline(String),
+    /// 5xx or 429: the server had a problem; try again later.
+    #[error("the upload service failed ({status}): {detail}")]
+    Server { status: u16, detail: String },
+    /// Any other 4xx: retrying the same request will not help.
+    #[error("the upload service refused the request ({status}): {detail}")]
+    Rejected {
+        status: u16,
+        detail: String,
+        code: Option<ErrorCode>,
+    },
+    /// A 2xx answer we could not read.
+    #[error("the upload service answered something unreadable: {0}")]
+    Protocol(String),
+}
+
+impl ClientError {
+    /// Worth retrying later with the same input.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, Self::Offline(_) | Self::Server { .. })
+    }
+
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Self::Server { status, .. } | Self::Rejected { status, .. } => Some(*status),
+            Self::Unauthorized(_) => Some(401),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn from_reqwest(e: reqwest::Error) -> Self {
+        // Never include the URL: presigned URLs carry signatures.
+        let e = e.without_url();
+        if e.is_decode() {
+            Self::Protocol(e.to_string())
+        } else {
+            Self::Offline(e.to_string())
+        }
+    }
+
+    /// Builds the error for a non-2xx answer; bodies may be ours (`detail` + `code`),
+    /// Part A servers' (`detail` only, maybe not a string) or not JSON at all.
+    pub(crate) fn from_answer(status: u16, body: &str) -> Self {
+        let json: Option<serde_json::Value> = serde_json::from_str(body).ok();
+        let detail = match json.as_ref().and_then(|j| j.get("detail")) {
+            Some(serde_json::Value::String(s)) => s.clone(),
+            Some(other) => other.to_string(),
+            None => body.chars().take(200).collect(),
+        };
+        let code = json
+            .as_ref()
+            .and_then(|j| j.get("code"))
+            .and_then(|c| serde_json::from_value(c.clone()).ok());
+        match status {
+            401 => Self::Unauthorized(detail),
+            429 | 500..=599 => Self::Server { status, detail },
+            _ => Self::Rejected {
+                status,
+                detail,
+                code,
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answers_are_sorted_by_what_to_do() {
+        assert!(
+            matches!(ClientError::from_answer(401, r#"{"detail":"expired"}"#), ClientError::Unauthorized(d) if d == "expired")
+        );
+        assert!(ClientError::from_answer(503, "<html>down</html>").is_transient());
+        assert!(ClientError::from_answer(429, "").is_transient());
+        let e = ClientError::from_answer(
+            422,
+            r#"{"detail":[{"loc":["body"],"msg":"field required"}]}"#,
+        );
+        assert!(!e.is_transient());
+        assert!(e.to_string().contains("field required"), "{e}");
+        let e = ClientError::from_answer(404, r#"{"detail":"gone","code":"no_such_upload"}"#);
+        assert!(matches!(
+            e,
+            ClientError::Rejected {
+                code: Some(ErrorCode::NoSuchUpload),
+                ..
+            }
+        ));
+    }
+}

@@ -1,0 +1,58 @@
+//! Queue schema and its numbered migrations (`PRAGMA user_version`).
+
+use rusqlite::Connection;
+
+const MIGRATIONS: &[&str] = &[
+    // 1: sessions, jobs and confirmed parts
+    "CREATE TABLE sessions (
+        local_id   TEXT PRIMARY KEY,
+        server_id  TEXT,
+        title      TEXT,
+        created_at TEXT NOT NULL
+     );
+     CREATE TABLE jobs (
+        job_id        TEXT PRIMARY KEY,
+        local_session TEXT NOT NULL REFERENCES sessions(local_id),
+        kind          TEXT NOT NULL,
+        file          TEXT NOT NULL,
+        size          INTEGER NOT NULL,
+        mtime_ns      INTEGER NOT NULL,
+        extension     TEXT NOT NULL,
+        content_type  TEXT NOT NULL,
+        duration_secs REAL,
+        state         TEXT NOT NULL,
+        error         TEXT,
+        upload_id     TEXT,
+        file_key      TEXT,
+        file_url      TEXT,
+        part_size     INTEGER,
+        stored_key    TEXT,
+        stored_url    TEXT,
+        lease_owner   TEXT,
+        lease_until   INTEGER,
+        created_at    TEXT NOT NULL,
+        seq           INTEGER NOT NULL
+     );
+     CREATE TABLE parts (
+        job_id      TEXT NOT NULL REFERENCES jobs(job_id),
+        part_number INTEGER NOT NULL,
+        etag        TEXT NOT NULL,
+        size        INTEGER NOT NULL,
+        PRIMARY KEY (job_id, part_number)
+     );",
+];
+
+pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
+    let version = conn.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))?;
+    for (i, sql) in MIGRATIONS
+        .iter()
+        .enumerate()
+        .skip(usize::try_from(version).unwrap_or(0))
+    {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", i as i64 + 1)?;
+        tx.commit()?;
+    }
+    Ok(())
+}

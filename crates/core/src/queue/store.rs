@@ -1,0 +1,503 @@
+//! Queue operations. Each runs on the blocking pool against one SQLite connection;
+//! several processes may share the file (WAL + busy timeout + leases).
+
+use super::job::{Job, JobState, LocalSession, UploadPlan};
+use idance_contract::{FileKind, MediaType};
+use rusqlite::{Connection, OptionalExtension, params};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+#[derive(Debug, thiserror::Error)]
+pub enum QueueError {
+    #[error("queue database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("cannot open the queue in {path}: {source}")]
+    Open {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{file}: {reason}")]
+    BadFile { file: String, reason: String },
+    #[error("no job '{0}' in the queue")]
+    NoJob(String),
+    #[error("queue task failed: {0}")]
+    Task(String),
+}
+
+#[derive(Clone)]
+pub struct Queue {
+    conn: Arc<Mutex<Connection>>,
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// (size, mtime in ns) of a file, as the source check compares them.
+pub fn file_stamp(path: &Path) -> std::io::Result<(u64, i64)> {
+    let meta = std::fs::metadata(path)?;
+    let mtime = meta
+        .modified()?
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos() as i64)
+        .unwrap_or(0);
+    Ok((meta.len(), mtime))
+}
+
+const SELECT_JOB: &str = "SELECT job_id, local_session, kind, file, size, mtime_ns, extension, content_type, state, error,
+    upload_id, file_key, file_url, part_size, stored_key, stored_url, duration_secs FROM jobs";
+
+fn job_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Job> {
+    let upload_id: Option<String> = r.get(10)?;
+    let plan = match upload_id {
+        Some(upload_id) => Some(UploadPlan {
+            upload_id,
+            file_key: r.get::<_, Option<String>>(11)?.unwrap_or_default(),
+            file_url: r.get::<_, Option<String>>(12)?.unwrap_or_default(),
+            part_size: r.get::<_, Option<i64>>(13)?.unwrap_or(0) as u64,
+        }),
+        None => None,
+    };
+    let kind: String = r.get(2)?;
+    let state: String = r.get(8)?;
+    Ok(Job {
+        job_id: r.get(0)?,
+        local_session: r.get(1)?,
+        kind: if kind == "thumbnail" {
+            FileKind::Thumbnail
+        } else {
+            FileKind::Video
+        },
+        file: r.get(3)?,
+        size: r.get::<_, i64>(4)? as u64,
+        mtime_ns: r.get(5)?,
+        extension: r.get(6)?,
+        content_type: r.get(7)?,
+        state: JobState::parse(&state).unwrap_or(JobState::Failed),
+        error: r.get(9)?,
+        plan,
+        stored_key: r.get(14)?,
+        stored_url: r.get(15)?,
+        duration_secs: r.get(16)?,
+    })
+}
+
+impl Queue {
+    pub fn open(path: &Path) -> Result<Self, QueueError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| QueueError::Open {
+                path: dir.display().to_string(),
+                source,
+            })?;
+        }
+        let mut conn = Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        // FULL: a confirmed part or state change survives power loss, not just a crash.
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        super::schema::migrate(&mut conn)?;
+        Ok(Self {
+            conn: Arc::new(Mutex::new(conn)),
+        })
+    }
+
+    async fn call<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<R, QueueError> + Send + 'static,
+    ) -> Result<R, QueueError> {
+        let conn = self.conn.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut guard = conn
+                .lock()
+                .map_err(|_| QueueError::Task("queue lock poisoned".into()))?;
+            f(&mut guard)
+        })
+        .await
+        .map_err(|e| QueueError::Task(e.to_string()))?
+    }
+
+    pub async fn create_session(&self, title: Option<String>) -> Result<LocalSession, QueueError> {
+        let local_id = uuid::Uuid::new_v4().to_string();
+        let s = LocalSession {
+            local_id: local_id.clone(),
+            server_id: None,
+            title: title.clone(),
+        };
+        self.call(move |c| {
+            c.execute(
+                "INSERT INTO sessions (local_id, title, created_at) VALUES (?1, ?2, ?3)",
+                params![local_id, title, chrono::Utc::now().to_rfc3339()],
+            )?;
+            Ok(())
+        })
+        .await?;
+        Ok(s)
+    }
+
+    /// A session whose server id is already known (e.g. `--session ID`).
+    pub async fn adopt_session(&self, server_id: String) -> Result<LocalSession, QueueError> {
+        self.call(move |c| {
+            let existing: Option<String> =
+                c.query_row("SELECT local_id FROM sessions WHERE server_id = ?1", [&server_id], |r| r.get(0)).optional()?;
+            let local_id = match existing {
+                Some(id) => id,
+                None => {
+                    let id = uuid::Uuid::new_v4().to_string();
+                    c.execute(
+                        "INSERT INTO sessions (local_id, server_id, created_at) VALUES (?1, ?2, ?3)",
+                        params![id, server_id, chrono::Utc::now().to_rfc3339()],
+                    )?;
+                    id
+                }
+            };
+            Ok(LocalSession { local_id, server_id: Some(server_id), title: None })
+        })
+        .await
+    }
+
+    pub async fn session(&self, local_id: String) -> Result<Option<LocalSession>, QueueError> {
+        self.call(move |c| {
+            Ok(c.query_row(
+                "SELECT local_id, server_id, title FROM sessions WHERE local_id = ?1",
+                [&local_id],
+                |r| {
+                    Ok(LocalSession {
+                        local_id: r.get(0)?,
+                        server_id: r.get(1)?,
+                        title: r.get(2)?,
+                    })
+                },
+            )
+            .optional()?)
+        })
+        .await
+    }
+
+    pub async fn set_server_session(
+        &self,
+        local_id: String,
+        server_id: String,
+    ) -> Result<(), QueueError> {
+        self.call(move |c| {
+            c.execute(
+                "UPDATE sessions SET server_id = ?2 WHERE local_id = ?1",
+                params![local_id, server_id],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Adds a file to the queue. The file's size and mtime are recorded now; if they
+    /// change before the upload, the job fails instead of uploading something else.
+    pub async fn enqueue(
+        &self,
+        local_session: &str,
+        file: &Path,
+        kind: FileKind,
+        duration_secs: Option<f64>,
+    ) -> Result<Job, QueueError> {
+        let shown = file.display().to_string();
+        let bad = |reason: String| QueueError::BadFile {
+            file: shown.clone(),
+            reason,
+        };
+        let abs = std::path::absolute(file).map_err(|e| bad(e.to_string()))?;
+        let (size, mtime_ns) = file_stamp(&abs).map_err(|e| bad(format!("cannot read it: {e}")))?;
+        if !abs.is_file() {
+            return Err(bad("not a regular file".into()));
+        }
+        if size == 0 {
+            return Err(bad("the file is empty".into()));
+        }
+        let ext = abs.extension().and_then(|e| e.to_str()).unwrap_or("");
+        let media = MediaType::for_extension(kind, ext).ok_or_else(|| {
+            let allowed: Vec<_> = MediaType::allowed(kind)
+                .iter()
+                .map(|m| m.extension)
+                .collect();
+            bad(format!(
+                "'.{ext}' is not a {} type the service accepts ({})",
+                kind.noun(),
+                allowed.join(", ")
+            ))
+        })?;
+        let job_id = uuid::Uuid::new_v4().simple().to_string()[..12].to_string();
+        let local_session = local_session.to_string();
+        let file = abs.to_string_lossy().into_owned();
+        let kind_s = kind.noun();
+        self.call(move |c| {
+            c.execute(
+                "INSERT INTO jobs (job_id, local_session, kind, file, size, mtime_ns, extension, content_type, duration_secs, state, created_at, seq)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'queued', ?10, (SELECT COALESCE(MAX(seq), 0) + 1 FROM jobs))",
+                params![job_id, local_session, kind_s, file, size as i64, mtime_ns, media.extension, media.content_type, duration_secs, chrono::Utc::now().to_rfc3339()],
+            )?;
+            Ok(c.query_row(&format!("{SELECT_JOB} WHERE job_id = ?1"), [&job_id], job_from_row)?)
+        })
+        .await
+    }
+
+    pub async fn job(&self, job_id: String) -> Result<Job, QueueError> {
+        self.call(move |c| {
+            c.query_row(
+                &format!("{SELECT_JOB} WHERE job_id = ?1"),
+                [&job_id],
+                job_from_row,
+            )
+            .optional()?
+            .ok_or(QueueError::NoJob(job_id))
+        })
+        .await
+    }
+
+    pub async fn jobs(&self) -> Result<Vec<Job>, QueueError> {
+        self.call(|c| {
+            let mut stmt = c.prepare(&format!("{SELECT_JOB} ORDER BY seq"))?;
+            let jobs = stmt
+                .query_map([], job_from_row)?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(jobs)
+        })
+        .await
+    }
+
+    pub async fn set_state(
+        &self,
+        job_id: String,
+        state: JobState,
+        error: Option<String>,
+    ) -> Result<(), QueueError> {
+        self.call(move |c| {
+            let n = c.execute(
+                "UPDATE jobs SET state = ?2, error = ?3 WHERE job_id = ?1",
+                params![job_id, state.as_str(), error],
+            )?;
+            if n == 0 {
+                return Err(QueueError::NoJob(job_id));
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// Records a new multipart upload for the job (and forgets parts of an older one).
+    pub async fn set_plan(
+        &self,
+        job_id: String,
+        plan: Option<UploadPlan>,
+    ) -> Result<(), QueueError> {
+        self.call(move |c| {
+            let tx = c.transaction()?;
+            tx.execute("DELETE FROM parts WHERE job_id = ?1", [&job_id])?;
+            tx.execute(
+                "UPDATE jobs SET upload_id = ?2, file_key = ?3, file_url = ?4, part_size = ?5 WHERE job_id = ?1",
+                params![
+                    job_id,
+                    plan.as_ref().map(|p| p.upload_id.clone()),
+                    plan.as_ref().map(|p| p.file_key.clone()),
+                    plan.as_ref().map(|p| p.file_url.clone()),
+                    plan.as_ref().map(|p| p.part_size as i64)
+                ],
+            )?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// A part storage confirmed (written after the PUT succeeded).
+    pub async fn record_part(
+        &self,
+        job_id: String,
+        part_number: u32,
+        etag: String,
+        size: u64,
+    ) -> Result<(), QueueError> {
+        self.call(move |c| {
+            c.execute(
+                "INSERT OR REPLACE INTO parts (job_id, part_number, etag, size) VALUES (?1, ?2, ?3, ?4)",
+                params![job_id, part_number, etag, size as i64],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Confirmed parts: (number, etag, size).
+    pub async fn parts(&self, job_id: String) -> Result<Vec<(u32, String, u64)>, QueueError> {
+        self.call(move |c| {
+            let mut stmt = c.prepare(
+                "SELECT part_number, etag, size FROM parts WHERE job_id = ?1 ORDER BY part_number",
+            )?;
+            let rows = stmt
+                .query_map([&job_id], |r| {
+                    Ok((
+                        r.get::<_, u32>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, i64>(2)? as u64,
+                    ))
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    pub async fn set_stored(
+        &self,
+        job_id: String,
+        key: String,
+        url: String,
+    ) -> Result<(), QueueError> {
+        self.call(move |c| {
+            c.execute(
+                "UPDATE jobs SET stored_key = ?2, stored_url = ?3, state = 'uploaded', error = NULL WHERE job_id = ?1",
+                params![job_id, key, url],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Takes the job for `owner` unless another live process holds it.
+    pub async fn try_lease(
+        &self,
+        job_id: String,
+        owner: String,
+        ttl_ms: i64,
+    ) -> Result<bool, QueueError> {
+        self.call(move |c| {
+            let now = now_ms();
+            let n = c.execute(
+                "UPDATE jobs SET lease_owner = ?2, lease_until = ?3
+                 WHERE job_id = ?1 AND (lease_owner IS NULL OR lease_owner = ?2 OR lease_until < ?4)",
+                params![job_id, owner, now + ttl_ms, now],
+            )?;
+            Ok(n == 1)
+        })
+        .await
+    }
+
+    pub async fn release(&self, job_id: String, owner: String) -> Result<(), QueueError> {
+        self.call(move |c| {
+            c.execute(
+                "UPDATE jobs SET lease_owner = NULL, lease_until = NULL WHERE job_id = ?1 AND lease_owner = ?2",
+                params![job_id, owner],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn jobs_and_parts_survive_reopening() {
+        let dir = tempfile::tempdir().unwrap();
+        let video = dir.path().join("class.mp4");
+        std::fs::write(&video, b"not really a video").unwrap();
+        let path = dir.path().join("q/queue.db");
+        let q = Queue::open(&path).unwrap();
+        let s = q.create_session(Some("Zumba".into())).await.unwrap();
+        let job = q
+            .enqueue(&s.local_id, &video, FileKind::Video, Some(60.0))
+            .await
+            .unwrap();
+        assert_eq!(
+            (job.state, job.size, job.content_type.as_str()),
+            (JobState::Queued, 18, "video/mp4")
+        );
+        let plan = UploadPlan {
+            upload_id: "u".into(),
+            file_key: "k".into(),
+            file_url: "f".into(),
+            part_size: 8,
+        };
+        q.set_plan(job.job_id.clone(), Some(plan.clone()))
+            .await
+            .unwrap();
+        q.record_part(job.job_id.clone(), 1, "e1".into(), 8)
+            .await
+            .unwrap();
+        drop(q);
+        let q = Queue::open(&path).unwrap();
+        let again = q.job(job.job_id.clone()).await.unwrap();
+        assert_eq!(again.plan, Some(plan));
+        assert_eq!(
+            q.parts(job.job_id.clone()).await.unwrap(),
+            vec![(1, "e1".to_string(), 8)]
+        );
+        // A new plan forgets the old upload's parts.
+        q.set_plan(job.job_id.clone(), None).await.unwrap();
+        assert!(q.parts(job.job_id).await.unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn bad_files_are_refused_with_the_reason() {
+        let dir = tempfile::tempdir().unwrap();
+        let q = Queue::open(&dir.path().join("queue.db")).unwrap();
+        let s = q.create_session(None).await.unwrap();
+        let txt = dir.path().join("notes.txt");
+        std::fs::write(&txt, b"hello").unwrap();
+        let empty = dir.path().join("empty.mp4");
+        std::fs::write(&empty, b"").unwrap();
+        for (file, why) in [
+            (txt, "not a video"),
+            (empty, "empty"),
+            (dir.path().join("gone.mp4"), "cannot read"),
+        ] {
+            let e = q
+                .enqueue(&s.local_id, &file, FileKind::Video, None)
+                .await
+                .unwrap_err()
+                .to_string();
+            assert!(
+                e.contains(why) && e.contains(&file.display().to_string()),
+                "{e}"
+            );
+        }
+        assert!(q.jobs().await.unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn only_one_live_owner_holds_a_job() {
+        let dir = tempfile::tempdir().unwrap();
+        let video = dir.path().join("a.webm");
+        std::fs::write(&video, b"x").unwrap();
+        let q = Queue::open(&dir.path().join("queue.db")).unwrap();
+        let s = q.create_session(None).await.unwrap();
+        let job = q
+            .enqueue(&s.local_id, &video, FileKind::Video, Some(60.0))
+            .await
+            .unwrap();
+        assert!(
+            q.try_lease(job.job_id.clone(), "a".into(), 60_000)
+                .await
+                .unwrap()
+        );
+        assert!(
+            !q.try_lease(job.job_id.clone(), "b".into(), 60_000)
+                .await
+                .unwrap()
+        );
+        q.release(job.job_id.clone(), "a".into()).await.unwrap();
+        assert!(
+            q.try_lease(job.job_id.clone(), "b".into(), 1)
+                .await
+                .unwrap()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        assert!(
+            q.try_lease(job.job_id, "a".into(), 60_000).await.unwrap(),
+            "an expired lease was not taken over"
+        );
+    }
+}

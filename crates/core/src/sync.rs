@@ -1,0 +1,230 @@
+//! Runs queued jobs to the end: session started on the server (once, via `client_ref`),
+//! bytes stored, session completed. Waits out outages; fails a job only for reasons
+//! retrying cannot fix. A lease with a heartbeat keeps two processes off one job.
+
+use crate::queue::{Job, JobState, Queue, QueueError};
+use crate::upload::{Counters, UploadError, Uploader};
+use chrono::{DateTime, SecondsFormat, Utc};
+use idance_contract::FileKind;
+use idance_contract::wire::CompleteSessionRequest;
+use std::time::{Duration, Instant, UNIX_EPOCH};
+
+const LEASE_MS: i64 = 30_000;
+const HEARTBEAT: Duration = Duration::from_secs(10);
+
+pub struct Runner {
+    pub uploader: Uploader,
+    owner: String,
+}
+
+/// `durationMinutes` as the contract asks: whole minutes, rounded, at least 1.
+pub fn duration_minutes(secs: f64) -> f64 {
+    (secs / 60.0).round().max(1.0)
+}
+
+impl Runner {
+    pub fn new(uploader: Uploader) -> Self {
+        Self {
+            uploader,
+            owner: format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple()),
+        }
+    }
+
+    fn queue(&self) -> &Queue {
+        &self.uploader.queue
+    }
+
+    /// Runs one job as far as it can go now; returns its new state and the bytes this
+    /// process sent for it. A job another process holds is left alone.
+    pub async fn run_job(&self, job_id: &str) -> Result<(Job, u64), QueueError> {
+        let q = self.queue();
+        if !q
+            .try_lease(job_id.to_string(), self.owner.clone(), LEASE_MS)
+            .await?
+        {
+            return Ok((q.job(job_id.to_string()).await?, 0));
+        }
+        let heartbeat = {
+            let (q, id, owner) = (q.clone(), job_id.to_string(), self.owner.clone());
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(HEARTBEAT).await;
+                    if q.try_lease(id.clone(), owner.clone(), LEASE_MS)
+                        .await
+                        .is_err()
+                    {
+                        break;
+                    }
+                }
+            })
+        };
+        let sent_before = Counters::get(&self.uploader.counters.bytes_sent);
+        let result = self.drive(job_id).await;
+        heartbeat.abort();
+        let sent = Counters::get(&self.uploader.counters.bytes_sent) - sent_before;
+        let (state, error) = match result {
+            Ok(state) => (state, None),
+            Err(UploadError::Queue(e)) => {
+                q.release(job_id.to_string(), self.owner.clone()).await?;
+                return Err(e);
+            }
+            Err(UploadError::Cancelled) => (q.job(job_id.to_string()).await?.state, None),
+            Err(e @ (UploadError::Offline(_) | UploadError::SignIn(_))) => {
+                (JobState::Waiting, Some(e.to_string()))
+            }
+            Err(e) => (JobState::Failed, Some(e.to_string())),
+        };
+        if !matches!(state, JobState::Paused | JobState::Cancelled) {
+            q.set_state(job_id.to_string(), state, error).await?;
+        }
+        q.release(job_id.to_string(), self.owner.clone()).await?;
+        Ok((q.job(job_id.to_string()).await?, sent))
+    }
+
+    async fn drive(&self, job_id: &str) -> Result<JobState, UploadError> {
+        let q = self.queue();
+        let job = q.job(job_id.to_string()).await?;
+        if !job.state.is_pending() {
+            return Ok(job.state);
+        }
+        let session_id = self.server_session(&job).await?;
+        if job.stored_key.is_none() {
+            q.set_state(job_id.to_string(), JobState::Uploading, None)
+                .await?;
+            self.uploader.store(&job, &session_id).await?;
+        }
+        if job.kind == FileKind::Thumbnail {
+            return Ok(JobState::Uploaded);
+        }
+        self.complete_session(&q.job(job_id.to_string()).await?, &session_id)
+            .await?;
+        Ok(JobState::Completed)
+    }
+
+    /// The server's id of the job's session, starting it there the first time. The
+    /// local id is sent as `client_ref`, so a crash between the call and the write
+    /// below cannot make two server sessions on servers that honour it.
+    async fn server_session(&self, job: &Job) -> Result<String, UploadError> {
+        let q = self.queue();
+        let local = q
+            .session(job.local_session.clone())
+            .await?
+            .ok_or_else(|| UploadError::Rejected(format!("job {} has no session", job.job_id)))?;
+        if let Some(id) = local.server_id {
+            return Ok(id);
+        }
+        let api = &self.uploader.api;
+        let id = crate::upload::retry_call(&self.uploader, || {
+            api.start_session(local.title.as_deref(), Some(&local.local_id))
+        })
+        .await?;
+        q.set_server_session(local.local_id, id.clone()).await?;
+        Ok(id)
+    }
+
+    async fn complete_session(&self, video: &Job, session_id: &str) -> Result<(), UploadError> {
+        let q = self.queue();
+        let (Some(key), Some(url)) = (&video.stored_key, &video.stored_url) else {
+            return Err(UploadError::Integrity("the video is not stored yet".into()));
+        };
+        let secs = video.duration_secs.ok_or_else(|| {
+            UploadError::Source(format!("{}: the video's duration is unknown", video.file))
+        })?;
+        let thumb = q.jobs().await?.into_iter().find(|j| {
+            j.local_session == video.local_session
+                && j.kind == FileKind::Thumbnail
+                && j.stored_key.is_some()
+        });
+        let end: DateTime<Utc> = std::fs::metadata(&video.file)
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+            .and_then(|d| DateTime::from_timestamp(d.as_secs() as i64, d.subsec_nanos()))
+            .unwrap_or_else(Utc::now);
+        let req = CompleteSessionRequest {
+            session_id: session_id.to_string(),
+            end_time: end.to_rfc3339_opts(SecondsFormat::Secs, true),
+            duration_minutes: duration_minutes(secs),
+            calories_burned: None,
+            video_url: url.clone(),
+            video_file_key: key.clone(),
+            thumbnail_url: thumb.as_ref().and_then(|t| t.stored_url.clone()),
+            thumbnail_file_key: thumb.as_ref().and_then(|t| t.stored_key.clone()),
+        };
+        let api = &self.uploader.api;
+        crate::upload::retry_call(&self.uploader, || api.complete_session(&req)).await?;
+        if let Some(t) = thumb {
+            q.set_state(t.job_id, JobState::Completed, None).await?;
+        }
+        Ok(())
+    }
+
+    /// Runs every pending job (or only the listed ones) until none is left or `timeout`
+    /// passes. Thumbnails go before the videos of their session so the completion can
+    /// name them. Returns the jobs run, with the bytes this process sent for each.
+    pub async fn sync(
+        &self,
+        only: Option<&[String]>,
+        timeout: Duration,
+    ) -> Result<Vec<(Job, u64)>, QueueError> {
+        let wanted = |j: &Job| only.is_none_or(|ids| ids.contains(&j.job_id));
+        let started = Instant::now();
+        let mut sent: std::collections::HashMap<String, u64> = Default::default();
+        let mut round = 0u32;
+        loop {
+            let mut pending: Vec<Job> = self
+                .queue()
+                .jobs()
+                .await?
+                .into_iter()
+                .filter(|j| j.state.is_pending() && wanted(j))
+                .collect();
+            pending.sort_by_key(|j| j.kind == FileKind::Video);
+            let mut progressed = false;
+            for job in &pending {
+                let (after, bytes) = self.run_job(&job.job_id).await?;
+                *sent.entry(job.job_id.clone()).or_default() += bytes;
+                progressed |= after.state != job.state || !after.state.is_pending();
+            }
+            let still: Vec<Job> = self
+                .queue()
+                .jobs()
+                .await?
+                .into_iter()
+                .filter(|j| j.state.is_pending() && wanted(j))
+                .collect();
+            if still.is_empty()
+                || started.elapsed() >= timeout
+                || self.uploader.cancel.is_cancelled()
+            {
+                break;
+            }
+            round = if progressed { 0 } else { round + 1 };
+            let wait =
+                crate::upload::backoff_delay(round).min(timeout.saturating_sub(started.elapsed()));
+            tokio::time::sleep(wait).await;
+        }
+        let jobs = self.queue().jobs().await?;
+        Ok(jobs
+            .into_iter()
+            .filter(|j| wanted(j))
+            .map(|j| {
+                let b = sent.get(&j.job_id).copied().unwrap_or(0);
+                (j, b)
+            })
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn duration_is_whole_minutes_at_least_one() {
+        assert_eq!(duration_minutes(5.0), 1.0);
+        assert_eq!(duration_minutes(89.0), 1.0);
+        assert_eq!(duration_minutes(91.0), 2.0);
+        assert_eq!(duration_minutes(3600.0), 60.0);
+    }
+}

@@ -1,0 +1,117 @@
+//! Moves a queued file into storage: resumable multipart against Part B servers, one
+//! streamed presigned PUT against Part A servers. Retries what retrying can fix,
+//! fails a job only for reasons it cannot (file changed, request refused).
+
+mod error;
+mod multipart;
+
+pub mod progress;
+mod retry;
+mod single;
+mod source;
+mod storage_answer;
+
+pub use error::UploadError;
+pub use progress::{Counters, Progress};
+pub use retry::{backoff as backoff_delay, until_reachable as retry_call};
+
+use crate::api::{ApiClient, ServerMode};
+use crate::queue::{Job, Queue};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::broadcast;
+use tokio_util::sync::CancellationToken;
+
+#[derive(Debug, Clone)]
+pub struct UploaderConfig {
+    /// Parts in flight at once.
+    pub workers: usize,
+    /// How long to keep retrying an unreachable service before leaving the job waiting.
+    pub max_outage: Duration,
+}
+
+impl Default for UploaderConfig {
+    fn default() -> Self {
+        Self {
+            workers: 4,
+            max_outage: Duration::from_secs(3600),
+        }
+    }
+}
+
+/// Runs uploads for one queue against one server.
+#[derive(Clone)]
+pub struct Uploader {
+    pub(crate) api: ApiClient,
+    pub(crate) queue: Queue,
+    pub(crate) config: UploaderConfig,
+    pub(crate) counters: Arc<Counters>,
+    pub(crate) events: broadcast::Sender<Progress>,
+    pub(crate) cancel: CancellationToken,
+}
+
+/// Where a stored file ended up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stored {
+    pub file_key: String,
+    pub file_url: String,
+    pub size: u64,
+}
+
+impl Uploader {
+    pub fn new(api: ApiClient, queue: Queue, config: UploaderConfig) -> Self {
+        let (events, _) = broadcast::channel(1024);
+        Self {
+            api,
+            queue,
+            config,
+            counters: Arc::default(),
+            events,
+            cancel: CancellationToken::new(),
+        }
+    }
+
+    /// The queue this uploader works on.
+    pub fn queue_handle(&self) -> Queue {
+        self.queue.clone()
+    }
+
+    pub fn counters(&self) -> Arc<Counters> {
+        self.counters.clone()
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<Progress> {
+        self.events.subscribe()
+    }
+
+    pub fn cancel_token(&self) -> CancellationToken {
+        self.cancel.clone()
+    }
+
+    /// Stores the job's file. The session must already exist on the server
+    /// (`server_session`). Returns where it was stored.
+    pub async fn store(&self, job: &Job, server_session: &str) -> Result<Stored, UploadError> {
+        source::check_unchanged(job)?;
+        let mode = retry::until_reachable(self, || self.api.mode()).await?;
+        let stored = match mode {
+            ServerMode::Multipart if job.kind == idance_contract::FileKind::Video => {
+                multipart::upload(self, job, server_session).await?
+            }
+            _ => single::upload(self, job, server_session).await?,
+        };
+        if stored.size != job.size {
+            return Err(UploadError::Integrity(format!(
+                "storage holds {} bytes but the file has {}",
+                stored.size, job.size
+            )));
+        }
+        self.queue
+            .set_stored(
+                job.job_id.clone(),
+                stored.file_key.clone(),
+                stored.file_url.clone(),
+            )
+            .await?;
+        Ok(stored)
+    }
+}

@@ -1,0 +1,313 @@
+//! Resumable multipart upload of one job. Storage is the source of truth for which
+//! parts exist: on every start the part list is asked for, and only missing parts are
+//! sent. Each part is signed with its MD5, so storage refuses corrupted bytes.
+
+use super::retry::{backoff, pause, until_reachable};
+use super::source::{check_unchanged, read_chunk};
+use super::storage_answer::{Verdict, judge};
+use super::{Counters, Progress, Stored, UploadError, Uploader};
+use crate::queue::{Job, UploadPlan};
+use base64::Engine;
+use bytes::Bytes;
+use futures::TryStreamExt;
+use idance_contract::wire::*;
+use idance_contract::{MAX_PART_COUNT, MIN_PART_SIZE};
+use md5::{Digest, Md5};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+/// Part `n`'s (offset, length) in a file of `size` bytes.
+pub fn part_range(size: u64, part_size: u64, n: u32) -> (u64, u64) {
+    let offset = u64::from(n - 1) * part_size;
+    (offset, part_size.min(size - offset))
+}
+
+pub fn part_count(size: u64, part_size: u64) -> u32 {
+    size.div_ceil(part_size).max(1) as u32
+}
+
+pub async fn upload(up: &Uploader, job: &Job, session_id: &str) -> Result<Stored, UploadError> {
+    // NoSuchUpload (aborted or expired upload) is the one reason to start over.
+    for _ in 0..3 {
+        match attempt(up, job, session_id).await {
+            Err(UploadError::UploadGone) => {
+                tracing::warn!(job_id = %job.job_id, "multipart upload vanished; starting a new one");
+                up.queue.set_plan(job.job_id.clone(), None).await?;
+            }
+            other => return other,
+        }
+    }
+    Err(UploadError::Rejected(
+        "storage keeps losing the multipart upload".into(),
+    ))
+}
+
+async fn plan_for(up: &Uploader, job: &Job, session_id: &str) -> Result<UploadPlan, UploadError> {
+    let current = up.queue.job(job.job_id.clone()).await?;
+    if let Some(plan) = current.plan {
+        return Ok(plan);
+    }
+    let req = CreateMultipartRequest {
+        session_id: session_id.to_string(),
+        file_extension: Some(job.extension.clone()),
+        content_type: Some(job.content_type.clone()),
+        file_size_bytes: Some(job.size),
+    };
+    let created = until_reachable(up, || up.api.create_multipart(&req)).await?;
+    if created.part_size < MIN_PART_SIZE || part_count(job.size, created.part_size) > MAX_PART_COUNT
+    {
+        return Err(UploadError::Rejected(format!(
+            "the server chose an unusable part size ({})",
+            created.part_size
+        )));
+    }
+    let plan = UploadPlan {
+        upload_id: created.upload_id,
+        file_key: created.file_key,
+        file_url: created.file_url,
+        part_size: created.part_size,
+    };
+    up.queue
+        .set_plan(job.job_id.clone(), Some(plan.clone()))
+        .await?;
+    Ok(plan)
+}
+
+fn md5_of(data: &[u8]) -> ([u8; 16], String) {
+    let d: [u8; 16] = Md5::digest(data).into();
+    (d, hex::encode(d))
+}
+
+async fn attempt(up: &Uploader, job: &Job, session_id: &str) -> Result<Stored, UploadError> {
+    let plan = plan_for(up, job, session_id).await?;
+    let listed = until_reachable(up, || up.api.list_parts(&plan.file_key, &plan.upload_id)).await?;
+    let on_server: HashMap<u32, StoredPart> =
+        listed.into_iter().map(|p| (p.part_number, p)).collect();
+    let recorded: HashMap<u32, String> = up
+        .queue
+        .parts(job.job_id.clone())
+        .await?
+        .into_iter()
+        .map(|(n, e, _)| (n, e))
+        .collect();
+
+    let count = part_count(job.size, plan.part_size);
+    let mut todo = Vec::new();
+    let mut done_bytes = 0;
+    for n in 1..=count {
+        let (offset, len) = part_range(job.size, plan.part_size, n);
+        let Some(sp) = on_server.get(&n).filter(|sp| sp.size == len) else {
+            todo.push(n);
+            continue;
+        };
+        let ours = if recorded.get(&n) == Some(&sp.etag) {
+            true
+        } else {
+            // Sent before a crash but not recorded: compare checksums, do not re-send.
+            let data = read_chunk(&job.file, offset, len as usize).await?;
+            md5_of(&data).1 == sp.etag
+        };
+        if ours {
+            if recorded.get(&n) != Some(&sp.etag) {
+                up.queue
+                    .record_part(job.job_id.clone(), n, sp.etag.clone(), len)
+                    .await?;
+            }
+            done_bytes += len;
+        } else {
+            todo.push(n);
+        }
+    }
+    tracing::info!(job_id = %job.job_id, parts = count, missing = todo.len(), "uploading parts");
+
+    let done = Arc::new(AtomicU64::new(done_bytes));
+    let _ = up.events.send(Progress {
+        job_id: job.job_id.clone(),
+        bytes_done: done_bytes,
+        total: job.size,
+    });
+    futures::stream::iter(todo.into_iter().map(Ok))
+        .try_for_each_concurrent(up.config.workers.max(1), |n| {
+            let (plan, done) = (&plan, done.clone());
+            async move {
+                let (offset, len) = part_range(job.size, plan.part_size, n);
+                let data = Bytes::from(read_chunk(&job.file, offset, len as usize).await?);
+                let etag = send_part(up, plan, n, data).await?;
+                up.queue
+                    .record_part(job.job_id.clone(), n, etag, len)
+                    .await?;
+                let now = done.fetch_add(len, Ordering::Relaxed) + len;
+                let _ = up.events.send(Progress {
+                    job_id: job.job_id.clone(),
+                    bytes_done: now,
+                    total: job.size,
+                });
+                Ok::<_, UploadError>(())
+            }
+        })
+        .await?;
+
+    // The file must still be what we sent.
+    check_unchanged(job)?;
+    let parts: Vec<CompletedPart> = up
+        .queue
+        .parts(job.job_id.clone())
+        .await?
+        .into_iter()
+        .filter(|(n, _, _)| *n <= count)
+        .map(|(n, etag, _)| CompletedPart {
+            part_number: i64::from(n),
+            etag,
+        })
+        .collect();
+    if parts.len() != count as usize {
+        return Err(UploadError::Integrity(format!(
+            "{} of {count} parts confirmed",
+            parts.len()
+        )));
+    }
+    let req = CompleteMultipartRequest {
+        file_key: plan.file_key.clone(),
+        upload_id: plan.upload_id.clone(),
+        parts,
+    };
+    let completed = until_reachable(up, || up.api.complete_multipart(&req)).await?;
+    Ok(Stored {
+        file_key: completed.file_key,
+        file_url: completed.file_url,
+        size: completed.size,
+    })
+}
+
+async fn sign(
+    up: &Uploader,
+    plan: &UploadPlan,
+    n: u32,
+    md5_b64: &str,
+) -> Result<String, UploadError> {
+    let req = SignPartsRequest {
+        file_key: plan.file_key.clone(),
+        upload_id: plan.upload_id.clone(),
+        parts: vec![PartToSign {
+            part_number: i64::from(n),
+            content_md5: Some(md5_b64.to_string()),
+        }],
+    };
+    let signed = until_reachable(up, || up.api.sign_parts(&req)).await?;
+    signed
+        .parts
+        .into_iter()
+        .find(|p| p.part_number == n)
+        .map(|p| p.url)
+        .ok_or_else(|| UploadError::Rejected(format!("the server did not sign part {n}")))
+}
+
+/// PUTs one part until storage confirms it; returns its ETag.
+async fn send_part(
+    up: &Uploader,
+    plan: &UploadPlan,
+    n: u32,
+    data: Bytes,
+) -> Result<String, UploadError> {
+    let (digest, md5_hex) = md5_of(&data);
+    let md5_b64 = base64::engine::general_purpose::STANDARD.encode(digest);
+    let mut url: Option<String> = None;
+    let started = Instant::now();
+    let mut failures = 0u32;
+    loop {
+        if up.cancel.is_cancelled() {
+            return Err(UploadError::Cancelled);
+        }
+        let target = match &url {
+            Some(u) => u.clone(),
+            None => {
+                let u = sign(up, plan, n, &md5_b64).await?;
+                url = Some(u.clone());
+                u
+            }
+        };
+        Counters::add(&up.counters.bytes_sent, data.len() as u64);
+        let sent = up
+            .api
+            .http()
+            .put(&target)
+            .header("content-md5", &md5_b64)
+            .header("content-length", data.len())
+            .body(data.clone())
+            .send()
+            .await;
+        let verdict = match sent {
+            Ok(resp) if resp.status().is_success() => {
+                let etag = resp
+                    .headers()
+                    .get("etag")
+                    .and_then(|v| v.to_str().ok())
+                    .map(|s| s.trim_matches('"').to_string())
+                    .unwrap_or_default();
+                let plain_md5 = etag.len() == 32 && etag.bytes().all(|b| b.is_ascii_hexdigit());
+                // SSE-KMS buckets answer other ETags: only a plain MD5 can be checked.
+                if plain_md5 && !etag.eq_ignore_ascii_case(&md5_hex) {
+                    return Err(UploadError::Integrity(format!(
+                        "storage stored part {n} with another checksum"
+                    )));
+                }
+                Counters::add(&up.counters.parts_sent, 1);
+                return Ok(if etag.is_empty() { md5_hex } else { etag });
+            }
+            Ok(resp) => {
+                let status = resp.status().as_u16();
+                let body = resp.text().await.unwrap_or_default();
+                let v = judge(status, &body);
+                if v == Verdict::Refuse {
+                    return Err(UploadError::Rejected(format!(
+                        "storage refused part {n} ({status})"
+                    )));
+                }
+                v
+            }
+            Err(e) => {
+                tracing::debug!(part = n, error = %e.without_url(), "part upload failed");
+                Verdict::Retry
+            }
+        };
+        match verdict {
+            Verdict::Resign => {
+                Counters::add(&up.counters.resigns, 1);
+                url = None;
+            }
+            Verdict::UploadGone => return Err(UploadError::UploadGone),
+            _ => {
+                if started.elapsed() > up.config.max_outage {
+                    return Err(UploadError::Offline(format!(
+                        "part {n} could not be stored"
+                    )));
+                }
+                Counters::add(&up.counters.retries, 1);
+                pause(up, backoff(failures)).await?;
+                failures += 1;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parts_cover_the_file_exactly() {
+        let (size, ps) = (20 * 1024 * 1024 + 5, 8 * 1024 * 1024);
+        let count = part_count(size, ps);
+        assert_eq!(count, 3);
+        let total: u64 = (1..=count).map(|n| part_range(size, ps, n).1).sum();
+        assert_eq!(total, size);
+        assert_eq!(
+            part_range(size, ps, 3),
+            (16 * 1024 * 1024, 4 * 1024 * 1024 + 5)
+        );
+        // every part but the last is a full part (≥ 5 MiB, as AWS requires)
+        assert!((1..count).all(|n| part_range(size, ps, n).1 == ps && ps >= MIN_PART_SIZE));
+    }
+}

@@ -1,0 +1,67 @@
+//! Exponential backoff with jitter for what can fail now and work later.
+
+use super::{UploadError, Uploader};
+use crate::api::ClientError;
+use rand::Rng;
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+pub const FIRST_DELAY: Duration = Duration::from_millis(300);
+pub const MAX_DELAY: Duration = Duration::from_secs(20);
+
+/// The delay before attempt `n` (0-based): doubling from 300 ms to 20 s, ±50 % jitter.
+pub fn backoff(n: u32) -> Duration {
+    let base = FIRST_DELAY.saturating_mul(1u32 << n.min(10)).min(MAX_DELAY);
+    let jitter = rand::rng().random_range(0.5..1.5);
+    base.mul_f64(jitter)
+}
+
+/// Sleeps `d` unless the uploader is cancelled first.
+pub async fn pause(up: &Uploader, d: Duration) -> Result<(), UploadError> {
+    tokio::select! {
+        () = up.cancel.cancelled() => Err(UploadError::Cancelled),
+        () = tokio::time::sleep(d) => Ok(()),
+    }
+}
+
+/// Calls `op` until it succeeds, fails for good, or the service stays unreachable for
+/// longer than `max_outage`.
+pub async fn until_reachable<T, F, Fut>(up: &Uploader, mut op: F) -> Result<T, UploadError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, ClientError>>,
+{
+    let started = Instant::now();
+    let mut attempt = 0;
+    loop {
+        if up.cancel.is_cancelled() {
+            return Err(UploadError::Cancelled);
+        }
+        match op().await {
+            Ok(v) => return Ok(v),
+            Err(e) if e.is_transient() => {
+                if started.elapsed() > up.config.max_outage {
+                    return Err(e.into());
+                }
+                tracing::debug!(error = %e, attempt, "service unavailable; retrying");
+                super::Counters::add(&up.counters.retries, 1);
+                pause(up, backoff(attempt)).await?;
+                attempt += 1;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        assert!(backoff(0) <= FIRST_DELAY.mul_f64(1.5));
+        assert!(backoff(0) >= FIRST_DELAY.mul_f64(0.5));
+        assert!(backoff(30) <= MAX_DELAY.mul_f64(1.5));
+        assert!(backoff(30) >= MAX_DELAY.mul_f64(0.5));
+    }
+}

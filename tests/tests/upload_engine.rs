@@ -1,0 +1,209 @@
+//! The client's queue + uploader against the real server on both stores: byte-identical
+//! uploads, resume that re-sends nothing storage has, refusal of changed files.
+
+use idance_contract::FileKind;
+use idance_core::upload::Counters;
+use idance_core::{JobState, Runner};
+use idance_tests::{BACKENDS, TestServer, client, make_video, md5_hex};
+use std::time::Duration;
+
+async fn enqueue(runner: &Runner, file: &std::path::Path) -> String {
+    let q = &runner.uploader.queue_handle();
+    let s = q.create_session(Some("class".into())).await.unwrap();
+    q.enqueue(&s.local_id, file, FileKind::Video, Some(240.0))
+        .await
+        .unwrap()
+        .job_id
+}
+
+#[tokio::test]
+async fn a_queued_video_is_stored_byte_identical_and_the_session_completed() {
+    for backend in BACKENDS {
+        let srv = TestServer::start(backend).await;
+        let dir = tempfile::tempdir().unwrap();
+        let video = make_video(dir.path(), "class.mp4", 20);
+        let size = std::fs::metadata(&video).unwrap().len();
+        assert!(
+            size > 16 * 1024 * 1024,
+            "test video too small for 3 parts: {size}"
+        );
+        let runner = client(&srv, "teacher", dir.path(), 4);
+        let job_id = enqueue(&runner, &video).await;
+        let results = runner.sync(None, Duration::from_secs(120)).await.unwrap();
+        let (job, sent) = results
+            .into_iter()
+            .find(|(j, _)| j.job_id == job_id)
+            .unwrap();
+        assert_eq!(
+            job.state,
+            JobState::Completed,
+            "{backend:?}: {:?}",
+            job.error
+        );
+        assert_eq!(sent, size, "{backend:?}: bytes sent ≠ file size");
+        let key = job.stored_key.unwrap();
+        let got = srv.download(&srv.token("teacher"), &key).await;
+        assert_eq!(
+            md5_hex(&got),
+            md5_hex(&std::fs::read(&video).unwrap()),
+            "{backend:?}: object differs"
+        );
+        // The session is completed on the server: completing it again differently is 409.
+        let session = key.split('/').nth(2).unwrap().to_string();
+        let again = srv
+            .post(
+                "/api/s3/upload/video",
+                &srv.token("teacher"),
+                serde_json::json!({"session_id": session}),
+            )
+            .await;
+        again.assert_error(409, "upload to the completed session");
+        srv.shutdown().await;
+    }
+}
+
+#[tokio::test]
+async fn an_interrupted_upload_resumes_without_resending_stored_parts() {
+    for backend in BACKENDS {
+        let srv = TestServer::start(backend).await;
+        let dir = tempfile::tempdir().unwrap();
+        let video = make_video(dir.path(), "long.mp4", 30);
+        let size = std::fs::metadata(&video).unwrap().len();
+        let part = 8 * 1024 * 1024u64;
+
+        // First run: one part at a time, stopped once the first part is confirmed.
+        let first = client(&srv, "teacher", dir.path(), 1);
+        let job_id = enqueue(&first, &video).await;
+        let mut events = first.uploader.subscribe();
+        let stop = first.uploader.cancel_token();
+        let watcher = tokio::spawn(async move {
+            while let Ok(p) = events.recv().await {
+                if p.bytes_done >= part {
+                    stop.cancel();
+                    break;
+                }
+            }
+        });
+        let _ = first.run_job(&job_id).await.unwrap();
+        watcher.abort();
+        let sent_first = Counters::get(&first.uploader.counters().bytes_sent);
+        assert!(
+            sent_first < size,
+            "{backend:?}: the first run was not interrupted"
+        );
+
+        // Second run, as after a restart: a fresh process state over the same queue.
+        let second = client(&srv, "teacher", dir.path(), 4);
+        let (job, sent_second) = second.run_job(&job_id).await.unwrap();
+        assert_eq!(
+            job.state,
+            JobState::Completed,
+            "{backend:?}: {:?}",
+            job.error
+        );
+        assert!(
+            sent_second <= size - part,
+            "{backend:?}: resume re-sent stored bytes ({sent_second} of {size}, first run stored ≥ {part})"
+        );
+        let got = srv
+            .download(&srv.token("teacher"), job.stored_key.as_deref().unwrap())
+            .await;
+        assert_eq!(
+            md5_hex(&got),
+            md5_hex(&std::fs::read(&video).unwrap()),
+            "{backend:?}: resumed object differs"
+        );
+        srv.shutdown().await;
+    }
+}
+
+#[tokio::test]
+async fn a_file_changed_after_queueing_fails_with_the_reason_and_uploads_nothing() {
+    let srv = TestServer::start(idance_tests::Backend::Local).await;
+    let dir = tempfile::tempdir().unwrap();
+    let video = make_video(dir.path(), "edited.mp4", 2);
+    let runner = client(&srv, "teacher", dir.path(), 2);
+    let job_id = enqueue(&runner, &video).await;
+    {
+        use std::io::Write;
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&video)
+            .unwrap();
+        f.write_all(b"more").unwrap();
+    }
+    let (job, sent) = runner.run_job(&job_id).await.unwrap();
+    assert_eq!(job.state, JobState::Failed);
+    assert!(
+        job.error
+            .as_deref()
+            .unwrap_or("")
+            .contains("changed after it was queued"),
+        "{:?}",
+        job.error
+    );
+    assert_eq!(sent, 0);
+    assert!(srv.keys().await.is_empty(), "something was stored");
+    assert!(video.exists(), "the user's file must never be touched");
+    srv.shutdown().await;
+}
+
+#[tokio::test]
+async fn sync_waits_for_a_backend_that_is_down_and_finishes_when_it_returns() {
+    let dir = tempfile::tempdir().unwrap();
+    let video = make_video(dir.path(), "offline.mp4", 2);
+    // Find a port, then leave it closed: the backend is "down".
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let api =
+        idance_core::ApiClient::new(&format!("http://127.0.0.1:{port}"), "placeholder").unwrap();
+    let queue = idance_core::Queue::open(&dir.path().join("queue.db")).unwrap();
+    let s = queue.create_session(None).await.unwrap();
+    let job = queue
+        .enqueue(&s.local_id, &video, FileKind::Video, Some(60.0))
+        .await
+        .unwrap();
+
+    // The server comes up 10 s later on that port, with a secret we know in advance.
+    let server_dir = tempfile::tempdir().unwrap();
+    let vars: std::collections::HashMap<String, String> =
+        [("JWT_SECRET".to_string(), "s3cret".to_string())].into();
+    let config = idance_server::Config::from_vars(
+        server_dir.path().join("server"),
+        format!("127.0.0.1:{port}").parse().unwrap(),
+        &vars,
+    )
+    .unwrap();
+    let token = idance_server::auth::Jwt::new(b"s3cret")
+        .issue("offline_user", Duration::from_secs(600))
+        .unwrap();
+    let mut api = api;
+    api.set_token(&token);
+    let runner = Runner::new(idance_core::Uploader::new(
+        api,
+        queue.clone(),
+        idance_core::UploaderConfig {
+            workers: 2,
+            max_outage: Duration::from_secs(120),
+        },
+    ));
+    let later = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_secs(10)).await;
+        idance_server::start(config).await.unwrap()
+    });
+    let results = runner.sync(None, Duration::from_secs(90)).await.unwrap();
+    let handle = later.await.unwrap();
+    let (done, _) = results
+        .iter()
+        .find(|(j, _)| j.job_id == job.job_id)
+        .unwrap();
+    assert_eq!(done.state, JobState::Completed, "{:?}", done.error);
+    assert!(
+        Counters::get(&runner.uploader.counters().retries) > 0,
+        "no retry was counted while the backend was down"
+    );
+    handle.shutdown().await;
+}
