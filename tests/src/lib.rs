@@ -2,6 +2,8 @@
 //! (the embedded one, or the Garage started by `scripts/garage-start`) and talks to it
 //! over HTTP like any client.
 
+pub mod part_a;
+
 use aws_sdk_s3::config::{Credentials, Region};
 use idance_server::{Config, ServerHandle};
 use reqwest::{Method, StatusCode};
@@ -316,13 +318,24 @@ pub fn client(
     queue_dir: &std::path::Path,
     workers: usize,
 ) -> idance_core::Runner {
-    let api =
-        idance_core::ApiClient::new(&srv.handle.base_url(), &srv.token(user)).expect("api client");
-    let queue = idance_core::Queue::open(&queue_dir.join("queue.db")).expect("queue");
     let config = idance_core::UploaderConfig {
         workers,
         max_outage: Duration::from_secs(120),
+        ..Default::default()
     };
+    client_with(srv, user, queue_dir, config)
+}
+
+/// Like [`client`], with the whole uploader configuration.
+pub fn client_with(
+    srv: &TestServer,
+    user: &str,
+    queue_dir: &std::path::Path,
+    config: idance_core::UploaderConfig,
+) -> idance_core::Runner {
+    let api =
+        idance_core::ApiClient::new(&srv.handle.base_url(), &srv.token(user)).expect("api client");
+    let queue = idance_core::Queue::open(&queue_dir.join("queue.db")).expect("queue");
     idance_core::Runner::new(idance_core::Uploader::new(api, queue, config))
 }
 

@@ -188,6 +188,7 @@ async fn sync_waits_for_a_backend_that_is_down_and_finishes_when_it_returns() {
         idance_core::UploaderConfig {
             workers: 2,
             max_outage: Duration::from_secs(120),
+            ..Default::default()
         },
     ));
     let later = tokio::spawn(async move {
@@ -206,4 +207,172 @@ async fn sync_waits_for_a_backend_that_is_down_and_finishes_when_it_returns() {
         "no retry was counted while the backend was down"
     );
     handle.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_part_a_only_backend_gets_one_streamed_put() {
+    let srv = TestServer::start(idance_tests::Backend::Local).await;
+    let stub = idance_tests::part_a::start(srv.handle.base_url()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let video = make_video(dir.path(), "seed.mp4", 12);
+    let size = std::fs::metadata(&video).unwrap().len();
+    let api = idance_core::ApiClient::new(&stub, &srv.token("seed_user")).unwrap();
+    assert_eq!(
+        api.mode().await.unwrap(),
+        idance_core::ServerMode::SinglePut
+    );
+    let queue = idance_core::Queue::open(&dir.path().join("queue.db")).unwrap();
+    let runner = Runner::new(idance_core::Uploader::new(
+        api,
+        queue,
+        idance_core::UploaderConfig::default(),
+    ));
+    let job_id = enqueue(&runner, &video).await;
+    let (job, sent) = runner.run_job(&job_id).await.unwrap();
+    assert_eq!(job.state, JobState::Completed, "{:?}", job.error);
+    assert_eq!(sent, size);
+    assert_eq!(
+        Counters::get(&runner.uploader.counters().parts_sent),
+        0,
+        "multipart used against a Part A server"
+    );
+    let got = srv
+        .download(&srv.token("seed_user"), job.stored_key.as_deref().unwrap())
+        .await;
+    assert_eq!(md5_hex(&got), md5_hex(&std::fs::read(&video).unwrap()));
+
+    // Part A errors (422, detail only) fail the job with the server's words.
+    let other = make_video(dir.path(), "other.mov", 1);
+    let q = runner.uploader.queue_handle();
+    let s = q
+        .adopt_session("00000000-0000-4000-8000-000000000000".into())
+        .await
+        .unwrap();
+    let bad = q
+        .enqueue(&s.local_id, &other, FileKind::Video, Some(60.0))
+        .await
+        .unwrap();
+    let (bad, _) = runner.run_job(&bad.job_id).await.unwrap();
+    assert_eq!(bad.state, JobState::Failed);
+    assert!(
+        bad.error
+            .as_deref()
+            .unwrap_or("")
+            .contains("unknown session"),
+        "{:?}",
+        bad.error
+    );
+    srv.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_revoked_token_leaves_jobs_waiting_until_a_new_one_is_given() {
+    let srv = TestServer::start(idance_tests::Backend::Local).await;
+    let dir = tempfile::tempdir().unwrap();
+    let video = make_video(dir.path(), "signin.mp4", 2);
+    let forged = idance_server::auth::Jwt::new(b"someone else")
+        .issue("teacher", Duration::from_secs(60))
+        .unwrap();
+    let api = idance_core::ApiClient::new(&srv.handle.base_url(), &forged).unwrap();
+    let queue = idance_core::Queue::open(&dir.path().join("queue.db")).unwrap();
+    let runner = Runner::new(idance_core::Uploader::new(
+        api,
+        queue.clone(),
+        idance_core::UploaderConfig::default(),
+    ));
+    let job_id = enqueue(&runner, &video).await;
+    let (job, _) = runner.run_job(&job_id).await.unwrap();
+    assert_eq!(job.state, JobState::Waiting, "a 401 must not fail the job");
+    assert!(
+        job.error.as_deref().unwrap_or("").contains("sign in again"),
+        "{:?}",
+        job.error
+    );
+
+    let api = idance_core::ApiClient::new(&srv.handle.base_url(), &srv.token("teacher")).unwrap();
+    let runner = Runner::new(idance_core::Uploader::new(
+        api,
+        queue,
+        idance_core::UploaderConfig::default(),
+    ));
+    let results = runner.sync(None, Duration::from_secs(60)).await.unwrap();
+    assert_eq!(
+        results[0].0.state,
+        JobState::Completed,
+        "{:?}",
+        results[0].0.error
+    );
+    srv.shutdown().await;
+}
+
+#[tokio::test]
+async fn two_runners_on_one_queue_send_no_byte_twice() {
+    let srv = TestServer::start(idance_tests::Backend::Local).await;
+    let dir = tempfile::tempdir().unwrap();
+    let a = client(&srv, "teacher", dir.path(), 2);
+    let mut total = 0;
+    for i in 0..3 {
+        let v = make_video(dir.path(), &format!("v{i}.mp4"), 10);
+        total += std::fs::metadata(&v).unwrap().len();
+        enqueue(&a, &v).await;
+    }
+    let b = client(&srv, "teacher", dir.path(), 2);
+    let (ra, rb) = tokio::join!(
+        a.sync(None, Duration::from_secs(120)),
+        b.sync(None, Duration::from_secs(120))
+    );
+    let (ra, rb) = (ra.unwrap(), rb.unwrap());
+    assert!(
+        ra.iter()
+            .chain(&rb)
+            .all(|(j, _)| j.state == JobState::Completed)
+    );
+    let sent = Counters::get(&a.uploader.counters().bytes_sent)
+        + Counters::get(&b.uploader.counters().bytes_sent);
+    assert_eq!(
+        sent, total,
+        "the two runners sent {sent} bytes for {total} bytes of files"
+    );
+    srv.shutdown().await;
+}
+
+#[tokio::test]
+async fn urls_that_expire_on_a_slow_link_are_signed_again() {
+    for backend in BACKENDS {
+        let opts = idance_tests::Options {
+            presign_expires_secs: Some(2),
+            ..Default::default()
+        };
+        let srv = TestServer::start_with(backend, opts).await;
+        let dir = tempfile::tempdir().unwrap();
+        let video = make_video(dir.path(), "slow.mp4", 26);
+        // 4 parts at 8 MB/s with 4 in flight: later parts wait > 2 s after signing.
+        let config = idance_core::UploaderConfig {
+            workers: 4,
+            max_outage: Duration::from_secs(120),
+            max_bytes_per_sec: Some(8 * 1024 * 1024),
+        };
+        let runner = idance_tests::client_with(&srv, "teacher", dir.path(), config);
+        let job_id = enqueue(&runner, &video).await;
+        let (job, _) = runner.run_job(&job_id).await.unwrap();
+        assert_eq!(
+            job.state,
+            JobState::Completed,
+            "{backend:?}: {:?}",
+            job.error
+        );
+        assert!(
+            Counters::get(&runner.uploader.counters().resigns) > 0,
+            "{backend:?}: no URL expired and was re-signed"
+        );
+        let got = srv
+            .download(&srv.token("teacher"), job.stored_key.as_deref().unwrap())
+            .await;
+        assert_eq!(
+            md5_hex(&got),
+            md5_hex(&std::fs::read(&video).unwrap()),
+            "{backend:?}"
+        );
+        srv.shutdown().await;
+    }
 }

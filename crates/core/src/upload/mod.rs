@@ -10,6 +10,7 @@ mod retry;
 mod single;
 mod source;
 mod storage_answer;
+mod throttle;
 
 pub use error::UploadError;
 pub use progress::{Counters, Progress};
@@ -28,6 +29,8 @@ pub struct UploaderConfig {
     pub workers: usize,
     /// How long to keep retrying an unreachable service before leaving the job waiting.
     pub max_outage: Duration,
+    /// Optional bandwidth limit for part uploads, bytes per second.
+    pub max_bytes_per_sec: Option<u64>,
 }
 
 impl Default for UploaderConfig {
@@ -35,6 +38,7 @@ impl Default for UploaderConfig {
         Self {
             workers: 4,
             max_outage: Duration::from_secs(3600),
+            max_bytes_per_sec: None,
         }
     }
 }
@@ -48,6 +52,7 @@ pub struct Uploader {
     pub(crate) counters: Arc<Counters>,
     pub(crate) events: broadcast::Sender<Progress>,
     pub(crate) cancel: CancellationToken,
+    pub(crate) throttle: Option<Arc<throttle::Throttle>>,
 }
 
 /// Where a stored file ended up.
@@ -61,6 +66,9 @@ pub struct Stored {
 impl Uploader {
     pub fn new(api: ApiClient, queue: Queue, config: UploaderConfig) -> Self {
         let (events, _) = broadcast::channel(1024);
+        let throttle = config
+            .max_bytes_per_sec
+            .map(|b| Arc::new(throttle::Throttle::new(b)));
         Self {
             api,
             queue,
@@ -68,6 +76,7 @@ impl Uploader {
             counters: Arc::default(),
             events,
             cancel: CancellationToken::new(),
+            throttle,
         }
     }
 

@@ -213,7 +213,12 @@ async fn send_part(
 ) -> Result<String, UploadError> {
     let (digest, md5_hex) = md5_of(&data);
     let md5_b64 = base64::engine::general_purpose::STANDARD.encode(digest);
-    let mut url: Option<String> = None;
+    // Signed first, then the bandwidth wait: a slow link makes URLs expire before
+    // use, and the loop below re-signs them.
+    let mut url = Some(sign(up, plan, n, &md5_b64).await?);
+    if let Some(t) = &up.throttle {
+        t.acquire(data.len() as u64).await;
+    }
     let started = Instant::now();
     let mut failures = 0u32;
     loop {
