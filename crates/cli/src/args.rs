@@ -71,10 +71,16 @@ pub struct UploadArgs {
     /// NDJSON, one job object per line.
     #[arg(long)]
     pub json: bool,
+    /// Bandwidth limit, bytes per second (`500K`, `8M`).
+    #[arg(long, value_parser = parse_rate, value_name = "RATE")]
+    pub limit: Option<u64>,
 }
 
 #[derive(Debug, Args)]
 pub struct SyncArgs {
+    /// Bandwidth limit, bytes per second (`500K`, `8M`).
+    #[arg(long, value_parser = parse_rate, value_name = "RATE")]
+    pub limit: Option<u64>,
     /// Give up waiting after this long (jobs stay queued).
     #[arg(long, value_parser = parse_duration, value_name = "DUR")]
     pub timeout: Option<Duration>,
@@ -131,6 +137,21 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         .map_err(|e| format!("'{s}' is not a duration like 30s, 2m, 1h: {e}"))
 }
 
+/// `123`, `500K`, `8M`, `1G` (powers of 1024) as bytes per second.
+pub fn parse_rate(s: &str) -> Result<u64, String> {
+    let s = s.trim();
+    let (digits, mult) = match s.chars().last().map(|c| c.to_ascii_uppercase()) {
+        Some('K') => (&s[..s.len() - 1], 1024),
+        Some('M') => (&s[..s.len() - 1], 1024 * 1024),
+        Some('G') => (&s[..s.len() - 1], 1024 * 1024 * 1024),
+        _ => (s, 1),
+    };
+    match digits.parse::<u64>() {
+        Ok(n) if n > 0 => Ok(n * mult),
+        _ => Err(format!("'{s}' is not a rate like 500K or 8M")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -142,6 +163,14 @@ mod tests {
         assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
         assert_eq!(parse_duration("1h"), Ok(Duration::from_secs(3600)));
         assert!(parse_duration("soon").is_err());
+    }
+
+    #[test]
+    fn rates_accept_suffixes() {
+        assert_eq!(parse_rate("8M"), Ok(8 * 1024 * 1024));
+        assert_eq!(parse_rate("500k"), Ok(500 * 1024));
+        assert_eq!(parse_rate("42"), Ok(42));
+        assert!(parse_rate("0").is_err() && parse_rate("fast").is_err());
     }
 
     #[test]

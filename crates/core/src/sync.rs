@@ -9,8 +9,9 @@ use idance_contract::FileKind;
 use idance_contract::wire::CompleteSessionRequest;
 use std::time::{Duration, Instant, UNIX_EPOCH};
 
-const LEASE_MS: i64 = 30_000;
-const HEARTBEAT: Duration = Duration::from_secs(10);
+// A killed process blocks its jobs for at most this long.
+const LEASE_MS: i64 = 15_000;
+const HEARTBEAT: Duration = Duration::from_secs(5);
 
 pub struct Runner {
     pub uploader: Uploader,

@@ -1,0 +1,215 @@
+//! kill -9 of a real `idance upload` process mid-upload, then `idance sync`: the object
+//! completes byte-identical and nothing storage already had is sent again (asserted
+//! from the server's part list and the client's own byte counter, not from timing).
+
+use md5::{Digest, Md5};
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_idance");
+
+fn idance(data_dir: &std::path::Path) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.arg("--data-dir").arg(data_dir);
+    for var in [
+        "S3_BUCKET_NAME",
+        "JWT_SECRET",
+        "DATABASE_URL",
+        "MAX_UPLOAD_MB",
+        "PRESIGN_EXPIRES_SECONDS",
+        "IDANCE_TOKEN",
+        "IDANCE_SERVER",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd
+}
+
+/// (upload_id, file_key) once the queue has recorded a multipart upload.
+fn plan(queue_db: &std::path::Path) -> Option<(String, String)> {
+    let conn = rusqlite::Connection::open(queue_db).ok()?;
+    conn.query_row(
+        "SELECT upload_id, file_key FROM jobs WHERE upload_id IS NOT NULL",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
+    .ok()
+}
+
+async fn stored_bytes(
+    http: &reqwest::Client,
+    base: &str,
+    token: &str,
+    upload_id: &str,
+    key: &str,
+) -> u64 {
+    let r: serde_json::Value = http
+        .post(format!("{base}/api/s3/multipart/parts"))
+        .bearer_auth(token)
+        .json(&serde_json::json!({"file_key": key, "upload_id": upload_id}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    r["parts"]
+        .as_array()
+        .map(|p| p.iter().map(|p| p["size"].as_u64().unwrap_or(0)).sum())
+        .unwrap_or(0)
+}
+
+#[tokio::test]
+async fn kill_9_mid_upload_then_sync_resends_nothing_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let server_dir = dir.path().join("srv");
+    let client_dir = dir.path().join("cli");
+    let mut server = idance(&server_dir)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(server.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let base = line.trim().trim_start_matches("listening on ").to_string();
+    let token = String::from_utf8(
+        idance(&server_dir)
+            .args(["token", "--user", "killer"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap()
+    .trim()
+    .to_string();
+
+    // ~40 MB real video: 5 parts of 8 MiB.
+    let video = dir.path().join("long.mp4");
+    let made = Command::new("ffmpeg")
+        .args([
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=size=640x360:rate=25:duration=4,noise=alls=60:allf=t+u",
+        ])
+        .args([
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-b:v",
+            "80000k",
+            "-maxrate",
+            "200M",
+            "-bufsize",
+            "200M",
+        ])
+        .arg(&video)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let data = std::fs::read(&video).unwrap();
+    let size = data.len() as u64;
+    assert!(size > 32 * 1024 * 1024, "video too small: {size}");
+
+    let mut uploader = idance(&client_dir)
+        .args([
+            "--server",
+            &base,
+            "--token",
+            &token,
+            "upload",
+            "--session",
+            "new",
+            "--limit",
+            "6M",
+        ])
+        .arg(&video)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let http = reqwest::Client::new();
+    let queue_db = client_dir.join("client/queue.db");
+    let started = Instant::now();
+    let (upload_id, key) = loop {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the upload never started"
+        );
+        if let Some(p) = plan(&queue_db) {
+            if stored_bytes(&http, &base, &token, &p.0, &p.1).await >= size / 2 {
+                break p;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    uploader.kill().unwrap(); // SIGKILL
+    let _ = uploader.wait();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let stored_at_kill = stored_bytes(&http, &base, &token, &upload_id, &key).await;
+    assert!(stored_at_kill < size, "the upload finished before the kill");
+
+    let out = idance(&client_dir)
+        .args([
+            "--server",
+            &base,
+            "--token",
+            &token,
+            "sync",
+            "--json",
+            "--timeout",
+            "2m",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let job: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(job["state"], "completed", "{job}");
+    let resent = job["bytes_sent"].as_u64().unwrap();
+    assert!(
+        resent > 0 && resent <= size - stored_at_kill,
+        "sync sent {resent} bytes; {} were missing",
+        size - stored_at_kill
+    );
+
+    let url: serde_json::Value = http
+        .get(format!(
+            "{base}/api/s3/files/{}/url",
+            job["file_key"].as_str().unwrap()
+        ))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let got = http
+        .get(url["download_url"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(
+        hex::encode(Md5::digest(&got)),
+        hex::encode(Md5::digest(&data)),
+        "resumed object differs"
+    );
+    assert!(video.exists(), "the user's file must never be touched");
+    let _ = server.kill();
+    let _ = server.wait();
+}
