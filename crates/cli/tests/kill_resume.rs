@@ -144,10 +144,10 @@ async fn kill_9_mid_upload_then_sync_resends_nothing_stored() {
             started.elapsed() < Duration::from_secs(60),
             "the upload never started"
         );
-        if let Some(p) = plan(&queue_db) {
-            if stored_bytes(&http, &base, &token, &p.0, &p.1).await >= size / 2 {
-                break p;
-            }
+        if let Some(p) = plan(&queue_db)
+            && stored_bytes(&http, &base, &token, &p.0, &p.1).await >= size / 2
+        {
+            break p;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
