@@ -106,6 +106,35 @@ async fn report(queue: &Queue, results: &[(Job, u64)], json: bool) -> Result<(),
     Ok(())
 }
 
+/// Progress bars on a terminal (stderr), fed by the uploader's events.
+fn show_progress(runner: &Runner, json: bool) -> Option<tokio::task::JoinHandle<()>> {
+    use std::io::IsTerminal;
+    if json || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let mut events = runner.uploader.subscribe();
+    Some(tokio::spawn(async move {
+        let bars = indicatif::MultiProgress::new();
+        let style = indicatif::ProgressStyle::with_template(
+            "{msg:12} [{bar:30}] {bytes}/{total_bytes} {binary_bytes_per_sec} eta {eta}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+        .progress_chars("=> ");
+        let mut by_job = std::collections::HashMap::new();
+        while let Ok(p) = events.recv().await {
+            let bar = by_job.entry(p.job_id.clone()).or_insert_with(|| {
+                let b = bars.add(indicatif::ProgressBar::new(p.total).with_style(style.clone()));
+                b.set_message(p.job_id.clone());
+                b
+            });
+            bar.set_position(p.bytes_done);
+            if p.bytes_done >= p.total {
+                bar.finish();
+            }
+        }
+    }))
+}
+
 pub async fn upload(data_dir: &Path, global: &Global, args: UploadArgs) -> Result<(), Failure> {
     if args.session != "new" && args.files.len() != 1 {
         return Err(Failure::Usage(anyhow!(
@@ -154,10 +183,12 @@ pub async fn upload(data_dir: &Path, global: &Global, args: UploadArgs) -> Resul
         }
     }
     let results = match runner {
-        Some(r) => r
-            .sync(Some(&ids), Duration::MAX)
-            .await
-            .map_err(|e| Failure::Work(e.into()))?,
+        Some(r) => {
+            let bars = show_progress(&r, args.json);
+            let results = r.sync(Some(&ids), Duration::MAX).await;
+            bars.inspect(|b| b.abort());
+            results.map_err(|e| Failure::Work(e.into()))?
+        }
         None => {
             let mut v = Vec::new();
             for id in &ids {
@@ -190,10 +221,12 @@ pub async fn upload(data_dir: &Path, global: &Global, args: UploadArgs) -> Resul
 pub async fn sync(data_dir: &Path, global: &Global, args: SyncArgs) -> Result<(), Failure> {
     let queue = open_queue(data_dir)?;
     let runner = runner(global, queue.clone(), args.limit)?;
+    let bars = show_progress(&runner, args.json);
     let results = runner
         .sync(None, args.timeout.unwrap_or(Duration::MAX))
-        .await
-        .map_err(|e| Failure::Work(e.into()))?;
+        .await;
+    bars.inspect(|b| b.abort());
+    let results = results.map_err(|e| Failure::Work(e.into()))?;
     let touched: Vec<(Job, u64)> = results
         .into_iter()
         .filter(|(j, sent)| {

@@ -22,7 +22,13 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("IDANCE_LOG").unwrap_or_else(|_| {
-                tracing_subscriber::EnvFilter::new("info,s3s=warn,s3s_fs=warn")
+                // The server logs its requests; client commands print their own lines.
+                let level = if matches!(cli.command, Command::Serve(_)) {
+                    "info"
+                } else {
+                    "warn"
+                };
+                tracing_subscriber::EnvFilter::new(format!("{level},s3s=warn,s3s_fs=warn"))
             }),
         )
         .init();
