@@ -2,6 +2,7 @@
 //! (the embedded one, or the Garage started by `scripts/garage-start`) and talks to it
 //! over HTTP like any client.
 
+pub mod fault_proxy;
 pub mod part_a;
 
 use aws_sdk_s3::config::{Credentials, Region};
@@ -28,6 +29,15 @@ struct Garage {
     secret_key: String,
 }
 
+/// The Garage S3 address of this test run.
+pub fn garage_addr() -> std::net::SocketAddr {
+    let endpoint = garage().endpoint;
+    endpoint
+        .trim_start_matches("http://")
+        .parse()
+        .expect("IDANCE_TEST_S3_ENDPOINT is http://HOST:PORT")
+}
+
 fn garage() -> Garage {
     let var = |name: &str| {
         std::env::var(name).unwrap_or_else(|_| {
@@ -49,6 +59,8 @@ pub struct Options {
     pub presign_expires_secs: Option<u64>,
     pub max_upload_mb: Option<u64>,
     pub cors_origins: Option<String>,
+    /// Garage only: the S3 endpoint the server uses and signs for (e.g. a fault proxy).
+    pub storage_endpoint: Option<String>,
 }
 
 pub struct TestServer {
@@ -102,7 +114,11 @@ impl TestServer {
         let garage = (backend == Backend::Garage).then(garage);
         if let Some(g) = &garage {
             vars.insert("S3_BUCKET_NAME".to_string(), g.bucket.clone());
-            vars.insert("S3_ENDPOINT_URL".to_string(), g.endpoint.clone());
+            let endpoint = opts
+                .storage_endpoint
+                .clone()
+                .unwrap_or_else(|| g.endpoint.clone());
+            vars.insert("S3_ENDPOINT_URL".to_string(), endpoint);
             vars.insert("AWS_REGION".to_string(), g.region.clone());
             vars.insert("AWS_ACCESS_KEY_ID".to_string(), g.access_key.clone());
             vars.insert("AWS_SECRET_ACCESS_KEY".to_string(), g.secret_key.clone());

@@ -376,3 +376,101 @@ async fn urls_that_expire_on_a_slow_link_are_signed_again() {
         srv.shutdown().await;
     }
 }
+
+#[tokio::test]
+async fn uploads_survive_resets_stalls_and_refusals_on_the_way() {
+    use idance_tests::fault_proxy::FaultProxy;
+    // Storage behind a faulty proxy (the server signs URLs for the proxy's address),
+    // and the API behind another.
+    let storage = FaultProxy::start(idance_tests::garage_addr()).await;
+    let opts = idance_tests::Options {
+        storage_endpoint: Some(storage.url.clone()),
+        ..Default::default()
+    };
+    let srv = TestServer::start_with(idance_tests::Backend::Garage, opts).await;
+    let api_proxy = FaultProxy::start(srv.handle.addr).await;
+    let dir = tempfile::tempdir().unwrap();
+    let video = make_video(dir.path(), "rough.mp4", 40);
+    let size = std::fs::metadata(&video).unwrap().len();
+
+    let api = idance_core::ApiClient::new(&api_proxy.url, &srv.token("teacher")).unwrap();
+    let queue = idance_core::Queue::open(&dir.path().join("queue.db")).unwrap();
+    let config = idance_core::UploaderConfig {
+        workers: 4,
+        max_outage: Duration::from_secs(120),
+        ..Default::default()
+    };
+    let runner = Runner::new(idance_core::Uploader::new(api, queue, config));
+    let job_id = enqueue(&runner, &video).await;
+    // API refuses connections for 3 s; storage cuts 4 connections 1 MiB into the
+    // request and stalls 2 others for 2 s.
+    api_proxy.set(|f| f.refuse_until = Some(std::time::Instant::now() + Duration::from_secs(3)));
+    storage.set(|f| {
+        f.resets = 4;
+        f.reset_after = 1024 * 1024;
+        f.stalls = 2;
+        f.stall = Duration::from_secs(2);
+    });
+    let results = runner.sync(None, Duration::from_secs(150)).await.unwrap();
+    let (job, sent) = results
+        .into_iter()
+        .find(|(j, _)| j.job_id == job_id)
+        .unwrap();
+    assert_eq!(job.state, JobState::Completed, "{:?}", job.error);
+    assert_eq!(
+        storage.faults.lock().unwrap().resets_done,
+        4,
+        "the faults were not exercised"
+    );
+    assert!(
+        sent > size,
+        "cut parts must have been sent again ({sent} for {size})"
+    );
+    assert!(Counters::get(&runner.uploader.counters().retries) > 0);
+    let got = srv
+        .download(&srv.token("teacher"), job.stored_key.as_deref().unwrap())
+        .await;
+    assert_eq!(
+        md5_hex(&got),
+        md5_hex(&std::fs::read(&video).unwrap()),
+        "object differs after faults"
+    );
+    srv.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_300_mb_file_is_stored_byte_identical() {
+    for backend in BACKENDS {
+        let srv = TestServer::start(backend).await;
+        let dir = tempfile::tempdir().unwrap();
+        // Random bytes (the server does not look inside; the CLI probes before queueing).
+        let file = dir.path().join("big.mp4");
+        {
+            use std::io::Write;
+            let mut f = std::io::BufWriter::new(std::fs::File::create(&file).unwrap());
+            for _ in 0..300 {
+                f.write_all(&idance_tests::random_bytes(1024 * 1024))
+                    .unwrap();
+            }
+        }
+        let runner = client(&srv, "teacher", dir.path(), 4);
+        let job_id = enqueue(&runner, &file).await;
+        let (job, sent) = runner.run_job(&job_id).await.unwrap();
+        assert_eq!(
+            job.state,
+            JobState::Completed,
+            "{backend:?}: {:?}",
+            job.error
+        );
+        assert_eq!(sent, 300 * 1024 * 1024);
+        let got = srv
+            .download(&srv.token("teacher"), job.stored_key.as_deref().unwrap())
+            .await;
+        assert_eq!(
+            md5_hex(&got),
+            md5_hex(&std::fs::read(&file).unwrap()),
+            "{backend:?}: 300 MB object differs"
+        );
+        srv.shutdown().await;
+    }
+}

@@ -1,0 +1,110 @@
+//! A TCP proxy on 127.0.0.1 that misbehaves on purpose: it refuses connections for a
+//! while, resets connections after some bytes, and stalls. Tests put it between the
+//! client and the API or storage.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+#[derive(Debug, Default)]
+pub struct Faults {
+    /// Connections are dropped on arrival until then.
+    pub refuse_until: Option<Instant>,
+    /// The next this many connections to send more than `reset_after` bytes upstream
+    /// are cut there.
+    pub resets: u32,
+    pub reset_after: u64,
+    /// The next this many connections wait `stall` before forwarding anything.
+    pub stalls: u32,
+    pub stall: Duration,
+    /// Connections cut so far (for assertions).
+    pub resets_done: u32,
+}
+
+pub struct FaultProxy {
+    pub url: String,
+    pub faults: Arc<Mutex<Faults>>,
+}
+
+impl FaultProxy {
+    pub async fn start(upstream: std::net::SocketAddr) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let faults = Arc::new(Mutex::new(Faults::default()));
+        let shared = faults.clone();
+        tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                let (refuse, stall) = {
+                    let mut f = shared.lock().unwrap();
+                    let refuse = f.refuse_until.is_some_and(|t| Instant::now() < t);
+                    let stall = (!refuse && f.stalls > 0).then(|| {
+                        f.stalls -= 1;
+                        f.stall
+                    });
+                    (refuse, stall)
+                };
+                if refuse {
+                    drop(client);
+                    continue;
+                }
+                tokio::spawn(relay(client, upstream, shared.clone(), stall));
+            }
+        });
+        Self { url, faults }
+    }
+
+    pub fn set(&self, f: impl FnOnce(&mut Faults)) {
+        f(&mut self.faults.lock().unwrap());
+    }
+}
+
+async fn relay(
+    client: TcpStream,
+    upstream: std::net::SocketAddr,
+    faults: Arc<Mutex<Faults>>,
+    stall: Option<Duration>,
+) {
+    if let Some(d) = stall {
+        tokio::time::sleep(d).await;
+    }
+    let Ok(server) = TcpStream::connect(upstream).await else {
+        return;
+    };
+    let (mut cr, mut cw) = client.into_split();
+    let (mut sr, mut sw) = server.into_split();
+    let up = async move {
+        let mut buf = vec![0u8; 64 * 1024];
+        let mut sent = 0u64;
+        let mut cut_checked = false;
+        let reset_after = faults.lock().unwrap().reset_after;
+        loop {
+            let n = match cr.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => n,
+            };
+            if !cut_checked && sent + n as u64 > reset_after {
+                // The first connections to pass the limit are cut mid-request.
+                cut_checked = true;
+                let mut f = faults.lock().unwrap();
+                if f.resets > 0 {
+                    f.resets -= 1;
+                    f.resets_done += 1;
+                    return;
+                }
+            }
+            if sw.write_all(&buf[..n]).await.is_err() {
+                return;
+            }
+            sent += n as u64;
+        }
+    };
+    let down = async move {
+        let _ = tokio::io::copy(&mut sr, &mut cw).await;
+    };
+    // Whichever side ends first ends the connection (both halves dropped).
+    tokio::select! {
+        () = up => {}
+        () = down => {}
+    }
+}
