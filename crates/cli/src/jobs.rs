@@ -28,15 +28,23 @@ fn open_queue(data_dir: &Path) -> Result<Queue, Failure> {
     Queue::open(&data_dir.join("client").join("queue.db")).map_err(|e| Failure::Work(e.into()))
 }
 
-fn runner(global: &Global, queue: Queue, limit: Option<u64>) -> Result<Runner, Failure> {
+/// `timeout`: how long outages are waited out (also inside one job).
+fn runner(
+    global: &Global,
+    queue: Queue,
+    limit: Option<u64>,
+    timeout: Option<Duration>,
+) -> Result<Runner, Failure> {
     let token = global.token.as_deref().ok_or_else(|| {
         Failure::Usage(anyhow!("no sign-in token: pass --token or set IDANCE_TOKEN (`idance token --user U` makes one for a local server)"))
     })?;
     let server = global.server.as_deref().unwrap_or(DEFAULT_SERVER);
     let api = ApiClient::new(server, token).map_err(|e| Failure::Usage(e.into()))?;
+    let defaults = UploaderConfig::default();
     let config = UploaderConfig {
         max_bytes_per_sec: limit,
-        ..Default::default()
+        max_outage: timeout.unwrap_or(defaults.max_outage),
+        ..defaults
     };
     Ok(Runner::new(Uploader::new(api, queue, config)))
 }
@@ -146,7 +154,7 @@ pub async fn upload(data_dir: &Path, global: &Global, args: UploadArgs) -> Resul
     let runner = if args.queue_only {
         None
     } else {
-        Some(runner(global, queue.clone(), args.limit)?)
+        Some(runner(global, queue.clone(), args.limit, None)?)
     };
     let mut ids = Vec::new();
     let mut refused = 0;
@@ -220,7 +228,7 @@ pub async fn upload(data_dir: &Path, global: &Global, args: UploadArgs) -> Resul
 
 pub async fn sync(data_dir: &Path, global: &Global, args: SyncArgs) -> Result<(), Failure> {
     let queue = open_queue(data_dir)?;
-    let runner = runner(global, queue.clone(), args.limit)?;
+    let runner = runner(global, queue.clone(), args.limit, args.timeout)?;
     let bars = show_progress(&runner, args.json);
     let results = runner
         .sync(None, args.timeout.unwrap_or(Duration::MAX))

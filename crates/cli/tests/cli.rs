@@ -2,30 +2,15 @@
 //! tokens that server accepts, config errors exit 2 naming the variable.
 
 use std::io::{BufRead, BufReader};
+mod common;
+
+use common::idance;
 use std::process::{Command, Stdio};
-
-const BIN: &str = env!("CARGO_BIN_EXE_idance");
-
-fn clean_command(data_dir: &std::path::Path) -> Command {
-    let mut cmd = Command::new(BIN);
-    cmd.arg("--data-dir").arg(data_dir);
-    for var in [
-        "S3_BUCKET_NAME",
-        "JWT_SECRET",
-        "DATABASE_URL",
-        "MAX_UPLOAD_MB",
-        "PRESIGN_EXPIRES_SECONDS",
-        "CORS_ALLOWED_ORIGINS",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd
-}
 
 #[tokio::test]
 async fn serve_prints_its_address_and_accepts_tokens_from_token() {
     let dir = tempfile::tempdir().unwrap();
-    let mut child = clean_command(dir.path())
+    let mut child = idance(dir.path())
         .args(["serve", "--listen", "127.0.0.1:0"])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -42,7 +27,7 @@ async fn serve_prints_its_address_and_accepts_tokens_from_token() {
         .to_string();
     assert!(base.starts_with("http://127.0.0.1:"), "{base}");
 
-    let out = clean_command(dir.path())
+    let out = idance(dir.path())
         .args(["token", "--user", "cli_user", "--ttl", "2m"])
         .output()
         .unwrap();
@@ -60,7 +45,7 @@ async fn serve_prints_its_address_and_accepts_tokens_from_token() {
     assert_eq!(r.status().as_u16(), 201);
     // A token from another data dir (another secret) is refused.
     let other = tempfile::tempdir().unwrap();
-    let out = clean_command(other.path())
+    let out = idance(other.path())
         .args(["token", "--user", "cli_user"])
         .output()
         .unwrap();
@@ -93,7 +78,7 @@ async fn serve_prints_its_address_and_accepts_tokens_from_token() {
         .status()
         .unwrap();
     assert!(made.success());
-    let out = clean_command(dir.path())
+    let out = idance(dir.path())
         .args([
             "--server",
             &base,
@@ -119,7 +104,7 @@ async fn serve_prints_its_address_and_accepts_tokens_from_token() {
     for field in ["job_id", "session_id", "file", "file_key"] {
         assert!(line[field].is_string(), "{field} missing in {line}");
     }
-    let out = clean_command(dir.path())
+    let out = idance(dir.path())
         .args(["queue", "--json"])
         .output()
         .unwrap();
@@ -129,7 +114,7 @@ async fn serve_prints_its_address_and_accepts_tokens_from_token() {
     // A file that is not a video: exit 1, one line naming it, nothing queued.
     let junk = dir.path().join("notes.mp4");
     std::fs::write(&junk, b"not a video").unwrap();
-    let out = clean_command(dir.path())
+    let out = idance(dir.path())
         .args([
             "--server",
             &base,
@@ -144,7 +129,7 @@ async fn serve_prints_its_address_and_accepts_tokens_from_token() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("notes.mp4"));
-    let out = clean_command(dir.path())
+    let out = idance(dir.path())
         .args(["queue", "--json"])
         .output()
         .unwrap();
@@ -161,7 +146,7 @@ async fn serve_prints_its_address_and_accepts_tokens_from_token() {
 #[test]
 fn config_and_usage_errors_exit_2_with_a_clear_message() {
     let dir = tempfile::tempdir().unwrap();
-    let out = clean_command(dir.path())
+    let out = idance(dir.path())
         .args(["serve", "--listen", "127.0.0.1:0"])
         .env("MAX_UPLOAD_MB", "lots")
         .output()
@@ -170,14 +155,14 @@ fn config_and_usage_errors_exit_2_with_a_clear_message() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("MAX_UPLOAD_MB"), "{err}");
 
-    let out = clean_command(dir.path())
+    let out = idance(dir.path())
         .args(["token", "--user", "no spaces allowed"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("user id"));
 
-    let out = clean_command(dir.path())
+    let out = idance(dir.path())
         .args(["token", "--user", "u", "--ttl", "soon"])
         .output()
         .unwrap();

@@ -4,27 +4,11 @@
 
 use md5::{Digest, Md5};
 use std::io::{BufRead, BufReader};
+mod common;
+
+use common::idance;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-const BIN: &str = env!("CARGO_BIN_EXE_idance");
-
-fn idance(data_dir: &std::path::Path) -> Command {
-    let mut cmd = Command::new(BIN);
-    cmd.arg("--data-dir").arg(data_dir);
-    for var in [
-        "S3_BUCKET_NAME",
-        "JWT_SECRET",
-        "DATABASE_URL",
-        "MAX_UPLOAD_MB",
-        "PRESIGN_EXPIRES_SECONDS",
-        "IDANCE_TOKEN",
-        "IDANCE_SERVER",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd
-}
 
 /// (upload_id, file_key) once the queue has recorded a multipart upload.
 fn plan(queue_db: &std::path::Path) -> Option<(String, String)> {

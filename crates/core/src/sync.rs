@@ -171,7 +171,7 @@ impl Runner {
         let wanted = |j: &Job| only.is_none_or(|ids| ids.contains(&j.job_id));
         let started = Instant::now();
         let mut sent: std::collections::HashMap<String, u64> = Default::default();
-        let mut round = 0u32;
+        let mut idle_rounds = 0u32;
         loop {
             let mut pending: Vec<Job> = self
                 .queue()
@@ -180,6 +180,19 @@ impl Runner {
                 .into_iter()
                 .filter(|j| j.state.is_pending() && wanted(j))
                 .collect();
+            if pending.is_empty()
+                || started.elapsed() >= timeout
+                || self.uploader.cancel.is_cancelled()
+            {
+                break;
+            }
+            if idle_rounds > 0 {
+                // Nothing moved last round (another process holds the jobs, or the
+                // service is away): wait a little longer each time.
+                let wait = crate::upload::backoff_delay(idle_rounds - 1)
+                    .min(timeout.saturating_sub(started.elapsed()));
+                tokio::time::sleep(wait).await;
+            }
             pending.sort_by_key(|j| j.kind == FileKind::Video);
             let mut progressed = false;
             for job in &pending {
@@ -187,23 +200,7 @@ impl Runner {
                 *sent.entry(job.job_id.clone()).or_default() += bytes;
                 progressed |= after.state != job.state || !after.state.is_pending();
             }
-            let still: Vec<Job> = self
-                .queue()
-                .jobs()
-                .await?
-                .into_iter()
-                .filter(|j| j.state.is_pending() && wanted(j))
-                .collect();
-            if still.is_empty()
-                || started.elapsed() >= timeout
-                || self.uploader.cancel.is_cancelled()
-            {
-                break;
-            }
-            round = if progressed { 0 } else { round + 1 };
-            let wait =
-                crate::upload::backoff_delay(round).min(timeout.saturating_sub(started.elapsed()));
-            tokio::time::sleep(wait).await;
+            idle_rounds = if progressed { 0 } else { idle_rounds + 1 };
         }
         let jobs = self.queue().jobs().await?;
         Ok(jobs

@@ -3,16 +3,14 @@
 //! sent. Each part is signed with its MD5, so storage refuses corrupted bytes.
 
 use super::retry::{backoff, pause, until_reachable};
-use super::source::{check_unchanged, read_chunk};
+use super::source::{body_of_range, check_unchanged, md5_of_range};
 use super::storage_answer::{Verdict, judge};
 use super::{Counters, Progress, Stored, UploadError, Uploader};
 use crate::queue::{Job, UploadPlan};
 use base64::Engine;
-use bytes::Bytes;
 use futures::TryStreamExt;
 use idance_contract::wire::*;
 use idance_contract::{MAX_PART_COUNT, MIN_PART_SIZE};
-use md5::{Digest, Md5};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -75,11 +73,6 @@ async fn plan_for(up: &Uploader, job: &Job, session_id: &str) -> Result<UploadPl
     Ok(plan)
 }
 
-fn md5_of(data: &[u8]) -> ([u8; 16], String) {
-    let d: [u8; 16] = Md5::digest(data).into();
-    (d, hex::encode(d))
-}
-
 async fn attempt(up: &Uploader, job: &Job, session_id: &str) -> Result<Stored, UploadError> {
     let plan = plan_for(up, job, session_id).await?;
     let listed = until_reachable(up, || up.api.list_parts(&plan.file_key, &plan.upload_id)).await?;
@@ -106,8 +99,7 @@ async fn attempt(up: &Uploader, job: &Job, session_id: &str) -> Result<Stored, U
             true
         } else {
             // Sent before a crash but not recorded: compare checksums, do not re-send.
-            let data = read_chunk(&job.file, offset, len as usize).await?;
-            md5_of(&data).1 == sp.etag
+            hex::encode(md5_of_range(&job.file, offset, len).await?) == sp.etag
         };
         if ours {
             if recorded.get(&n) != Some(&sp.etag) {
@@ -132,9 +124,8 @@ async fn attempt(up: &Uploader, job: &Job, session_id: &str) -> Result<Stored, U
         .try_for_each_concurrent(up.config.workers.max(1), |n| {
             let (plan, done) = (&plan, done.clone());
             async move {
-                let (offset, len) = part_range(job.size, plan.part_size, n);
-                let data = Bytes::from(read_chunk(&job.file, offset, len as usize).await?);
-                let etag = send_part(up, plan, n, data).await?;
+                let (_, len) = part_range(job.size, plan.part_size, n);
+                let etag = send_part(up, job, plan, n).await?;
                 up.queue
                     .record_part(job.job_id.clone(), n, etag, len)
                     .await?;
@@ -204,20 +195,23 @@ async fn sign(
         .ok_or_else(|| UploadError::Rejected(format!("the server did not sign part {n}")))
 }
 
-/// PUTs one part until storage confirms it; returns its ETag.
+/// PUTs one part until storage confirms it; returns its ETag. The part is read twice
+/// (MD5, then the body), streamed both times: memory stays flat whatever the part size.
 async fn send_part(
     up: &Uploader,
+    job: &Job,
     plan: &UploadPlan,
     n: u32,
-    data: Bytes,
 ) -> Result<String, UploadError> {
-    let (digest, md5_hex) = md5_of(&data);
+    let (offset, len) = part_range(job.size, plan.part_size, n);
+    let digest = md5_of_range(&job.file, offset, len).await?;
+    let md5_hex = hex::encode(digest);
     let md5_b64 = base64::engine::general_purpose::STANDARD.encode(digest);
     // Signed first, then the bandwidth wait: a slow link makes URLs expire before
     // use, and the loop below re-signs them.
     let mut url = Some(sign(up, plan, n, &md5_b64).await?);
     if let Some(t) = &up.throttle {
-        t.acquire(data.len() as u64).await;
+        t.acquire(len).await;
     }
     let started = Instant::now();
     let mut failures = 0u32;
@@ -233,14 +227,14 @@ async fn send_part(
                 u
             }
         };
-        Counters::add(&up.counters.bytes_sent, data.len() as u64);
+        Counters::add(&up.counters.bytes_sent, len);
         let sent = up
             .api
             .http()
             .put(&target)
             .header("content-md5", &md5_b64)
-            .header("content-length", data.len())
-            .body(data.clone())
+            .header("content-length", len)
+            .body(body_of_range(&job.file, offset, len).await?)
             .send()
             .await;
         let verdict = match sent {
@@ -284,6 +278,8 @@ async fn send_part(
             }
             Verdict::UploadGone => return Err(UploadError::UploadGone),
             _ => {
+                // A file edited while being sent makes storage refuse the digest.
+                check_unchanged(job)?;
                 if started.elapsed() > up.config.max_outage {
                     return Err(UploadError::Offline(format!(
                         "part {n} could not be stored"

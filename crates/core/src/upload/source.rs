@@ -22,19 +22,47 @@ pub fn check_unchanged(job: &Job) -> Result<(), UploadError> {
     Ok(())
 }
 
-/// Reads `len` bytes at `offset` on the blocking pool.
-pub async fn read_chunk(file: &str, offset: u64, len: usize) -> Result<Vec<u8>, UploadError> {
+/// MD5 of `len` bytes at `offset`, read in small blocks on the blocking pool.
+pub async fn md5_of_range(file: &str, offset: u64, len: u64) -> Result<[u8; 16], UploadError> {
+    use md5::{Digest, Md5};
     let file = file.to_string();
     tokio::task::spawn_blocking(move || {
-        let mut f =
-            std::fs::File::open(&file).map_err(|e| UploadError::Source(format!("{file}: {e}")))?;
-        f.seek(SeekFrom::Start(offset))
-            .map_err(|e| UploadError::Source(format!("{file}: {e}")))?;
-        let mut buf = vec![0u8; len];
-        f.read_exact(&mut buf)
-            .map_err(|e| UploadError::Source(format!("{file}: shorter than when queued ({e})")))?;
-        Ok(buf)
+        let err = |e: std::io::Error| UploadError::Source(format!("{file}: {e}"));
+        let mut f = std::fs::File::open(&file).map_err(err)?;
+        f.seek(SeekFrom::Start(offset)).map_err(err)?;
+        let mut hash = Md5::new();
+        let mut buf = vec![0u8; 256 * 1024];
+        let mut left = len;
+        while left > 0 {
+            let want = buf.len().min(left as usize);
+            let n = f.read(&mut buf[..want]).map_err(err)?;
+            if n == 0 {
+                return Err(UploadError::Source(format!(
+                    "{file}: shorter than when queued"
+                )));
+            }
+            hash.update(&buf[..n]);
+            left -= n as u64;
+        }
+        Ok(hash.finalize().into())
     })
     .await
     .map_err(|e| UploadError::Source(format!("read task failed: {e}")))?
+}
+
+/// `len` bytes at `offset` as a request body streamed from disk (never all in memory).
+pub async fn body_of_range(
+    file: &str,
+    offset: u64,
+    len: u64,
+) -> Result<reqwest::Body, UploadError> {
+    use tokio::io::{AsyncReadExt, AsyncSeekExt};
+    let mut f = tokio::fs::File::open(file)
+        .await
+        .map_err(|e| UploadError::Source(format!("{file}: {e}")))?;
+    f.seek(SeekFrom::Start(offset))
+        .await
+        .map_err(|e| UploadError::Source(format!("{file}: {e}")))?;
+    let stream = tokio_util::io::ReaderStream::with_capacity(f.take(len), 256 * 1024);
+    Ok(reqwest::Body::wrap_stream(stream))
 }
