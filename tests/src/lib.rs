@@ -327,6 +327,18 @@ pub fn make_video(dir: &std::path::Path, name: &str, mb: u32) -> std::path::Path
     path
 }
 
+/// A client-side queue + uploader talking to `base_url` (the server or a proxy of it).
+pub fn runner_at(
+    base_url: &str,
+    token: &str,
+    queue_dir: &std::path::Path,
+    config: idance_core::UploaderConfig,
+) -> idance_core::Runner {
+    let api = idance_core::ApiClient::new(base_url, token).expect("api client");
+    let queue = idance_core::Queue::open(&queue_dir.join("queue.db")).expect("queue");
+    idance_core::Runner::new(idance_core::Uploader::new(api, queue, config))
+}
+
 /// A client-side queue + uploader for `server`, with its own queue folder.
 pub fn client(
     srv: &TestServer,
@@ -349,13 +361,22 @@ pub fn client_with(
     queue_dir: &std::path::Path,
     config: idance_core::UploaderConfig,
 ) -> idance_core::Runner {
-    let api =
-        idance_core::ApiClient::new(&srv.handle.base_url(), &srv.token(user)).expect("api client");
-    let queue = idance_core::Queue::open(&queue_dir.join("queue.db")).expect("queue");
-    idance_core::Runner::new(idance_core::Uploader::new(api, queue, config))
+    runner_at(&srv.handle.base_url(), &srv.token(user), queue_dir, config)
 }
 
 impl TestServer {
+    /// Asserts that the object at `key` holds exactly the bytes of `file`.
+    pub async fn assert_stored(&self, token: &str, key: &str, file: &std::path::Path, what: &str) {
+        let got = self.download(token, key).await;
+        let want = std::fs::read(file).expect("read the local file");
+        assert_eq!(
+            md5_hex(&got),
+            md5_hex(&want),
+            "{what}: the stored object differs from {}",
+            file.display()
+        );
+    }
+
     /// The stored object's bytes, fetched through the API's download URL.
     pub async fn download(&self, token: &str, key: &str) -> Vec<u8> {
         let d = self

@@ -4,7 +4,7 @@
 use idance_contract::FileKind;
 use idance_core::upload::Counters;
 use idance_core::{JobState, Runner};
-use idance_tests::{BACKENDS, TestServer, client, make_video, md5_hex};
+use idance_tests::{BACKENDS, TestServer, client, make_video, runner_at};
 use std::time::Duration;
 
 async fn enqueue(runner: &Runner, file: &std::path::Path) -> String {
@@ -42,12 +42,13 @@ async fn a_queued_video_is_stored_byte_identical_and_the_session_completed() {
         );
         assert_eq!(sent, size, "{backend:?}: bytes sent ≠ file size");
         let key = job.stored_key.unwrap();
-        let got = srv.download(&srv.token("teacher"), &key).await;
-        assert_eq!(
-            md5_hex(&got),
-            md5_hex(&std::fs::read(&video).unwrap()),
-            "{backend:?}: object differs"
-        );
+        srv.assert_stored(
+            &srv.token("teacher"),
+            &key,
+            &video,
+            &format!("{backend:?}: object differs"),
+        )
+        .await;
         // The session is completed on the server: completing it again differently is 409.
         let session = key.split('/').nth(2).unwrap().to_string();
         let again = srv
@@ -105,14 +106,13 @@ async fn an_interrupted_upload_resumes_without_resending_stored_parts() {
             sent_second <= size - part,
             "{backend:?}: resume re-sent stored bytes ({sent_second} of {size}, first run stored ≥ {part})"
         );
-        let got = srv
-            .download(&srv.token("teacher"), job.stored_key.as_deref().unwrap())
-            .await;
-        assert_eq!(
-            md5_hex(&got),
-            md5_hex(&std::fs::read(&video).unwrap()),
-            "{backend:?}: resumed object differs"
-        );
+        srv.assert_stored(
+            &srv.token("teacher"),
+            job.stored_key.as_deref().unwrap(),
+            &video,
+            &format!("{backend:?}: resumed object differs"),
+        )
+        .await;
         srv.shutdown().await;
     }
 }
@@ -221,12 +221,12 @@ async fn a_part_a_only_backend_gets_one_streamed_put() {
         api.mode().await.unwrap(),
         idance_core::ServerMode::SinglePut
     );
-    let queue = idance_core::Queue::open(&dir.path().join("queue.db")).unwrap();
-    let runner = Runner::new(idance_core::Uploader::new(
-        api,
-        queue,
-        idance_core::UploaderConfig::default(),
-    ));
+    let runner = runner_at(
+        &stub,
+        &srv.token("seed_user"),
+        dir.path(),
+        Default::default(),
+    );
     let job_id = enqueue(&runner, &video).await;
     let (job, sent) = runner.run_job(&job_id).await.unwrap();
     assert_eq!(job.state, JobState::Completed, "{:?}", job.error);
@@ -236,10 +236,13 @@ async fn a_part_a_only_backend_gets_one_streamed_put() {
         0,
         "multipart used against a Part A server"
     );
-    let got = srv
-        .download(&srv.token("seed_user"), job.stored_key.as_deref().unwrap())
-        .await;
-    assert_eq!(md5_hex(&got), md5_hex(&std::fs::read(&video).unwrap()));
+    srv.assert_stored(
+        &srv.token("seed_user"),
+        job.stored_key.as_deref().unwrap(),
+        &video,
+        "object",
+    )
+    .await;
 
     // Part A errors (422, detail only) fail the job with the server's words.
     let other = make_video(dir.path(), "other.mov", 1);
@@ -273,13 +276,12 @@ async fn a_revoked_token_leaves_jobs_waiting_until_a_new_one_is_given() {
     let forged = idance_server::auth::Jwt::new(b"someone else")
         .issue("teacher", Duration::from_secs(60))
         .unwrap();
-    let api = idance_core::ApiClient::new(&srv.handle.base_url(), &forged).unwrap();
-    let queue = idance_core::Queue::open(&dir.path().join("queue.db")).unwrap();
-    let runner = Runner::new(idance_core::Uploader::new(
-        api,
-        queue.clone(),
-        idance_core::UploaderConfig::default(),
-    ));
+    let runner = runner_at(
+        &srv.handle.base_url(),
+        &forged,
+        dir.path(),
+        Default::default(),
+    );
     let job_id = enqueue(&runner, &video).await;
     let (job, _) = runner.run_job(&job_id).await.unwrap();
     assert_eq!(job.state, JobState::Waiting, "a 401 must not fail the job");
@@ -289,12 +291,12 @@ async fn a_revoked_token_leaves_jobs_waiting_until_a_new_one_is_given() {
         job.error
     );
 
-    let api = idance_core::ApiClient::new(&srv.handle.base_url(), &srv.token("teacher")).unwrap();
-    let runner = Runner::new(idance_core::Uploader::new(
-        api,
-        queue,
-        idance_core::UploaderConfig::default(),
-    ));
+    let runner = runner_at(
+        &srv.handle.base_url(),
+        &srv.token("teacher"),
+        dir.path(),
+        Default::default(),
+    );
     let results = runner.sync(None, Duration::from_secs(60)).await.unwrap();
     assert_eq!(
         results[0].0.state,
@@ -365,14 +367,13 @@ async fn urls_that_expire_on_a_slow_link_are_signed_again() {
             Counters::get(&runner.uploader.counters().resigns) > 0,
             "{backend:?}: no URL expired and was re-signed"
         );
-        let got = srv
-            .download(&srv.token("teacher"), job.stored_key.as_deref().unwrap())
-            .await;
-        assert_eq!(
-            md5_hex(&got),
-            md5_hex(&std::fs::read(&video).unwrap()),
-            "{backend:?}"
-        );
+        srv.assert_stored(
+            &srv.token("teacher"),
+            job.stored_key.as_deref().unwrap(),
+            &video,
+            &format!("{backend:?}"),
+        )
+        .await;
         srv.shutdown().await;
     }
 }
@@ -393,14 +394,12 @@ async fn uploads_survive_resets_stalls_and_refusals_on_the_way() {
     let video = make_video(dir.path(), "rough.mp4", 40);
     let size = std::fs::metadata(&video).unwrap().len();
 
-    let api = idance_core::ApiClient::new(&api_proxy.url, &srv.token("teacher")).unwrap();
-    let queue = idance_core::Queue::open(&dir.path().join("queue.db")).unwrap();
     let config = idance_core::UploaderConfig {
         workers: 4,
         max_outage: Duration::from_secs(120),
         ..Default::default()
     };
-    let runner = Runner::new(idance_core::Uploader::new(api, queue, config));
+    let runner = runner_at(&api_proxy.url, &srv.token("teacher"), dir.path(), config);
     let job_id = enqueue(&runner, &video).await;
     // API refuses connections for 3 s; storage cuts 4 connections 1 MiB into the
     // request and stalls 2 others for 2 s.
@@ -427,14 +426,13 @@ async fn uploads_survive_resets_stalls_and_refusals_on_the_way() {
         "cut parts must have been sent again ({sent} for {size})"
     );
     assert!(Counters::get(&runner.uploader.counters().retries) > 0);
-    let got = srv
-        .download(&srv.token("teacher"), job.stored_key.as_deref().unwrap())
-        .await;
-    assert_eq!(
-        md5_hex(&got),
-        md5_hex(&std::fs::read(&video).unwrap()),
-        "object differs after faults"
-    );
+    srv.assert_stored(
+        &srv.token("teacher"),
+        job.stored_key.as_deref().unwrap(),
+        &video,
+        "object differs after faults",
+    )
+    .await;
     srv.shutdown().await;
 }
 
@@ -463,14 +461,13 @@ async fn a_300_mb_file_is_stored_byte_identical() {
             job.error
         );
         assert_eq!(sent, 300 * 1024 * 1024);
-        let got = srv
-            .download(&srv.token("teacher"), job.stored_key.as_deref().unwrap())
-            .await;
-        assert_eq!(
-            md5_hex(&got),
-            md5_hex(&std::fs::read(&file).unwrap()),
-            "{backend:?}: 300 MB object differs"
-        );
+        srv.assert_stored(
+            &srv.token("teacher"),
+            job.stored_key.as_deref().unwrap(),
+            &file,
+            &format!("{backend:?}: 300 MB object differs"),
+        )
+        .await;
         srv.shutdown().await;
     }
 }
