@@ -56,6 +56,17 @@ pub enum Command {
     Cancel(JobArg),
     /// Read a video's duration, size and codecs.
     Probe(ProbeArgs),
+    /// Write a JPEG from a representative frame (10 % in).
+    Thumbnail(ThumbnailArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ThumbnailArgs {
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Where to write it (default: beside the video as NAME.thumbnail.jpg, never overwriting).
+    #[arg(short = 'o', long = "out", value_name = "OUT.jpg")]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -1,4 +1,4 @@
-//! `upload`, `sync`, `queue`, `pause`, `resume`, `cancel`, `probe`: the client commands.
+//! `upload`, `sync`, `queue`, `pause`, `resume`, `cancel`, `probe`, `thumbnail`: the client commands.
 
 use crate::Failure;
 use crate::args::{Global, SyncArgs, UploadArgs};
@@ -358,5 +358,13 @@ pub async fn probe(file: &Path) -> Result<(), Failure> {
         "{}",
         serde_json::to_string(&info).map_err(|e| Failure::Work(e.into()))?
     );
+    Ok(())
+}
+
+pub async fn thumbnail(file: &Path, out: Option<&Path>) -> Result<(), Failure> {
+    let t = idance_media::thumbnail(file, out)
+        .await
+        .map_err(|e| Failure::Work(e.into()))?;
+    println!("{}", t.path.display());
     Ok(())
 }

@@ -51,6 +51,7 @@ fn main() -> ExitCode {
             Command::Resume(a) => jobs::resume(&data_dir, &a.job).await,
             Command::Cancel(a) => jobs::cancel(&data_dir, &cli.global, &a.job).await,
             Command::Probe(a) => jobs::probe(&a.file).await,
+            Command::Thumbnail(a) => jobs::thumbnail(&a.file, a.out.as_deref()).await,
         }
     });
     match result {

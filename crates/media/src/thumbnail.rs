@@ -1,0 +1,230 @@
+//! A JPEG from a representative frame: 10 % into the video, found by input seeking
+//! (`-ss` before `-i`: a keyframe jump, not a decode of everything before it), so the
+//! first frame — often black — is skipped and a long file takes well under a second.
+
+use crate::probe::{ProbeError, probe};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+const TIMEOUT: Duration = Duration::from_secs(30);
+/// Widest thumbnail made; smaller videos keep their size.
+pub const MAX_WIDTH: u32 = 1280;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Thumbnail {
+    pub path: PathBuf,
+    pub width: u32,
+    pub height: u32,
+    /// Where in the video the frame was taken, seconds.
+    pub at: f64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ThumbnailError {
+    #[error(transparent)]
+    Probe(#[from] ProbeError),
+    #[error("{0}: ffmpeg took longer than 30 s")]
+    Timeout(String),
+    #[error("{file}: no frame could be decoded ({reason})")]
+    NoFrame { file: String, reason: String },
+    #[error("{0} already exists; pass -o to choose where the thumbnail goes")]
+    Exists(String),
+    #[error("cannot run ffmpeg: {0}")]
+    Ffmpeg(String),
+}
+
+/// The default place for a video's thumbnail: beside it, `<name>.thumbnail.jpg`.
+pub fn default_path(video: &Path) -> PathBuf {
+    let stem = video
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "video".into());
+    video.with_file_name(format!("{stem}.thumbnail.jpg"))
+}
+
+/// The frame's time: 10 % in, and never past the last half second.
+pub fn frame_time(duration: f64) -> f64 {
+    (duration * 0.1).min((duration - 0.5).max(0.0))
+}
+
+/// Size after scaling to at most `MAX_WIDTH` wide, keeping the aspect, even height.
+pub fn scaled(width: u32, height: u32) -> (u32, u32) {
+    if width <= MAX_WIDTH || width == 0 {
+        return (width, height);
+    }
+    let h = (u64::from(height) * u64::from(MAX_WIDTH) / u64::from(width)) as u32;
+    (MAX_WIDTH, h + h % 2)
+}
+
+/// Writes the thumbnail of `video` to `out` (None: [`default_path`], never overwriting).
+pub async fn thumbnail(video: &Path, out: Option<&Path>) -> Result<Thumbnail, ThumbnailError> {
+    let info = probe(video).await?;
+    let shown = video.display().to_string();
+    let (path, overwrite) = match out {
+        Some(p) => (p.to_path_buf(), true),
+        None => (default_path(video), false),
+    };
+    if !overwrite && path.exists() {
+        return Err(ThumbnailError::Exists(path.display().to_string()));
+    }
+    let at = frame_time(info.duration);
+    let run = tokio::process::Command::new("ffmpeg")
+        .args([
+            "-v",
+            "error",
+            "-nostdin",
+            "-y",
+            "-ss",
+            &format!("{at:.3}"),
+            "-i",
+        ])
+        .arg(video)
+        .args([
+            "-frames:v",
+            "1",
+            "-an",
+            "-vf",
+            &format!("scale='min({MAX_WIDTH},iw)':-2"),
+            "-q:v",
+            "3",
+            "-f",
+            "image2",
+        ])
+        .arg(&path)
+        .kill_on_drop(true)
+        .output();
+    let output = match tokio::time::timeout(TIMEOUT, run).await {
+        Err(_) => return Err(ThumbnailError::Timeout(shown)),
+        Ok(Err(e)) => return Err(ThumbnailError::Ffmpeg(e.to_string())),
+        Ok(Ok(o)) => o,
+    };
+    // A truncated file can make ffmpeg exit 0 without writing an image: check the file.
+    let written = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+    if !output.status.success() || written == 0 {
+        if written == 0 {
+            let _ = std::fs::remove_file(&path); // an empty file is of no use to anyone
+        }
+        let reason = String::from_utf8_lossy(&output.stderr)
+            .lines()
+            .last()
+            .unwrap_or("ffmpeg wrote no image")
+            .trim()
+            .to_string();
+        return Err(ThumbnailError::NoFrame {
+            file: shown,
+            reason: if reason.is_empty() {
+                "ffmpeg wrote no image".into()
+            } else {
+                reason
+            },
+        });
+    }
+    let (width, height) = scaled(info.width, info.height);
+    Ok(Thumbnail {
+        path,
+        width,
+        height,
+        at,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn make(dir: &Path, name: &str, codec: &[&str]) -> PathBuf {
+        let path = dir.join(name);
+        let ok = std::process::Command::new("ffmpeg")
+            .args([
+                "-v",
+                "error",
+                "-y",
+                "-f",
+                "lavfi",
+                "-i",
+                "testsrc=size=320x240:rate=10:duration=4",
+            ])
+            .args(codec)
+            .arg(&path)
+            .status()
+            .expect("ffmpeg runs")
+            .success();
+        assert!(ok);
+        path
+    }
+
+    #[test]
+    fn frame_time_and_scaling() {
+        assert_eq!(frame_time(100.0), 10.0);
+        assert_eq!(frame_time(0.4), 0.0);
+        assert_eq!(scaled(1920, 1080), (1280, 720));
+        assert_eq!(scaled(640, 360), (640, 360));
+        assert_eq!(scaled(3000, 1001).1 % 2, 0);
+    }
+
+    #[tokio::test]
+    async fn every_accepted_container_gets_a_jpeg() {
+        let dir = tempfile::tempdir().unwrap();
+        let h264 = ["-c:v", "libx264", "-preset", "ultrafast"];
+        for (name, codec) in [
+            ("a.mp4", &h264[..]),
+            ("b.mov", &h264[..]),
+            ("c.mkv", &h264[..]),
+            (
+                "d.webm",
+                &["-c:v", "libvpx", "-b:v", "200k", "-deadline", "realtime"][..],
+            ),
+        ] {
+            let video = make(dir.path(), name, codec);
+            let t = thumbnail(&video, None)
+                .await
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+            let bytes = std::fs::read(&t.path).unwrap();
+            assert_eq!(&bytes[..2], &[0xFF, 0xD8], "{name}: not a JPEG");
+            assert_eq!((t.width, t.height), (320, 240));
+            assert!((t.at - 0.4).abs() < 1e-9, "{name}: frame at {}", t.at);
+            // never overwrites without being told to
+            assert!(matches!(
+                thumbnail(&video, None).await,
+                Err(ThumbnailError::Exists(_))
+            ));
+        }
+    }
+
+    #[tokio::test]
+    async fn bad_files_get_clear_errors_and_no_image() {
+        let dir = tempfile::tempdir().unwrap();
+        let empty = dir.path().join("empty.mp4");
+        std::fs::write(&empty, b"").unwrap();
+        let text = dir.path().join("text.mov");
+        std::fs::write(&text, b"hello").unwrap();
+        // A faststart MP4 cut just after its index: the index is there, the frames are not.
+        let whole = make(
+            dir.path(),
+            "whole.mp4",
+            &[
+                "-c:v",
+                "libx264",
+                "-preset",
+                "ultrafast",
+                "-movflags",
+                "+faststart",
+            ],
+        );
+        let bytes = std::fs::read(&whole).unwrap();
+        let cut = dir.path().join("cut.mp4");
+        let mdat = bytes
+            .windows(4)
+            .position(|w| w == b"mdat")
+            .expect("an mdat box");
+        std::fs::write(&cut, &bytes[..mdat + 64]).unwrap();
+        for f in [&empty, &text, &cut] {
+            let out = dir.path().join("out.jpg");
+            let e = thumbnail(f, Some(&out))
+                .await
+                .expect_err("a thumbnail from a bad file");
+            assert!(e.to_string().contains(&f.display().to_string()), "{e}");
+            assert!(!out.exists() || std::fs::metadata(&out).unwrap().len() > 0);
+        }
+    }
+}
