@@ -34,6 +34,10 @@ pub struct Global {
         hide_env_values = true
     )]
     pub token: Option<String>,
+    /// Upload straight to your own bucket with no iDance backend: URLs are presigned on
+    /// this machine from S3_BUCKET_NAME, AWS_* and S3_ENDPOINT_URL.
+    #[arg(long, global = true, env = "IDANCE_DIRECT")]
+    pub direct: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -29,24 +29,40 @@ fn open_queue(data_dir: &Path) -> Result<Queue, Failure> {
 }
 
 /// `timeout`: how long outages are waited out (also inside one job).
-fn runner(
+/// The runner for client commands, and in direct mode the in-process service that
+/// presigns for it (kept alive by the caller for as long as the runner works).
+/// `timeout`: how long outages are waited out (also inside one job).
+async fn runner(
+    data_dir: &Path,
     global: &Global,
     queue: Queue,
     limit: Option<u64>,
     timeout: Option<Duration>,
-) -> Result<Runner, Failure> {
-    let token = global.token.as_deref().ok_or_else(|| {
-        Failure::Usage(anyhow!("no sign-in token: pass --token or set IDANCE_TOKEN (`idance token --user U` makes one for a local server)"))
-    })?;
-    let server = global.server.as_deref().unwrap_or(DEFAULT_SERVER);
-    let api = ApiClient::new(server, token).map_err(|e| Failure::Usage(e.into()))?;
+) -> Result<(Runner, Option<idance_server::ServerHandle>), Failure> {
+    let (api, direct) = if global.direct {
+        let d = crate::direct::start(data_dir).await?;
+        let token = d
+            .jwt
+            .issue(crate::direct::USER, Duration::from_secs(30 * 24 * 3600))
+            .map_err(|e| Failure::Work(e.into()))?;
+        (ApiClient::new(&d.base_url(), &token), Some(d))
+    } else {
+        let token = global.token.as_deref().ok_or_else(|| {
+            Failure::Usage(anyhow!("no sign-in token: pass --token or set IDANCE_TOKEN (`idance token --user U` makes one for a local server), or use --direct"))
+        })?;
+        (
+            ApiClient::new(global.server.as_deref().unwrap_or(DEFAULT_SERVER), token),
+            None,
+        )
+    };
+    let api = api.map_err(|e| Failure::Usage(e.into()))?;
     let defaults = UploaderConfig::default();
     let config = UploaderConfig {
         max_bytes_per_sec: limit,
         max_outage: timeout.unwrap_or(defaults.max_outage),
         ..defaults
     };
-    Ok(Runner::new(Uploader::new(api, queue, config)))
+    Ok((Runner::new(Uploader::new(api, queue, config)), direct))
 }
 
 async fn print_job(queue: &Queue, job: &Job, bytes_sent: u64, json: bool) {
@@ -151,10 +167,11 @@ pub async fn upload(data_dir: &Path, global: &Global, args: UploadArgs) -> Resul
     }
     let queue = open_queue(data_dir)?;
     // Check the token before queueing anything when we are to upload now.
-    let runner = if args.queue_only {
-        None
+    let (runner, _direct) = if args.queue_only {
+        (None, None)
     } else {
-        Some(runner(global, queue.clone(), args.limit, None)?)
+        let (r, d) = runner(data_dir, global, queue.clone(), args.limit, None).await?;
+        (Some(r), d)
     };
     let mut ids = Vec::new();
     let mut refused = 0;
@@ -228,7 +245,8 @@ pub async fn upload(data_dir: &Path, global: &Global, args: UploadArgs) -> Resul
 
 pub async fn sync(data_dir: &Path, global: &Global, args: SyncArgs) -> Result<(), Failure> {
     let queue = open_queue(data_dir)?;
-    let runner = runner(global, queue.clone(), args.limit, args.timeout)?;
+    let (runner, _direct) =
+        runner(data_dir, global, queue.clone(), args.limit, args.timeout).await?;
     let bars = show_progress(&runner, args.json);
     let results = runner
         .sync(None, args.timeout.unwrap_or(Duration::MAX))

@@ -1,6 +1,7 @@
 //! `idance`: the command line over the iDance crates.
 
 mod args;
+mod direct;
 mod jobs;
 mod paths;
 mod serve;
