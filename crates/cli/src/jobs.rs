@@ -28,7 +28,29 @@ fn open_queue(data_dir: &Path) -> Result<Queue, Failure> {
     Queue::open(&data_dir.join("client").join("queue.db")).map_err(|e| Failure::Work(e.into()))
 }
 
-/// `timeout`: how long outages are waited out (also inside one job).
+/// The API client for client commands: the configured server and token, or in direct
+/// mode the in-process service (returned too: it must outlive the client).
+async fn api_client(
+    data_dir: &Path,
+    global: &Global,
+) -> Result<(ApiClient, Option<idance_server::ServerHandle>), Failure> {
+    if global.direct {
+        let d = crate::direct::start(data_dir).await?;
+        let token = d
+            .jwt
+            .issue(crate::direct::USER, Duration::from_secs(30 * 24 * 3600))
+            .map_err(|e| Failure::Work(e.into()))?;
+        let api = ApiClient::new(&d.base_url(), &token).map_err(|e| Failure::Usage(e.into()))?;
+        return Ok((api, Some(d)));
+    }
+    let token = global.token.as_deref().ok_or_else(|| {
+        Failure::Usage(anyhow!("no sign-in token: pass --token or set IDANCE_TOKEN (`idance token --user U` makes one for a local server), or use --direct"))
+    })?;
+    let api = ApiClient::new(global.server.as_deref().unwrap_or(DEFAULT_SERVER), token)
+        .map_err(|e| Failure::Usage(e.into()))?;
+    Ok((api, None))
+}
+
 /// The runner for client commands, and in direct mode the in-process service that
 /// presigns for it (kept alive by the caller for as long as the runner works).
 /// `timeout`: how long outages are waited out (also inside one job).
@@ -39,23 +61,7 @@ async fn runner(
     limit: Option<u64>,
     timeout: Option<Duration>,
 ) -> Result<(Runner, Option<idance_server::ServerHandle>), Failure> {
-    let (api, direct) = if global.direct {
-        let d = crate::direct::start(data_dir).await?;
-        let token = d
-            .jwt
-            .issue(crate::direct::USER, Duration::from_secs(30 * 24 * 3600))
-            .map_err(|e| Failure::Work(e.into()))?;
-        (ApiClient::new(&d.base_url(), &token), Some(d))
-    } else {
-        let token = global.token.as_deref().ok_or_else(|| {
-            Failure::Usage(anyhow!("no sign-in token: pass --token or set IDANCE_TOKEN (`idance token --user U` makes one for a local server), or use --direct"))
-        })?;
-        (
-            ApiClient::new(global.server.as_deref().unwrap_or(DEFAULT_SERVER), token),
-            None,
-        )
-    };
-    let api = api.map_err(|e| Failure::Usage(e.into()))?;
+    let (api, direct) = api_client(data_dir, global).await?;
     let defaults = UploaderConfig::default();
     let config = UploaderConfig {
         max_bytes_per_sec: limit,
@@ -337,10 +343,11 @@ pub async fn resume(data_dir: &Path, which: &str) -> Result<(), Failure> {
 
 pub async fn cancel(data_dir: &Path, global: &Global, which: &str) -> Result<(), Failure> {
     let queue = open_queue(data_dir)?;
-    let api = global
-        .token
-        .as_deref()
-        .and_then(|t| ApiClient::new(global.server.as_deref().unwrap_or(DEFAULT_SERVER), t).ok());
+    // Cancelling works offline and without a token; the abort is then skipped.
+    let (api, _direct) = match api_client(data_dir, global).await {
+        Ok((api, d)) => (Some(api), d),
+        Err(_) => (None, None),
+    };
     let mut changed = 0;
     for job in select(&queue, which).await? {
         if matches!(
