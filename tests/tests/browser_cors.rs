@@ -115,25 +115,9 @@ async fn a_page_on_another_origin_uploads_with_plain_fetch() {
             "{backend:?}: the browser downloaded other bytes"
         );
         let key = got["file_key"].as_str().unwrap();
-        let d = srv
-            .call_raw(
-                Method::GET,
-                &format!("/api/s3/files/{key}/url"),
-                Some(&token),
-                None,
-            )
-            .await;
-        let stored = srv
-            .http
-            .get(d.str("download_url"))
-            .send()
-            .await
-            .unwrap()
-            .bytes()
-            .await
-            .unwrap();
+        let stored = srv.download(&token, key).await;
         assert!(
-            stored.as_ref() == expected_bytes().as_slice(),
+            stored == expected_bytes(),
             "{backend:?}: stored object differs"
         );
         srv.shutdown().await;

@@ -1,30 +1,15 @@
 //! The `idance` binary as scripts use it: `serve` announces its address, `token` makes
 //! tokens that server accepts, config errors exit 2 naming the variable.
 
-use std::io::{BufRead, BufReader};
 mod common;
 
-use common::idance;
-use std::process::{Command, Stdio};
+use common::{idance, make_video, serve, token};
 
 #[tokio::test]
 async fn serve_prints_its_address_and_accepts_tokens_from_token() {
     let dir = tempfile::tempdir().unwrap();
-    let mut child = idance(dir.path())
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let base = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .to_string();
+    let server = serve(idance(dir.path()));
+    let base = server.base.clone();
     assert!(base.starts_with("http://127.0.0.1:"), "{base}");
 
     let out = idance(dir.path())
@@ -32,24 +17,20 @@ async fn serve_prints_its_address_and_accepts_tokens_from_token() {
         .output()
         .unwrap();
     assert!(out.status.success());
-    let token = String::from_utf8(out.stdout).unwrap().trim().to_string();
-    assert_eq!(token.split('.').count(), 3, "not a JWT: {token}");
+    let token_ = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    assert_eq!(token_.split('.').count(), 3, "not a JWT: {token_}");
 
     let http = reqwest::Client::new();
     let r = http
         .post(format!("{base}/api/sessions/start"))
-        .bearer_auth(&token)
+        .bearer_auth(&token_)
         .send()
         .await
         .unwrap();
     assert_eq!(r.status().as_u16(), 201);
     // A token from another data dir (another secret) is refused.
     let other = tempfile::tempdir().unwrap();
-    let out = idance(other.path())
-        .args(["token", "--user", "cli_user"])
-        .output()
-        .unwrap();
-    let foreign = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    let foreign = token(idance(other.path()), "cli_user");
     let r = http
         .post(format!("{base}/api/sessions/start"))
         .bearer_auth(&foreign)
@@ -60,38 +41,24 @@ async fn serve_prints_its_address_and_accepts_tokens_from_token() {
 
     // upload: a real video is stored and its session completed; NDJSON job objects.
     let video = dir.path().join("class.mp4");
-    let made = Command::new("ffmpeg")
-        .args([
-            "-v",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc=size=320x240:rate=10:duration=3",
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-        ])
-        .arg(&video)
-        .status()
-        .unwrap();
-    assert!(made.success());
-    let out = idance(dir.path())
-        .args([
-            "--server",
-            &base,
-            "--token",
-            &token,
-            "upload",
-            "--session",
-            "new",
-            "--json",
-        ])
-        .arg(&video)
-        .output()
-        .unwrap();
+    make_video(&video, "testsrc=size=320x240:rate=10:duration=3", &[]);
+    let upload = |file: &std::path::Path, extra: &[&str]| {
+        idance(dir.path())
+            .args([
+                "--server",
+                &base,
+                "--token",
+                &token_,
+                "upload",
+                "--session",
+                "new",
+            ])
+            .args(extra)
+            .arg(file)
+            .output()
+            .unwrap()
+    };
+    let out = upload(&video, &["--json"]);
     assert!(
         out.status.success(),
         "{}",
@@ -104,43 +71,27 @@ async fn serve_prints_its_address_and_accepts_tokens_from_token() {
     for field in ["job_id", "session_id", "file", "file_key"] {
         assert!(line[field].is_string(), "{field} missing in {line}");
     }
-    let out = idance(dir.path())
-        .args(["queue", "--json"])
-        .output()
-        .unwrap();
-    let listed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let queued = || {
+        idance(dir.path())
+            .args(["queue", "--json"])
+            .output()
+            .unwrap()
+            .stdout
+    };
+    let listed: serde_json::Value = serde_json::from_slice(&queued()).unwrap();
     assert_eq!(listed["job_id"], line["job_id"]);
 
     // A file that is not a video: exit 1, one line naming it, nothing queued.
     let junk = dir.path().join("notes.mp4");
     std::fs::write(&junk, b"not a video").unwrap();
-    let out = idance(dir.path())
-        .args([
-            "--server",
-            &base,
-            "--token",
-            &token,
-            "upload",
-            "--session",
-            "new",
-        ])
-        .arg(&junk)
-        .output()
-        .unwrap();
+    let out = upload(&junk, &[]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("notes.mp4"));
-    let out = idance(dir.path())
-        .args(["queue", "--json"])
-        .output()
-        .unwrap();
     assert_eq!(
-        String::from_utf8_lossy(&out.stdout).lines().count(),
+        String::from_utf8_lossy(&queued()).lines().count(),
         1,
         "the bad file was queued"
     );
-
-    let _ = child.kill();
-    let _ = child.wait();
 }
 
 #[test]

@@ -2,12 +2,11 @@
 
 mod common;
 
-use common::idance;
-use md5::{Digest, Md5};
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use common::{download, idance, make_video, md5_hex, serve, token};
+use std::process::Command;
 
-fn garage_env(cmd: &mut Command) -> &mut Command {
+/// `cmd` with the Garage of this test run as the bucket.
+fn garage_env(mut cmd: Command) -> Command {
     let var = |n: &str| {
         std::env::var(n)
             .unwrap_or_else(|_| panic!("{n} is not set: run scripts/test (it starts Garage)"))
@@ -16,42 +15,22 @@ fn garage_env(cmd: &mut Command) -> &mut Command {
         .env("S3_ENDPOINT_URL", var("IDANCE_TEST_S3_ENDPOINT"))
         .env("AWS_REGION", var("IDANCE_TEST_S3_REGION"))
         .env("AWS_ACCESS_KEY_ID", var("IDANCE_TEST_S3_ACCESS_KEY"))
-        .env("AWS_SECRET_ACCESS_KEY", var("IDANCE_TEST_S3_SECRET_KEY"))
+        .env("AWS_SECRET_ACCESS_KEY", var("IDANCE_TEST_S3_SECRET_KEY"));
+    cmd
 }
 
 #[tokio::test]
 async fn direct_mode_uploads_to_the_bucket_without_a_backend() {
     let dir = tempfile::tempdir().unwrap();
     let video = dir.path().join("own.mp4");
-    let made = Command::new("ffmpeg")
-        .args([
-            "-v",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc2=size=640x360:rate=25:duration=3,noise=alls=60:allf=t+u",
-        ])
-        .args([
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-            "-b:v",
-            "40000k",
-            "-maxrate",
-            "100M",
-            "-bufsize",
-            "100M",
-        ])
-        .arg(&video)
-        .status()
-        .unwrap();
-    assert!(made.success());
+    make_video(
+        &video,
+        "testsrc2=size=640x360:rate=25:duration=3,noise=alls=60:allf=t+u",
+        &["-b:v", "40000k", "-maxrate", "100M", "-bufsize", "100M"],
+    );
     let data = std::fs::read(&video).unwrap();
 
-    let out = garage_env(&mut idance(dir.path()))
+    let out = garage_env(idance(dir.path()))
         .args(["--direct", "upload", "--session", "new", "--json"])
         .arg(&video)
         .output()
@@ -68,50 +47,10 @@ async fn direct_mode_uploads_to_the_bucket_without_a_backend() {
 
     // Read it back through a service over the same bucket and the direct-mode records.
     let records = dir.path().join("client/direct");
-    let mut server = garage_env(&mut idance(&records))
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(server.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let base = line.trim().trim_start_matches("listening on ").to_string();
-    let token = String::from_utf8(
-        garage_env(&mut idance(&records))
-            .args(["token", "--user", "direct"])
-            .output()
-            .unwrap()
-            .stdout,
-    )
-    .unwrap();
-    let http = reqwest::Client::new();
-    let url: serde_json::Value = http
-        .get(format!("{base}/api/s3/files/{key}/url"))
-        .bearer_auth(token.trim())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let got = http
-        .get(url["download_url"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
-    assert_eq!(
-        hex::encode(Md5::digest(&got)),
-        hex::encode(Md5::digest(&data)),
-        "stored object differs"
-    );
-    let _ = server.kill();
-    let _ = server.wait();
+    let server = serve(garage_env(idance(&records)));
+    let token = token(garage_env(idance(&records)), "direct");
+    let got = download(&server.base, &token, &key).await;
+    assert_eq!(md5_hex(&got), md5_hex(&data), "stored object differs");
 }
 
 #[test]

@@ -2,12 +2,10 @@
 //! completes byte-identical and nothing storage already had is sent again (asserted
 //! from the server's part list and the client's own byte counter, not from timing).
 
-use md5::{Digest, Md5};
-use std::io::{BufRead, BufReader};
 mod common;
 
-use common::idance;
-use std::process::{Command, Stdio};
+use common::{download, idance, make_video, md5_hex, serve, token};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 /// (upload_id, file_key) once the queue has recorded a multipart upload.
@@ -49,56 +47,17 @@ async fn kill_9_mid_upload_then_sync_resends_nothing_stored() {
     let dir = tempfile::tempdir().unwrap();
     let server_dir = dir.path().join("srv");
     let client_dir = dir.path().join("cli");
-    let mut server = idance(&server_dir)
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(server.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let base = line.trim().trim_start_matches("listening on ").to_string();
-    let token = String::from_utf8(
-        idance(&server_dir)
-            .args(["token", "--user", "killer"])
-            .output()
-            .unwrap()
-            .stdout,
-    )
-    .unwrap()
-    .trim()
-    .to_string();
+    let server = serve(idance(&server_dir));
+    let base = server.base.clone();
+    let token = token(idance(&server_dir), "killer");
 
     // ~40 MB real video: 5 parts of 8 MiB.
     let video = dir.path().join("long.mp4");
-    let made = Command::new("ffmpeg")
-        .args([
-            "-v",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc2=size=640x360:rate=25:duration=4,noise=alls=60:allf=t+u",
-        ])
-        .args([
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-            "-b:v",
-            "80000k",
-            "-maxrate",
-            "200M",
-            "-bufsize",
-            "200M",
-        ])
-        .arg(&video)
-        .status()
-        .unwrap();
-    assert!(made.success());
+    make_video(
+        &video,
+        "testsrc2=size=640x360:rate=25:duration=4,noise=alls=60:allf=t+u",
+        &["-b:v", "80000k", "-maxrate", "200M", "-bufsize", "200M"],
+    );
     let data = std::fs::read(&video).unwrap();
     let size = data.len() as u64;
     assert!(size > 32 * 1024 * 1024, "video too small: {size}");
@@ -168,32 +127,7 @@ async fn kill_9_mid_upload_then_sync_resends_nothing_stored() {
         size - stored_at_kill
     );
 
-    let url: serde_json::Value = http
-        .get(format!(
-            "{base}/api/s3/files/{}/url",
-            job["file_key"].as_str().unwrap()
-        ))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let got = http
-        .get(url["download_url"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
-    assert_eq!(
-        hex::encode(Md5::digest(&got)),
-        hex::encode(Md5::digest(&data)),
-        "resumed object differs"
-    );
+    let got = download(&base, &token, job["file_key"].as_str().unwrap()).await;
+    assert_eq!(md5_hex(&got), md5_hex(&data), "resumed object differs");
     assert!(video.exists(), "the user's file must never be touched");
-    let _ = server.kill();
-    let _ = server.wait();
 }

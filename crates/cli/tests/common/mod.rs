@@ -1,11 +1,17 @@
-//! What the binary's tests share.
+//! What the binary's tests share: running `idance`, a served instance, test videos,
+//! reading objects back.
+// Each test binary uses only some of these.
+#![allow(dead_code)]
 
-use std::process::Command;
+use md5::{Digest, Md5};
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_idance");
 
 /// `idance --data-dir DIR` with none of the developer's settings leaking in.
-pub fn idance(data_dir: &std::path::Path) -> Command {
+pub fn idance(data_dir: &Path) -> Command {
     let mut cmd = Command::new(BIN);
     cmd.arg("--data-dir").arg(data_dir);
     for var in [
@@ -21,4 +27,100 @@ pub fn idance(data_dir: &std::path::Path) -> Command {
         cmd.env_remove(var);
     }
     cmd
+}
+
+/// A running `idance serve`; stopped when dropped.
+pub struct Served {
+    child: Child,
+    pub base: String,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs `cmd serve --listen 127.0.0.1:0` and waits for its `listening on URL` line.
+pub fn serve(mut cmd: Command) -> Served {
+    let mut child = cmd
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let base = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .to_string();
+    Served { child, base }
+}
+
+/// The token `cmd token --user USER` prints.
+pub fn token(mut cmd: Command, user: &str) -> String {
+    let out = cmd.args(["token", "--user", user]).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+/// Makes `path` with ffmpeg from a lavfi `source`, H.264 plus `extra` output options.
+pub fn make_video(path: &Path, source: &str, extra: &[&str]) {
+    let made = Command::new("ffmpeg")
+        .args([
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            source,
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+        ])
+        .args(extra)
+        .arg(path)
+        .status()
+        .expect("ffmpeg runs (scripts/install-deps installs it)");
+    assert!(made.success(), "ffmpeg failed");
+}
+
+/// The object's bytes, through the API's download URL.
+pub async fn download(base: &str, token: &str, key: &str) -> Vec<u8> {
+    let http = reqwest::Client::new();
+    let url: serde_json::Value = http
+        .get(format!("{base}/api/s3/files/{key}/url"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let url = url["download_url"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no download_url: {url}"));
+    http.get(url)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap()
+        .to_vec()
+}
+
+pub fn md5_hex(data: &[u8]) -> String {
+    hex::encode(Md5::digest(data))
 }
