@@ -62,6 +62,41 @@ pub enum Command {
     Probe(ProbeArgs),
     /// Write a JPEG from a representative frame (10 % in).
     Thumbnail(ThumbnailArgs),
+    /// Record the screen and/or a camera plus a microphone until the duration or Ctrl-C.
+    Record(RecordArgs),
+    /// List the screens, cameras and microphones ffmpeg can record from.
+    Devices(JsonFlag),
+}
+
+#[derive(Debug, Args)]
+pub struct RecordArgs {
+    /// Record a screen (default: this display). `lavfi:<graph>` records an ffmpeg test source.
+    #[arg(long, value_name = "DISPLAY", num_args = 0..=1, require_equals = true, default_missing_value = "")]
+    pub screen: Option<String>,
+    /// Record a camera (default: the system's first camera).
+    #[arg(long, value_name = "DEV", num_args = 0..=1, require_equals = true, default_missing_value = "")]
+    pub camera: Option<String>,
+    /// Record a microphone (default: the system's default input).
+    #[arg(long, value_name = "DEV", num_args = 0..=1, require_equals = true, default_missing_value = "")]
+    pub mic: Option<String>,
+    /// Stop after this long (default: until Ctrl-C).
+    #[arg(long, value_parser = parse_duration, value_name = "DUR")]
+    pub duration: Option<Duration>,
+    /// Where to write the recording (default: DATA/client/recordings/DATE_TIME.mp4). Never overwritten.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Queue the recording when it stops and upload it now (with its thumbnail).
+    #[arg(long, requires = "session")]
+    pub upload: bool,
+    /// With --upload: `new` or a session ID.
+    #[arg(long, value_name = "new|ID", requires = "upload")]
+    pub session: Option<String>,
+    /// Session title (default: the file name).
+    #[arg(long)]
+    pub title: Option<String>,
+    /// Frames per second.
+    #[arg(long, default_value_t = 30)]
+    pub fps: u32,
 }
 
 #[derive(Debug, Args)]

@@ -24,7 +24,7 @@ struct JobLine<'a> {
     error: Option<&'a str>,
 }
 
-fn open_queue(data_dir: &Path) -> Result<Queue, Failure> {
+pub(crate) fn open_queue(data_dir: &Path) -> Result<Queue, Failure> {
     Queue::open(&data_dir.join("client").join("queue.db")).map_err(|e| Failure::Work(e.into()))
 }
 
@@ -54,7 +54,7 @@ async fn api_client(
 /// The runner for client commands, and in direct mode the in-process service that
 /// presigns for it (kept alive by the caller for as long as the runner works).
 /// `timeout`: how long outages are waited out (also inside one job).
-async fn runner(
+pub(crate) async fn runner(
     data_dir: &Path,
     global: &Global,
     queue: Queue,
@@ -137,7 +137,7 @@ async fn report(queue: &Queue, results: &[(Job, u64)], json: bool) -> Result<(),
 }
 
 /// Progress bars on a terminal (stderr), fed by the uploader's events.
-fn show_progress(runner: &Runner, json: bool) -> Option<tokio::task::JoinHandle<()>> {
+pub(crate) fn show_progress(runner: &Runner, json: bool) -> Option<tokio::task::JoinHandle<()>> {
     use std::io::IsTerminal;
     if json || !std::io::stderr().is_terminal() {
         return None;

@@ -4,6 +4,7 @@ mod args;
 mod direct;
 mod jobs;
 mod paths;
+mod record;
 mod serve;
 
 use args::{Cli, Command};
@@ -53,6 +54,8 @@ fn main() -> ExitCode {
             Command::Cancel(a) => jobs::cancel(&data_dir, &cli.global, &a.job).await,
             Command::Probe(a) => jobs::probe(&a.file).await,
             Command::Thumbnail(a) => jobs::thumbnail(&a.file, a.out.as_deref()).await,
+            Command::Record(a) => record::record(&data_dir, &cli.global, a).await,
+            Command::Devices(a) => record::list_devices(a.json).await,
         }
     });
     match result {

@@ -3,11 +3,13 @@
 //! storage already has. The CLI and the desktop app are thin layers over this crate.
 
 pub mod api;
+pub mod intake;
 pub mod queue;
 pub mod sync;
 pub mod upload;
 
 pub use api::{ApiClient, ClientError, ServerMode};
+pub use intake::{Intake, IntakeError, SessionChoice, add_video};
 pub use queue::{Job, JobState, Queue, QueueError};
 pub use sync::Runner;
 pub use upload::{UploadError, Uploader, UploaderConfig};

@@ -1,7 +1,9 @@
 //! Media work done with ffmpeg's own tools found on PATH (the release build bundles
-//! them as a sidecar). This version probes videos and makes thumbnails; recording follows.
+//! them as a sidecar): capture devices, recording, probing videos and thumbnails.
 
+pub mod devices;
 pub mod probe;
+pub mod record;
 pub mod thumbnail;
 
 pub use probe::{ProbeError, VideoInfo, probe};

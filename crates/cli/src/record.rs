@@ -1,0 +1,162 @@
+//! `idance record` and `idance devices`.
+
+use crate::Failure;
+use crate::args::{Global, RecordArgs};
+use crate::jobs::{open_queue, runner, show_progress};
+use anyhow::anyhow;
+use idance_core::{JobState, SessionChoice, add_video};
+use idance_media::devices::{self, Source};
+use idance_media::record::{RecordError, RecordSpec, RecordStatus, Recording, unfinished};
+use std::io::IsTerminal;
+use std::path::Path;
+use std::time::Duration;
+use tokio::sync::watch;
+
+pub async fn record(data_dir: &Path, global: &Global, args: RecordArgs) -> Result<(), Failure> {
+    let client = data_dir.join("client");
+    let recordings = client.join("recordings");
+    std::fs::create_dir_all(&recordings)
+        .map_err(|e| Failure::Work(anyhow!("cannot create {}: {e}", recordings.display())))?;
+    for u in unfinished(&recordings) {
+        eprintln!(
+            "note: {} was not finished (the recorder stopped unexpectedly); it plays up to its last second: `idance upload {} --session new` uploads it",
+            u.path.display(),
+            u.path.display()
+        );
+    }
+    let source = |s: &Option<String>| s.as_deref().map(Source::parse);
+    let spec = RecordSpec {
+        screen: source(&args.screen),
+        camera: source(&args.camera),
+        mic: source(&args.mic),
+        fps: args.fps,
+        duration: args.duration,
+        preview: None,
+    };
+    let out = args.out.clone().unwrap_or_else(|| {
+        recordings.join(format!(
+            "{}.mp4",
+            chrono::Local::now().format("%Y-%m-%d_%H-%M-%S")
+        ))
+    });
+    // With --upload, a bad token or server is reported before anything is recorded.
+    let upload = match args.upload {
+        true => {
+            let queue = open_queue(data_dir)?;
+            let (runner, direct) = runner(data_dir, global, queue.clone(), None, None).await?;
+            Some((queue, runner, direct))
+        }
+        false => None,
+    };
+    let recording = Recording::start(&spec, &out, args.title.as_deref()).map_err(|e| match e {
+        RecordError::Args(_) | RecordError::Exists(_) => Failure::Usage(e.into()),
+        _ => Failure::Work(e.into()),
+    })?;
+    let ticker = show_status(recording.status());
+    let finished = recording
+        .run_until(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await;
+    ticker.inspect(|t| t.abort());
+    if let Some(e) = &finished.error {
+        eprintln!("error: {}: {e}", finished.path.display());
+    }
+    println!("{}", finished.path.display());
+    let failure = (!finished.graceful).then(|| {
+        anyhow!(
+            "{}: the recording did not finish normally; the {:.0} s recorded are kept",
+            finished.path.display(),
+            finished.elapsed_secs
+        )
+    });
+    if finished.bytes == 0 {
+        let _ = finished.hand_off();
+        return Err(Failure::Work(anyhow!("nothing was recorded")));
+    }
+    if let Some((queue, runner, _direct)) = upload {
+        let session = match args.session.as_deref() {
+            Some("new") | None => SessionChoice::New {
+                title: args
+                    .title
+                    .clone()
+                    .or_else(|| out.file_stem().map(|s| s.to_string_lossy().into_owned())),
+            },
+            Some(id) => SessionChoice::Server(id.to_string()),
+        };
+        let intake = add_video(&queue, &finished.path, session, &client.join("thumbnails"))
+            .await
+            .map_err(|e| Failure::Work(e.into()))?;
+        // Queued: the recording is safe in the queue from here on.
+        let _ = finished.hand_off();
+        if let Some(e) = &intake.thumbnail_error {
+            eprintln!("warning: no thumbnail: {e}");
+        }
+        let mut ids = vec![intake.video.job_id.clone()];
+        ids.extend(intake.thumbnail_job.map(|j| j.job_id));
+        let bars = show_progress(&runner, false);
+        let results = runner.sync(Some(&ids), Duration::MAX).await;
+        bars.inspect(|b| b.abort());
+        let results = results.map_err(|e| Failure::Work(e.into()))?;
+        if let Some((job, _)) = results.iter().find(|(j, _)| j.state != JobState::Completed) {
+            return Err(Failure::Work(anyhow!(
+                "job {} ({}): {}",
+                job.job_id,
+                job.file,
+                job.error.as_deref().unwrap_or(job.state.as_str())
+            )));
+        }
+    } else {
+        let _ = finished.hand_off();
+    }
+    failure.map_or(Ok(()), |e| Err(Failure::Work(e)))
+}
+
+/// One status line on a terminal: elapsed, size, fps, drops, mic level.
+fn show_status(mut status: watch::Receiver<RecordStatus>) -> Option<tokio::task::JoinHandle<()>> {
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    Some(tokio::spawn(async move {
+        let spinner = indicatif::ProgressBar::new_spinner();
+        while status.changed().await.is_ok() {
+            let s = status.borrow_and_update().clone();
+            let secs = s.elapsed_secs as u64;
+            let level = s
+                .audio_level_db
+                .map(|db| format!(" · mic {db:.0} dB"))
+                .unwrap_or_default();
+            spinner.set_message(format!(
+                "recording {:02}:{:02}:{:02} · {:.1} MB · {:.0} fps · {} dropped{level} (Ctrl-C stops)",
+                secs / 3600,
+                secs / 60 % 60,
+                secs % 60,
+                s.bytes_written as f64 / 1e6,
+                s.fps,
+                s.dropped_frames
+            ));
+            spinner.tick();
+        }
+        spinner.finish_and_clear();
+    }))
+}
+
+pub async fn list_devices(json: bool) -> Result<(), Failure> {
+    for d in devices::list().await {
+        if json {
+            println!(
+                "{}",
+                serde_json::to_string(&d).map_err(|e| Failure::Work(e.into()))?
+            );
+        } else {
+            let mark = if d.default { "*" } else { " " };
+            println!(
+                "{mark} {:<7} {:<40} {}",
+                format!("{:?}", d.kind).to_lowercase(),
+                d.id,
+                d.name
+            );
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,260 @@
+//! `idance record`: real recordings of an Xvfb screen (x11grab) with a lavfi test tone
+//! standing in for the microphone.
+
+mod common;
+
+use common::{idance, probe, serve, token, xvfb};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const TONE: &str = "--mic=lavfi:sine=frequency=440:sample_rate=48000";
+
+fn stdout_path(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+fn decodes_cleanly(file: &Path) {
+    let out = Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(file)
+        .args(["-f", "null", "-"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.stderr.is_empty(),
+        "decode errors in {}: {}",
+        file.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn signal(pid: u32, sig: &str) {
+    let ok = Command::new("kill")
+        .args([sig, &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+}
+
+/// Waits until `file` holds at least `bytes`.
+fn wait_for_bytes(file: &Path, bytes: u64) {
+    let start = Instant::now();
+    while std::fs::metadata(file).map(|m| m.len()).unwrap_or(0) < bytes {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "{} never grew",
+            file.display()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn twenty_seconds_of_screen_and_mic_stop_by_themselves_as_h264_aac() {
+    let x = xvfb();
+    let dir = tempfile::tempdir().unwrap();
+    let out = idance(dir.path())
+        .env("DISPLAY", &x.display)
+        .args(["record", "--screen", TONE, "--duration", "20s"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let file = stdout_path(&out);
+    assert!(
+        file.starts_with(&dir.path().join("client/recordings").display().to_string()),
+        "{file}"
+    );
+    let info = probe(Path::new(&file));
+    assert_eq!(info["video_codec"], "h264", "{info}");
+    assert_eq!(info["audio_codec"], "aac", "{info}");
+    assert_eq!(
+        (info["width"].as_u64(), info["height"].as_u64()),
+        (Some(1280), Some(720))
+    );
+    let duration = info["duration"].as_f64().unwrap();
+    assert!((19.5..=20.6).contains(&duration), "duration {duration}");
+    decodes_cleanly(Path::new(&file));
+    assert!(
+        !Path::new(&format!("{file}.recording")).exists(),
+        "a finished recording keeps no recovery marker"
+    );
+}
+
+#[test]
+fn ctrl_c_stops_gracefully_and_never_overwrites() {
+    let x = xvfb();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("class.mp4");
+    let child = idance(dir.path())
+        .env("DISPLAY", &x.display)
+        .args(["record", "--screen", TONE, "--out"])
+        .arg(&file)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for_bytes(&file, 100_000);
+    std::thread::sleep(Duration::from_secs(2));
+    signal(child.id(), "-INT");
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(stdout_path(&out), file.display().to_string());
+    let info = probe(&file);
+    assert!(info["duration"].as_f64().unwrap() >= 2.0, "{info}");
+    decodes_cleanly(&file);
+
+    // The same --out again: refused (exit 2), the recording untouched.
+    let before = std::fs::read(&file).unwrap();
+    let again = idance(dir.path())
+        .env("DISPLAY", &x.display)
+        .args(["record", "--screen", "--duration", "1", "--out"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
+    assert_eq!(std::fs::read(&file).unwrap(), before);
+}
+
+#[test]
+fn kill_9_mid_recording_leaves_a_playable_prefix_that_is_offered_for_recovery() {
+    let x = xvfb();
+    let dir = tempfile::tempdir().unwrap();
+    let recordings = dir.path().join("client/recordings");
+    let mut child = idance(dir.path())
+        .env("DISPLAY", &x.display)
+        .args(["record", "--screen", TONE])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    let file = loop {
+        let found = std::fs::read_dir(&recordings)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| p.extension().is_some_and(|e| e == "mp4"));
+        if let Some(f) = found {
+            break f;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "no recording appeared"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    wait_for_bytes(&file, 150_000);
+    std::thread::sleep(Duration::from_secs(2));
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    // ffmpeg loses its reader and exits: the file stops growing.
+    let mut len = std::fs::metadata(&file).unwrap().len();
+    loop {
+        std::thread::sleep(Duration::from_millis(500));
+        let now = std::fs::metadata(&file).unwrap().len();
+        if now == len {
+            break;
+        }
+        len = now;
+    }
+    let info = probe(&file);
+    assert!(info["duration"].as_f64().unwrap() >= 1.0, "{info}");
+    assert_eq!(info["video_codec"], "h264");
+    decodes_cleanly(&file);
+
+    // The next recording notices the unfinished one, and leaves it as it is.
+    let before = std::fs::read(&file).unwrap();
+    let next = idance(dir.path())
+        .env("DISPLAY", &x.display)
+        .args(["record", "--screen", "--duration", "1"])
+        .output()
+        .unwrap();
+    assert!(
+        next.status.success(),
+        "{}",
+        String::from_utf8_lossy(&next.stderr)
+    );
+    let note = String::from_utf8_lossy(&next.stderr);
+    assert!(
+        note.contains(&file.display().to_string()) && note.contains("not finished"),
+        "{note}"
+    );
+    assert_eq!(std::fs::read(&file).unwrap(), before);
+}
+
+#[tokio::test]
+async fn record_with_upload_stores_the_identical_file_and_its_thumbnail() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = serve(idance(dir.path()));
+    let tok = token(idance(dir.path()), "instructor-1");
+    let out = idance(dir.path())
+        .args(["--server", &server.base, "--token", &tok])
+        .args([
+            "record",
+            "--screen=lavfi:testsrc2=size=640x360:rate=30",
+            TONE,
+            "--duration",
+            "4",
+            "--upload",
+            "--session",
+            "new",
+            "--title",
+            "Morning salsa",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let file = stdout_path(&out);
+    let listed = idance(dir.path())
+        .args(["queue", "--json"])
+        .output()
+        .unwrap();
+    let jobs: Vec<serde_json::Value> = String::from_utf8_lossy(&listed.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(jobs.len(), 2, "video and thumbnail: {jobs:?}");
+    assert!(jobs.iter().all(|j| j["state"] == "completed"), "{jobs:?}");
+    let video = jobs
+        .iter()
+        .find(|j| j["file"] == file.as_str())
+        .expect("the video job");
+    let key = video["file_key"].as_str().unwrap();
+    let stored = common::download(&server.base, &tok, key).await;
+    assert_eq!(
+        stored,
+        std::fs::read(&file).unwrap(),
+        "stored object differs"
+    );
+    let thumb = jobs.iter().find(|j| j["file"] != file.as_str()).unwrap();
+    let jpeg = common::download(&server.base, &tok, thumb["file_key"].as_str().unwrap()).await;
+    assert_eq!(&jpeg[..3], [0xFF, 0xD8, 0xFF], "thumbnail is not a JPEG");
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = idance(dir.path()).args(["record", TONE]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("screen and/or a camera"));
+}

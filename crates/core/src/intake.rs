@@ -1,0 +1,113 @@
+//! Taking a video in: probe it (what is not a video is refused, naming the file and
+//! why), make its thumbnail, and queue both to a session. The CLI's `record` and the
+//! desktop app's drop zone and recorder all come through here.
+
+use crate::queue::{Job, LocalSession, Queue, QueueError};
+use idance_contract::FileKind;
+use idance_media::{ProbeError, VideoInfo};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum IntakeError {
+    #[error(transparent)]
+    NotAVideo(#[from] ProbeError),
+    #[error(transparent)]
+    Queue(#[from] QueueError),
+}
+
+/// Which session a video joins.
+#[derive(Debug, Clone)]
+pub enum SessionChoice {
+    /// A new session, started on the server when it answers.
+    New { title: Option<String> },
+    /// A session this queue already has (its local id).
+    Local(String),
+    /// A session the server already has (its `session_id`).
+    Server(String),
+}
+
+#[derive(Debug)]
+pub struct Intake {
+    pub session: LocalSession,
+    pub video: Job,
+    pub info: VideoInfo,
+    /// The thumbnail (also queued when the session had none yet).
+    pub thumbnail: Option<PathBuf>,
+    pub thumbnail_job: Option<Job>,
+    /// Why there is no thumbnail; the video is queued anyway.
+    pub thumbnail_error: Option<String>,
+}
+
+/// Probes `file`, makes its thumbnail in `thumbs_dir` and queues it. Nothing is queued
+/// when the file is not a video.
+pub async fn add_video(
+    queue: &Queue,
+    file: &Path,
+    session: SessionChoice,
+    thumbs_dir: &Path,
+) -> Result<Intake, IntakeError> {
+    let info = idance_media::probe(file).await?;
+    let session = match session {
+        SessionChoice::New { title } => queue.create_session(title).await?,
+        SessionChoice::Local(id) => {
+            queue
+                .session(id.clone())
+                .await?
+                .ok_or_else(|| QueueError::BadFile {
+                    file: file.display().to_string(),
+                    reason: format!("session {id} is not in this queue"),
+                })?
+        }
+        SessionChoice::Server(id) => queue.adopt_session(id).await?,
+    };
+    let video = queue
+        .enqueue(
+            &session.local_id,
+            file,
+            FileKind::Video,
+            Some(info.duration),
+        )
+        .await?;
+    let (thumbnail, thumbnail_error) = match make_thumbnail(file, thumbs_dir, &video.job_id).await {
+        Ok(path) => (Some(path), None),
+        Err(e) => (None, Some(e)),
+    };
+    let mut thumbnail_job = None;
+    if let Some(thumb) = &thumbnail {
+        let has_one = queue
+            .jobs()
+            .await?
+            .iter()
+            .any(|j| j.local_session == session.local_id && j.kind == FileKind::Thumbnail);
+        if !has_one {
+            thumbnail_job = Some(
+                queue
+                    .enqueue(&session.local_id, thumb, FileKind::Thumbnail, None)
+                    .await?,
+            );
+        }
+    }
+    Ok(Intake {
+        session,
+        video,
+        info,
+        thumbnail,
+        thumbnail_job,
+        thumbnail_error,
+    })
+}
+
+/// Where the thumbnail of a job's video is kept.
+pub fn thumbnail_path(thumbs_dir: &Path, job_id: &str) -> PathBuf {
+    thumbs_dir.join(format!("{job_id}.jpg"))
+}
+
+async fn make_thumbnail(file: &Path, thumbs_dir: &Path, job_id: &str) -> Result<PathBuf, String> {
+    std::fs::create_dir_all(thumbs_dir)
+        .map_err(|e| format!("cannot create {}: {e}", thumbs_dir.display()))?;
+    let out = thumbnail_path(thumbs_dir, job_id);
+    idance_media::thumbnail(file, Some(&out))
+        .await
+        .map(|t| t.path)
+        .map_err(|e| e.to_string())
+}

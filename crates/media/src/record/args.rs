@@ -1,0 +1,248 @@
+//! The one ffmpeg command line of a recording: inputs from [`crate::devices`], a filter
+//! graph that composes screen + camera, meters the microphone and splits off a preview,
+//! H.264 + AAC in fragmented MP4 on stdout (ffmpeg never rewrites bytes of a pipe, so
+//! whatever the app has appended to the file is final), and the preview JPEG.
+
+use crate::devices::{DeviceError, DeviceKind, Os, Source, input_args};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// The metadata key the audio meter prints (dBFS RMS over the last ~0.1 s).
+pub const LEVEL_KEY: &str = "lavfi.astats.Overall.RMS_level";
+/// Preview frames per second and width.
+const PREVIEW_FPS: u32 = 2;
+const PREVIEW_WIDTH: u32 = 320;
+/// Camera width when it is a picture-in-picture over the screen.
+const PIP_WIDTH: u32 = 480;
+
+#[derive(Debug, Clone)]
+pub struct RecordSpec {
+    pub screen: Option<Source>,
+    pub camera: Option<Source>,
+    pub mic: Option<Source>,
+    pub fps: u32,
+    /// Stop by itself after this long.
+    pub duration: Option<Duration>,
+    /// Keep rewriting a small JPEG of what is being recorded here.
+    pub preview: Option<PathBuf>,
+}
+
+impl Default for RecordSpec {
+    fn default() -> Self {
+        RecordSpec {
+            screen: None,
+            camera: None,
+            mic: None,
+            fps: 30,
+            duration: None,
+            preview: None,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ArgsError {
+    #[error("nothing to record: choose a screen and/or a camera")]
+    NoVideo,
+    #[error(transparent)]
+    Device(#[from] DeviceError),
+}
+
+pub fn ffmpeg_args(os: Os, spec: &RecordSpec) -> Result<Vec<String>, ArgsError> {
+    let mut args: Vec<String> = ["-hide_banner", "-y", "-stats_period", "0.5"]
+        .map(String::from)
+        .to_vec();
+    let mut next = 0;
+    let mut add = |kind, source: &Option<Source>, args: &mut Vec<String>| {
+        source
+            .as_ref()
+            .map(|s| {
+                args.extend(input_args(os, kind, s, spec.fps)?);
+                next += 1;
+                Ok::<_, DeviceError>(next - 1)
+            })
+            .transpose()
+    };
+    let screen = add(DeviceKind::Screen, &spec.screen, &mut args)?;
+    let camera = add(DeviceKind::Camera, &spec.camera, &mut args)?;
+    let mic = add(DeviceKind::Mic, &spec.mic, &mut args)?;
+
+    // Even dimensions (yuv420p needs them), constant frame rate, one pixel format.
+    let even = "scale=trunc(iw/2)*2:trunc(ih/2)*2";
+    let fps = spec.fps;
+    let mut graph = match (screen, camera) {
+        (Some(s), Some(c)) => format!(
+            "[{s}:v]{even}[bg];[{c}:v]scale={PIP_WIDTH}:-2[pip];\
+             [bg][pip]overlay=W-w-24:H-h-24,fps={fps},format=yuv420p"
+        ),
+        (Some(i), None) | (None, Some(i)) => format!("[{i}:v]{even},fps={fps},format=yuv420p"),
+        (None, None) => return Err(ArgsError::NoVideo),
+    };
+    if spec.preview.is_some() {
+        graph.push_str(&format!(
+            ",split=2[v][pv0];[pv0]fps={PREVIEW_FPS},scale={PREVIEW_WIDTH}:-2[pv]"
+        ));
+    } else {
+        graph.push_str("[v]");
+    }
+    if let Some(m) = mic {
+        // 4800-sample frames at 48 kHz: ten level readings a second.
+        graph.push_str(&format!(
+            ";[{m}:a]aresample=48000,asetnsamples=n=4800,astats=metadata=1:reset=1,\
+             ametadata=mode=print:key={LEVEL_KEY}[a]"
+        ));
+    }
+    args.extend(["-filter_complex".into(), graph]);
+
+    let limit: Vec<String> = spec
+        .duration
+        .map(|d| vec!["-t".into(), format!("{:.3}", d.as_secs_f64())])
+        .unwrap_or_default();
+    let keyint = fps.to_string();
+    args.extend(["-map", "[v]"].map(String::from));
+    if mic.is_some() {
+        args.extend(["-map", "[a]"].map(String::from));
+    }
+    args.extend(
+        [
+            "-c:v",
+            "libx264",
+            "-preset",
+            "veryfast",
+            "-crf",
+            "23",
+            "-pix_fmt",
+            "yuv420p",
+            // A keyframe every second, never elsewhere: fragments of ~1 s each.
+            "-g",
+            &keyint,
+            "-keyint_min",
+            &keyint,
+            "-sc_threshold",
+            "0",
+        ]
+        .map(String::from),
+    );
+    if mic.is_some() {
+        args.extend(["-c:a", "aac", "-b:a", "128k"].map(String::from));
+    }
+    args.extend(
+        [
+            "-movflags",
+            "+frag_keyframe+empty_moov+default_base_moof",
+            "-frag_duration",
+            "1000000",
+            "-flush_packets",
+            "1",
+        ]
+        .map(String::from),
+    );
+    args.extend(limit.iter().cloned());
+    args.extend(["-f", "mp4", "pipe:1"].map(String::from));
+    if let Some(preview) = &spec.preview {
+        args.extend(["-map", "[pv]", "-q:v", "6", "-update", "1"].map(String::from));
+        args.extend(limit);
+        args.extend(["-f".into(), "image2".into()]);
+        args.push(preview.to_string_lossy().into_owned());
+    }
+    Ok(args)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lavfi(g: &str) -> Option<Source> {
+        Some(Source::Lavfi(g.into()))
+    }
+
+    #[test]
+    fn screen_and_mic_with_preview() {
+        let spec = RecordSpec {
+            screen: Some(Source::Device(":99".into())),
+            mic: lavfi("sine"),
+            preview: Some("/tmp/p.jpg".into()),
+            duration: Some(Duration::from_secs(20)),
+            ..RecordSpec::default()
+        };
+        let a = ffmpeg_args(Os::Linux, &spec).unwrap().join(" ");
+        assert!(
+            a.contains("-f x11grab -framerate 30 -draw_mouse 1 -i :99"),
+            "{a}"
+        );
+        assert!(a.contains("-re -f lavfi -i sine"), "{a}");
+        assert!(
+            a.contains(
+                "[0:v]scale=trunc(iw/2)*2:trunc(ih/2)*2,fps=30,format=yuv420p,split=2[v][pv0]"
+            ),
+            "{a}"
+        );
+        assert!(a.contains("[1:a]aresample=48000"), "{a}");
+        assert!(a.contains("-map [v] -map [a] -c:v libx264"), "{a}");
+        assert!(
+            a.contains("-g 30 -keyint_min 30 -sc_threshold 0 -c:a aac"),
+            "{a}"
+        );
+        assert!(a.contains("-t 20.000 -f mp4 pipe:1"), "{a}");
+        assert!(
+            a.ends_with("-map [pv] -q:v 6 -update 1 -t 20.000 -f image2 /tmp/p.jpg"),
+            "{a}"
+        );
+    }
+
+    #[test]
+    fn screen_and_camera_compose_picture_in_picture_without_audio() {
+        let spec = RecordSpec {
+            screen: Some(Source::Default),
+            camera: Some(Source::Device("Integrated Camera".into())),
+            ..RecordSpec::default()
+        };
+        let a = ffmpeg_args(Os::Windows, &spec).unwrap().join(" ");
+        assert!(
+            a.contains("-f gdigrab -framerate 30 -draw_mouse 1 -i desktop"),
+            "{a}"
+        );
+        assert!(a.contains("-i video=Integrated Camera"), "{a}");
+        assert!(
+            a.contains(
+                "[0:v]scale=trunc(iw/2)*2:trunc(ih/2)*2[bg];[1:v]scale=480:-2[pip];[bg][pip]overlay"
+            ),
+            "{a}"
+        );
+        assert!(
+            !a.contains("-map [a]") && !a.contains("aac") && !a.contains("[pv]"),
+            "{a}"
+        );
+        assert!(a.ends_with("-f mp4 pipe:1"), "{a}");
+    }
+
+    #[test]
+    fn camera_only_on_macos() {
+        let spec = RecordSpec {
+            camera: Some(Source::Default),
+            mic: Some(Source::Default),
+            fps: 25,
+            ..RecordSpec::default()
+        };
+        let a = ffmpeg_args(Os::MacOs, &spec).unwrap().join(" ");
+        assert!(
+            a.contains("-f avfoundation -framerate 25 -i default:none"),
+            "{a}"
+        );
+        assert!(a.contains("-f avfoundation -i :default"), "{a}");
+        assert!(
+            a.contains("[0:v]scale=trunc(iw/2)*2:trunc(ih/2)*2,fps=25"),
+            "{a}"
+        );
+        assert!(a.contains("[1:a]"), "{a}");
+    }
+
+    #[test]
+    fn audio_alone_is_refused() {
+        let spec = RecordSpec {
+            mic: Some(Source::Default),
+            ..RecordSpec::default()
+        };
+        assert_eq!(ffmpeg_args(Os::Linux, &spec), Err(ArgsError::NoVideo));
+    }
+}

@@ -1,0 +1,169 @@
+//! What a recording reports while it runs, read from ffmpeg's log lines.
+
+use super::args::LEVEL_KEY;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RecordState {
+    Starting,
+    Recording,
+    Stopping,
+    Finished,
+    Failed,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RecordStatus {
+    pub state: RecordState,
+    /// Seconds of video encoded so far.
+    pub elapsed_secs: f64,
+    /// Bytes in the recording file.
+    pub bytes_written: u64,
+    /// Bytes in the file known to be on disk (synced): never rewritten, safe to upload.
+    pub bytes_durable: u64,
+    pub fps: f32,
+    pub dropped_frames: u64,
+    /// Microphone loudness, dBFS RMS (about -90 silent, 0 full scale).
+    pub audio_level_db: Option<f32>,
+    /// The first problem, in words.
+    pub error: Option<String>,
+}
+
+impl Default for RecordStatus {
+    fn default() -> Self {
+        RecordStatus {
+            state: RecordState::Starting,
+            elapsed_secs: 0.0,
+            bytes_written: 0,
+            bytes_durable: 0,
+            fps: 0.0,
+            dropped_frames: 0,
+            audio_level_db: None,
+            error: None,
+        }
+    }
+}
+
+/// ffmpeg's `time=HH:MM:SS.ss` as seconds.
+pub fn parse_time(t: &str) -> Option<f64> {
+    let mut parts = t.trim().split(':');
+    let (h, m, s) = (parts.next()?, parts.next()?, parts.next()?);
+    Some(h.parse::<f64>().ok()? * 3600.0 + m.parse::<f64>().ok()? * 60.0 + s.parse::<f64>().ok()?)
+}
+
+/// `drop=N` of a progress line (absent while nothing was dropped).
+pub fn parse_dropped(line: &str) -> Option<u64> {
+    let rest = &line[line.find("drop=")? + 5..];
+    let digits: String = rest
+        .trim_start()
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    digits.parse().ok()
+}
+
+/// The meter's `lavfi.astats.Overall.RMS_level=-21.04` (`-inf` for silence).
+pub fn parse_level(line: &str) -> Option<f32> {
+    let value = line.split_once(&format!("{LEVEL_KEY}="))?.1.trim();
+    if value == "-inf" {
+        return Some(-90.0);
+    }
+    value.parse::<f32>().ok().map(|v| v.max(-90.0))
+}
+
+/// ffmpeg's error lines in words a person can act on; None for lines that are not
+/// about the devices or the disk.
+pub fn explain(line: &str) -> Option<String> {
+    const TABLE: &[(&str, &str)] = &[
+        (
+            "device or resource busy",
+            "a capture device is in use by another program: close it and try again",
+        ),
+        (
+            "permission denied",
+            "permission to use a capture device was denied: allow screen/camera/microphone access in the system settings",
+        ),
+        (
+            "no space left on device",
+            "the disk is full: recording stopped; what was recorded so far is kept",
+        ),
+        (
+            "cannot open display",
+            "cannot open the screen for capture (no display available)",
+        ),
+        (
+            "can't open display",
+            "cannot open the screen for capture (no display available)",
+        ),
+        (
+            "no such file or directory",
+            "a capture device was not found: is it plugged in?",
+        ),
+        (
+            "no such device",
+            "a capture device was not found: is it plugged in?",
+        ),
+        ("input/output error", "a capture device stopped responding"),
+        (
+            "connection refused",
+            "the sound server refused the microphone connection",
+        ),
+    ];
+    let lower = line.to_lowercase();
+    TABLE
+        .iter()
+        .find(|(needle, _)| lower.contains(needle))
+        .map(|(_, words)| format!("{words} (ffmpeg: {})", line.trim()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_progress_fields() {
+        assert_eq!(parse_time("00:01:02.50"), Some(62.5));
+        assert_eq!(parse_time("01:00:00.00"), Some(3600.0));
+        assert_eq!(parse_time("N/A"), None);
+        let line = "frame=  300 fps= 30 q=28.0 size=    1024kB time=00:00:10.00 bitrate= 838.9kbits/s dup=0 drop=7 speed=1.00x";
+        assert_eq!(parse_dropped(line), Some(7));
+        assert_eq!(parse_dropped("frame=1 fps=0.0 q=0.0 size=1kB"), None);
+    }
+
+    #[test]
+    fn parses_audio_level() {
+        let l = "[Parsed_ametadata_4 @ 0x5646d6244600] lavfi.astats.Overall.RMS_level=-21.039359";
+        assert_eq!(parse_level(l), Some(-21.039359));
+        assert_eq!(
+            parse_level("x lavfi.astats.Overall.RMS_level=-inf"),
+            Some(-90.0)
+        );
+        assert_eq!(parse_level("frame:1 pts:1024"), None);
+    }
+
+    #[test]
+    fn explains_device_and_disk_errors() {
+        let busy =
+            explain("[video4linux2,v4l2 @ 0x1] ioctl(VIDIOC_STREAMON): Device or resource busy")
+                .unwrap();
+        assert!(busy.starts_with("a capture device is in use"), "{busy}");
+        assert!(busy.contains("VIDIOC_STREAMON"), "{busy}");
+        assert!(
+            explain("av_interleaved_write_frame(): No space left on device")
+                .unwrap()
+                .starts_with("the disk is full")
+        );
+        assert!(
+            explain("[x11grab @ 0x1] Cannot open display :5, error 1.")
+                .unwrap()
+                .contains("screen")
+        );
+        assert!(
+            explain("/dev/video0: Permission denied")
+                .unwrap()
+                .contains("system settings")
+        );
+        assert_eq!(explain("Past duration 0.999 too large"), None);
+    }
+}
