@@ -2,8 +2,10 @@
 //! (the embedded one, or the Garage started by `scripts/garage-start`) and talks to it
 //! over HTTP like any client.
 
+pub mod desktop;
 pub mod fault_proxy;
 pub mod part_a;
+pub mod webdriver;
 
 use aws_sdk_s3::config::{Credentials, Region};
 use idance_server::{Config, ServerHandle};

@@ -103,6 +103,19 @@ impl ApiClient {
         self.send(reqwest::Method::POST, path, Some(body)).await
     }
 
+    /// A download URL for a stored object (`GET /api/s3/files/{key}/url`).
+    pub async fn download_url(
+        &self,
+        file_key: &str,
+    ) -> Result<idance_contract::wire::DownloadUrlResponse, ClientError> {
+        self.send::<(), _>(
+            reqwest::Method::GET,
+            &format!("/api/s3/files/{file_key}/url"),
+            None,
+        )
+        .await
+    }
+
     /// Starts a session; returns its server id. `client_ref` makes this idempotent on our server.
     pub async fn start_session(
         &self,

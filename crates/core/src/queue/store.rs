@@ -178,6 +178,27 @@ impl Queue {
         .await
     }
 
+    /// Every session, newest first, with when it was created (RFC 3339).
+    pub async fn sessions(&self) -> Result<Vec<(LocalSession, String)>, QueueError> {
+        self.call(|c| {
+            let mut st = c.prepare(
+                "SELECT local_id, server_id, title, created_at FROM sessions ORDER BY created_at DESC",
+            )?;
+            let rows = st.query_map([], |r| {
+                Ok((
+                    LocalSession {
+                        local_id: r.get(0)?,
+                        server_id: r.get(1)?,
+                        title: r.get(2)?,
+                    },
+                    r.get::<_, String>(3)?,
+                ))
+            })?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+        .await
+    }
+
     pub async fn set_server_session(
         &self,
         local_id: String,

@@ -1,0 +1,568 @@
+//! The running app: queue, API client, background sync loop, online probe, recorder.
+
+use crate::config::{Backend, LOCAL_USER, Settings};
+use crate::files::{FileRef, FileRegistry};
+use crate::progress::{ProgressView, Throttle};
+use crate::recorder::{self, Active, RecordRequest, RecorderSlot};
+use crate::views::{self, JobView, SessionView};
+use base64::Engine as _;
+use idance_core::queue::JobState;
+use idance_core::{ApiClient, Queue, Runner, SessionChoice, Uploader, UploaderConfig, add_video};
+use idance_media::record::{RecordStatus, Recording, Unfinished};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::{Notify, broadcast, oneshot};
+use tokio_util::sync::CancellationToken;
+
+/// How long an unreachable service is retried inside a job before it shows as waiting.
+const OUTAGE_BEFORE_WAITING: Duration = Duration::from_secs(5);
+const PROBE_EVERY: Duration = Duration::from_secs(2);
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    Progress(ProgressView),
+    /// The queue or the sessions changed: views should be fetched again.
+    Changed,
+    Online {
+        online: bool,
+    },
+    Record(RecordStatus),
+    /// Something the user should hear about (a desktop notification).
+    Notice {
+        title: String,
+        body: String,
+    },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DesktopError {
+    #[error("cannot open the upload queue: {0}")]
+    Queue(#[from] idance_core::QueueError),
+    #[error("cannot start the built-in upload service: {0}")]
+    Server(String),
+    #[error("the server address is not usable: {0}")]
+    Client(#[from] idance_core::ClientError),
+    #[error("{0}")]
+    Refused(String),
+    #[error("a recording is already running")]
+    AlreadyRecording,
+    #[error("no recording is running")]
+    NotRecording,
+    #[error(transparent)]
+    Record(#[from] idance_media::record::RecordError),
+}
+
+/// The answer for one dropped or picked file.
+#[derive(Debug, Clone, Serialize)]
+pub struct Added {
+    pub name: String,
+    pub job_id: Option<String>,
+    /// Why the file was refused, in words (it names the file).
+    pub error: Option<String>,
+}
+
+pub struct Desktop {
+    data_dir: PathBuf,
+    queue: Queue,
+    api: ApiClient,
+    embedded: Option<idance_server::ServerHandle>,
+    limit: Option<u64>,
+    files: FileRegistry,
+    events: broadcast::Sender<Event>,
+    wake: Notify,
+    online: AtomicBool,
+    current: Mutex<Option<CancellationToken>>,
+    recorder: RecorderSlot,
+    shutdown: CancellationToken,
+}
+
+impl Desktop {
+    /// Opens the queue, starts the built-in service when no backend is configured, and
+    /// starts the background sync loop and the reachability probe.
+    pub async fn start(
+        data_dir: PathBuf,
+        settings: Settings,
+    ) -> Result<Arc<Desktop>, DesktopError> {
+        let client = data_dir.join("client");
+        std::fs::create_dir_all(&client).map_err(|e| {
+            DesktopError::Refused(format!("cannot create {}: {e}", client.display()))
+        })?;
+        let queue = Queue::open(&client.join("queue.db"))?;
+        let limit = settings.limit;
+        let (api, embedded) = match settings.backend {
+            Backend::Embedded => {
+                let listen = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+                let config = idance_server::Config::from_vars(
+                    data_dir.join("server"),
+                    listen,
+                    &Default::default(),
+                )
+                .map_err(|e| DesktopError::Server(e.to_string()))?;
+                let server = idance_server::start(config)
+                    .await
+                    .map_err(|e| DesktopError::Server(e.to_string()))?;
+                let token = server
+                    .jwt
+                    .issue(LOCAL_USER, Duration::from_secs(365 * 24 * 3600))
+                    .map_err(|e| DesktopError::Server(e.to_string()))?;
+                (ApiClient::new(&server.base_url(), &token)?, Some(server))
+            }
+            Backend::Remote { url, token } => (ApiClient::new(&url, &token)?, None),
+        };
+        let (events, _) = broadcast::channel(4096);
+        let desktop = Arc::new(Desktop {
+            data_dir,
+            queue,
+            api,
+            embedded,
+            limit,
+            files: FileRegistry::default(),
+            events,
+            wake: Notify::new(),
+            online: AtomicBool::new(true),
+            current: Mutex::new(None),
+            recorder: RecorderSlot::default(),
+            shutdown: CancellationToken::new(),
+        });
+        tokio::spawn(sync_loop(desktop.clone()));
+        tokio::spawn(probe_loop(desktop.clone()));
+        Ok(desktop)
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<Event> {
+        self.events.subscribe()
+    }
+
+    fn emit(&self, e: Event) {
+        let _ = self.events.send(e);
+    }
+
+    pub fn is_online(&self) -> bool {
+        self.online.load(Ordering::Relaxed)
+    }
+
+    /// Whether the built-in service is in use (nothing configured).
+    pub fn is_embedded(&self) -> bool {
+        self.embedded.is_some()
+    }
+
+    fn client_dir(&self) -> PathBuf {
+        self.data_dir.join("client")
+    }
+
+    fn thumbs_dir(&self) -> PathBuf {
+        self.client_dir().join("thumbnails")
+    }
+
+    pub fn recordings_dir(&self) -> PathBuf {
+        self.client_dir().join("recordings")
+    }
+
+    /// A dropped or picked file becomes an opaque id for the UI.
+    pub fn register_file(&self, path: &Path) -> FileRef {
+        self.files.register(path)
+    }
+
+    /// Probes, thumbnails and queues files (by id) to new sessions (one per file) or to
+    /// the chosen local session. Refused files are named with the reason.
+    pub async fn add_files(&self, ids: &[String], session: Option<String>) -> Vec<Added> {
+        let mut out = Vec::new();
+        for id in ids {
+            let Some(path) = self.files.take(id) else {
+                out.push(Added {
+                    name: id.clone(),
+                    job_id: None,
+                    error: Some("this file is no longer available: drop it again".into()),
+                });
+                continue;
+            };
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let choice = match &session {
+                Some(local) => SessionChoice::Local(local.clone()),
+                None => SessionChoice::New {
+                    title: path.file_stem().map(|s| s.to_string_lossy().into_owned()),
+                },
+            };
+            match add_video(&self.queue, &path, choice, &self.thumbs_dir()).await {
+                Ok(intake) => out.push(Added {
+                    name,
+                    job_id: Some(intake.video.job_id),
+                    error: None,
+                }),
+                Err(e) => {
+                    // Name the file as the user knows it, not by its full path.
+                    let words = e.to_string().replace(&path.display().to_string(), &name);
+                    let words = words
+                        .strip_prefix(&format!("{name}: "))
+                        .unwrap_or(&words)
+                        .to_string();
+                    out.push(Added {
+                        name,
+                        job_id: None,
+                        error: Some(words),
+                    })
+                }
+            }
+        }
+        self.emit(Event::Changed);
+        self.wake.notify_one();
+        out
+    }
+
+    pub async fn queue_view(&self) -> Result<Vec<JobView>, DesktopError> {
+        Ok(views::queue_view(&self.queue.jobs().await?))
+    }
+
+    pub async fn sessions_view(&self) -> Result<Vec<SessionView>, DesktopError> {
+        let sessions = self.queue.sessions().await?;
+        let jobs = self.queue.jobs().await?;
+        Ok(views::sessions_view(&sessions, &jobs))
+    }
+
+    /// A job's thumbnail as a `data:` URL (the UI's CSP allows images from data: only).
+    pub fn thumbnail(&self, job_id: &str) -> Option<String> {
+        if !job_id.chars().all(|c| c.is_ascii_alphanumeric()) {
+            return None;
+        }
+        jpeg_data_url(&idance_core::intake::thumbnail_path(
+            &self.thumbs_dir(),
+            job_id,
+        ))
+    }
+
+    /// A download link for a stored video of this app's sessions.
+    pub async fn download_url(&self, file_key: &str) -> Result<String, DesktopError> {
+        let answer = self.api.download_url(file_key).await?;
+        Ok(answer.download_url)
+    }
+
+    /// Pause (`None`: every job). A job being sent stops now; its stored parts are kept.
+    pub async fn pause(&self, job: Option<&str>) -> Result<(), DesktopError> {
+        self.set_states(job, |s| s.is_pending(), JobState::Paused)
+            .await?;
+        self.restart_uploads();
+        Ok(())
+    }
+
+    /// Resume paused jobs; also retries failed ones (Retry) and waiting ones (now).
+    pub async fn resume(&self, job: Option<&str>) -> Result<(), DesktopError> {
+        self.set_states(
+            job,
+            |s| matches!(s, JobState::Paused | JobState::Failed | JobState::Waiting),
+            JobState::Queued,
+        )
+        .await?;
+        self.restart_uploads();
+        Ok(())
+    }
+
+    /// Cancel: nothing more is sent and the multipart upload is aborted on the server.
+    pub async fn cancel(&self, job: &str) -> Result<(), DesktopError> {
+        self.set_states(Some(job), |s| s != JobState::Completed, JobState::Cancelled)
+            .await?;
+        self.restart_uploads();
+        let j = self.queue.job(job.to_string()).await?;
+        if let Some(plan) = &j.plan {
+            // Best effort: an upload left behind expires by the bucket's lifecycle rule.
+            let _ = self
+                .api
+                .abort_multipart(&plan.file_key, &plan.upload_id)
+                .await;
+        }
+        Ok(())
+    }
+
+    async fn set_states(
+        &self,
+        job: Option<&str>,
+        from: impl Fn(JobState) -> bool,
+        to: JobState,
+    ) -> Result<(), DesktopError> {
+        for j in self.queue.jobs().await? {
+            if job.is_none_or(|id| id == j.job_id) && from(j.state) {
+                self.queue.set_state(j.job_id.clone(), to, None).await?;
+            }
+        }
+        self.emit(Event::Changed);
+        Ok(())
+    }
+
+    /// Stops the uploads in flight (they resume from storage's parts) and starts over
+    /// with the queue as it is now.
+    fn restart_uploads(&self) {
+        if let Ok(current) = self.current.lock()
+            && let Some(token) = current.as_ref()
+        {
+            token.cancel();
+        }
+        self.wake.notify_one();
+    }
+
+    pub async fn devices(&self) -> Vec<idance_media::devices::Device> {
+        idance_media::devices::list().await
+    }
+
+    /// Recordings whose recorder died, offered for recovery (never deleted).
+    pub fn unfinished_recordings(&self) -> Vec<Unfinished> {
+        idance_media::record::unfinished(&self.recordings_dir())
+    }
+
+    /// Queues an unfinished recording to a new session.
+    pub async fn recover(&self, path: &Path) -> Result<Added, DesktopError> {
+        if !self.unfinished_recordings().iter().any(|u| u.path == path) {
+            return Err(DesktopError::Refused("not an unfinished recording".into()));
+        }
+        let r = self.files.register(path);
+        let added = self.add_files(&[r.id], None).await.remove(0);
+        if added.error.is_none() {
+            let _ = idance_media::record::dismiss(path);
+        }
+        Ok(added)
+    }
+
+    fn preview_path(&self) -> PathBuf {
+        self.recordings_dir().join("preview.jpg")
+    }
+
+    pub fn start_recording(self: &Arc<Self>, req: RecordRequest) -> Result<PathBuf, DesktopError> {
+        let mut slot = self
+            .recorder
+            .active
+            .lock()
+            .map_err(|_| DesktopError::AlreadyRecording)?;
+        if slot.is_some() {
+            return Err(DesktopError::AlreadyRecording);
+        }
+        let dir = self.recordings_dir();
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| DesktopError::Refused(format!("cannot create {}: {e}", dir.display())))?;
+        let _ = std::fs::remove_file(self.preview_path());
+        let out = dir.join(format!(
+            "{}.mp4",
+            chrono::Local::now().format("%Y-%m-%d_%H-%M-%S")
+        ));
+        let recording = Recording::start(
+            &recorder::spec(&req, self.preview_path()),
+            &out,
+            req.title.as_deref(),
+        )?;
+        let (stop, stopped) = oneshot::channel();
+        let status = recording.status();
+        *slot = Some(Active {
+            stop,
+            status: status.clone(),
+        });
+        let me = self.clone();
+        tokio::spawn(async move {
+            let forward = {
+                let me = me.clone();
+                let mut status = status;
+                tokio::spawn(async move {
+                    while status.changed().await.is_ok() {
+                        let s = status.borrow_and_update().clone();
+                        me.emit(Event::Record(s));
+                        tokio::time::sleep(Duration::from_millis(250)).await;
+                    }
+                })
+            };
+            let finished = recording
+                .run_until(async {
+                    let _ = stopped.await;
+                })
+                .await;
+            forward.abort();
+            if let Ok(mut slot) = me.recorder.active.lock() {
+                *slot = None;
+            }
+            let title = req.title.clone().filter(|t| !t.trim().is_empty());
+            let mut last = RecordStatus {
+                state: if finished.graceful {
+                    idance_media::record::RecordState::Finished
+                } else {
+                    idance_media::record::RecordState::Failed
+                },
+                elapsed_secs: finished.elapsed_secs,
+                bytes_written: finished.bytes,
+                bytes_durable: finished.bytes,
+                error: finished.error.clone(),
+                ..RecordStatus::default()
+            };
+            if finished.bytes > 0 {
+                let choice = SessionChoice::New {
+                    title: title.or_else(|| {
+                        finished
+                            .path
+                            .file_stem()
+                            .map(|s| s.to_string_lossy().into_owned())
+                    }),
+                };
+                match add_video(&me.queue, &finished.path, choice, &me.thumbs_dir()).await {
+                    Ok(_) => {
+                        let _ = finished.hand_off();
+                    }
+                    Err(e) => {
+                        last.error.get_or_insert(format!(
+                            "the recording is kept in {} but could not be queued: {e}",
+                            finished.path.display()
+                        ));
+                    }
+                }
+            }
+            me.emit(Event::Record(last));
+            me.emit(Event::Changed);
+            me.wake.notify_one();
+        });
+        Ok(out)
+    }
+
+    pub fn stop_recording(&self) -> Result<(), DesktopError> {
+        let active = self
+            .recorder
+            .active
+            .lock()
+            .ok()
+            .and_then(|mut s| s.take())
+            .ok_or(DesktopError::NotRecording)?;
+        let _ = active.stop.send(());
+        Ok(())
+    }
+
+    pub fn record_status(&self) -> Option<RecordStatus> {
+        self.recorder
+            .active
+            .lock()
+            .ok()?
+            .as_ref()
+            .map(|a| a.status.borrow().clone())
+    }
+
+    /// The latest preview frame of the running recording.
+    pub fn preview(&self) -> Option<String> {
+        jpeg_data_url(&self.preview_path())
+    }
+
+    /// Stops the loops and the built-in service.
+    pub async fn shutdown(&self) {
+        self.shutdown.cancel();
+        self.restart_uploads();
+        if let Some(server) = &self.embedded {
+            server.shutdown_token().cancel();
+        }
+    }
+
+    fn uploader(&self) -> Uploader {
+        Uploader::new(
+            self.api.clone(),
+            self.queue.clone(),
+            UploaderConfig {
+                max_outage: OUTAGE_BEFORE_WAITING,
+                max_bytes_per_sec: self.limit,
+                ..UploaderConfig::default()
+            },
+        )
+    }
+}
+
+fn jpeg_data_url(path: &Path) -> Option<String> {
+    let bytes = std::fs::read(path).ok()?;
+    (bytes.len() > 3 && bytes[..3] == [0xFF, 0xD8, 0xFF]).then(|| {
+        format!(
+            "data:image/jpeg;base64,{}",
+            base64::engine::general_purpose::STANDARD.encode(bytes)
+        )
+    })
+}
+
+/// Runs the queue whenever there is work, with a fresh uploader each round (pause and
+/// cancel stop the round in flight; the next one picks up from storage's parts).
+async fn sync_loop(d: Arc<Desktop>) {
+    let mut completed_before = completed_sessions(&d).await;
+    while !d.shutdown.is_cancelled() {
+        let uploader = d.uploader();
+        let token = uploader.cancel_token();
+        if let Ok(mut current) = d.current.lock() {
+            *current = Some(token.clone());
+        }
+        let forward = tokio::spawn(forward_progress(d.clone(), uploader.subscribe()));
+        let runner = Runner::new(uploader);
+        let ran = runner.sync(None, Duration::from_secs(30)).await;
+        drop(runner);
+        forward.abort();
+        if let Err(e) = ran {
+            tracing::warn!("sync: {e}");
+        }
+        d.emit(Event::Changed);
+        let completed = completed_sessions(&d).await;
+        for (id, title) in &completed {
+            if !completed_before.iter().any(|(b, _)| b == id) {
+                d.emit(Event::Notice {
+                    title: "Session online".into(),
+                    body: format!("{} is uploaded", title.as_deref().unwrap_or("Your session")),
+                });
+            }
+        }
+        completed_before = completed;
+        tokio::select! {
+            () = d.wake.notified() => {}
+            () = tokio::time::sleep(Duration::from_secs(3)) => {}
+            () = d.shutdown.cancelled() => {}
+        }
+    }
+}
+
+async fn completed_sessions(d: &Desktop) -> Vec<(String, Option<String>)> {
+    d.sessions_view()
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|s| s.state == "online")
+        .map(|s| (s.local_id, s.title))
+        .collect()
+}
+
+async fn forward_progress(
+    d: Arc<Desktop>,
+    mut rx: broadcast::Receiver<idance_core::upload::progress::Progress>,
+) {
+    let mut throttle = Throttle::default();
+    loop {
+        match rx.recv().await {
+            Ok(p) => {
+                if let Some(view) =
+                    throttle.update(&p.job_id, p.bytes_done, p.total, Instant::now())
+                {
+                    d.emit(Event::Progress(view));
+                }
+            }
+            Err(broadcast::error::RecvError::Lagged(_)) => continue,
+            Err(broadcast::error::RecvError::Closed) => break,
+        }
+    }
+}
+
+/// Asks the service's capabilities every few seconds; the UI's offline banner follows.
+async fn probe_loop(d: Arc<Desktop>) {
+    while !d.shutdown.is_cancelled() {
+        let up = tokio::time::timeout(PROBE_EVERY, d.api.mode())
+            .await
+            .is_ok_and(|r| r.is_ok());
+        if up != d.online.swap(up, Ordering::Relaxed) {
+            d.emit(Event::Online { online: up });
+            if up {
+                // Back: do not wait out the backoff of jobs left waiting.
+                d.restart_uploads();
+            }
+        }
+        tokio::select! {
+            () = tokio::time::sleep(PROBE_EVERY) => {}
+            () = d.shutdown.cancelled() => {}
+        }
+    }
+}

@@ -1,0 +1,18 @@
+//! The desktop app's engine. `src-tauri` only forwards commands here and events from
+//! here, so everything the app does is testable without a window.
+//!
+//! Data flows one way: files (dropped, picked or recorded) → [`Desktop::add_files`] →
+//! the durable queue → the background sync loop → storage → session completion, with
+//! [`Event`]s flowing back to the UI.
+
+pub mod config;
+pub mod engine;
+pub mod files;
+pub mod progress;
+pub mod recorder;
+pub mod views;
+
+pub use config::{Backend, Settings};
+pub use engine::{Desktop, DesktopError, Event};
+pub use files::FileRef;
+pub use views::{JobView, SessionView};

@@ -1,0 +1,32 @@
+//! The app's configuration lives at the repository's top (`../tauri.conf.json`, as the
+//! design card lays it out); the commands the UI may call are listed here and granted in
+//! `capabilities/main.json`, so the UI can call nothing else.
+
+const COMMANDS: &[&str] = &[
+    "app_info",
+    "queue_view",
+    "sessions_view",
+    "thumbnail",
+    "download_url",
+    "pick_files",
+    "add_files",
+    "pause",
+    "resume",
+    "cancel",
+    "devices",
+    "start_recording",
+    "stop_recording",
+    "record_status",
+    "preview",
+    "unfinished_recordings",
+    "recover",
+];
+
+fn main() {
+    let attributes = tauri_build::Attributes::new()
+        .config_path("../tauri.conf.json")
+        .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS));
+    if let Err(e) = tauri_build::try_build(attributes) {
+        panic!("tauri build: {e:#}");
+    }
+}

@@ -1,0 +1,161 @@
+//! The commands the UI may call (and nothing else: see build.rs and capabilities/).
+//! Each one forwards to the desktop engine; errors reach the UI as plain sentences.
+
+use idance_desktop::engine::Added;
+use idance_desktop::recorder::RecordRequest;
+use idance_desktop::{Desktop, FileRef, JobView, SessionView};
+use idance_media::devices::Device;
+use idance_media::record::{RecordStatus, Unfinished};
+use serde::Serialize;
+use std::sync::Arc;
+use tauri::State;
+use tauri_plugin_dialog::DialogExt;
+
+type D<'a> = State<'a, Arc<Desktop>>;
+type Res<T> = Result<T, String>;
+
+fn words(e: impl std::fmt::Display) -> String {
+    e.to_string()
+}
+
+#[derive(Serialize)]
+pub struct AppInfo {
+    embedded: bool,
+    online: bool,
+    version: &'static str,
+}
+
+#[tauri::command]
+pub fn app_info(d: D<'_>) -> AppInfo {
+    AppInfo {
+        embedded: d.is_embedded(),
+        online: d.is_online(),
+        version: env!("CARGO_PKG_VERSION"),
+    }
+}
+
+#[tauri::command]
+pub async fn queue_view(d: D<'_>) -> Res<Vec<JobView>> {
+    d.queue_view().await.map_err(words)
+}
+
+#[tauri::command]
+pub async fn sessions_view(d: D<'_>) -> Res<Vec<SessionView>> {
+    d.sessions_view().await.map_err(words)
+}
+
+#[tauri::command]
+pub fn thumbnail(d: D<'_>, job_id: String) -> Option<String> {
+    d.thumbnail(&job_id)
+}
+
+#[tauri::command]
+pub async fn download_url(d: D<'_>, file_key: String) -> Res<String> {
+    d.download_url(&file_key).await.map_err(words)
+}
+
+/// Opens the native file dialog (in Rust); the UI gets ids, never paths.
+#[tauri::command]
+pub async fn pick_files(app: tauri::AppHandle, d: D<'_>) -> Res<Vec<FileRef>> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    app.dialog()
+        .file()
+        .add_filter("Videos", &["mp4", "mov", "webm", "mkv", "m4v", "avi"])
+        .pick_files(move |files| {
+            let _ = tx.send(files);
+        });
+    let picked = rx.await.map_err(words)?.unwrap_or_default();
+    Ok(picked
+        .into_iter()
+        .filter_map(|f| f.into_path().ok())
+        .map(|p| d.register_file(&p))
+        .collect())
+}
+
+#[tauri::command]
+pub async fn add_files(d: D<'_>, ids: Vec<String>, session: Option<String>) -> Res<Vec<Added>> {
+    Ok(d.add_files(&ids, session).await)
+}
+
+#[tauri::command]
+pub async fn pause(d: D<'_>, job_id: Option<String>) -> Res<()> {
+    d.pause(job_id.as_deref()).await.map_err(words)
+}
+
+#[tauri::command]
+pub async fn resume(d: D<'_>, job_id: Option<String>) -> Res<()> {
+    d.resume(job_id.as_deref()).await.map_err(words)
+}
+
+#[tauri::command]
+pub async fn cancel(d: D<'_>, job_id: String) -> Res<()> {
+    d.cancel(&job_id).await.map_err(words)
+}
+
+#[tauri::command]
+pub async fn devices(d: D<'_>) -> Res<Vec<Device>> {
+    Ok(d.devices().await)
+}
+
+/// Async so it runs on the tokio runtime (the recording's tasks are spawned there).
+#[tauri::command]
+pub async fn start_recording(d: D<'_>, request: RecordRequest) -> Res<()> {
+    d.start_recording(request).map(|_| ()).map_err(words)
+}
+
+#[tauri::command]
+pub fn stop_recording(d: D<'_>) -> Res<()> {
+    d.stop_recording().map_err(words)
+}
+
+#[tauri::command]
+pub fn record_status(d: D<'_>) -> Option<RecordStatus> {
+    d.record_status()
+}
+
+#[tauri::command]
+pub fn preview(d: D<'_>) -> Option<String> {
+    d.preview()
+}
+
+#[tauri::command]
+pub fn unfinished_recordings(d: D<'_>) -> Vec<UnfinishedView> {
+    d.unfinished_recordings()
+        .into_iter()
+        .enumerate()
+        .map(|(i, u)| UnfinishedView::from(i, u))
+        .collect()
+}
+
+/// An unfinished recording as the UI sees it: its index and name, no path.
+#[derive(Serialize)]
+pub struct UnfinishedView {
+    index: usize,
+    name: String,
+    title: Option<String>,
+    started_at: Option<String>,
+}
+
+impl UnfinishedView {
+    fn from(index: usize, u: Unfinished) -> Self {
+        UnfinishedView {
+            index,
+            name: u
+                .path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            title: u.title,
+            started_at: u.started_at,
+        }
+    }
+}
+
+#[tauri::command]
+pub async fn recover(d: D<'_>, index: usize) -> Res<Added> {
+    let found = d.unfinished_recordings();
+    let u = found
+        .get(index)
+        .ok_or("that recording is no longer listed")?;
+    d.recover(&u.path).await.map_err(words)
+}

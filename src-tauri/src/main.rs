@@ -1,0 +1,92 @@
+//! The desktop app: a thin Tauri shell. Commands forward to `idance_desktop::Desktop`;
+//! its events are forwarded to the window. Files reach Rust by drop or by the native
+//! dialog and are known to the UI only by opaque ids.
+
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+mod commands;
+mod tray;
+
+use idance_desktop::{Desktop, Settings};
+use std::sync::Arc;
+use tauri::{DragDropEvent, Emitter, Manager, WindowEvent};
+
+fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("IDANCE_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,s3s=warn")),
+        )
+        .init();
+    let result = tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
+        .setup(|app| {
+            let data_dir = match std::env::var_os("IDANCE_DATA_DIR") {
+                Some(d) => d.into(),
+                None => app.path().app_data_dir()?,
+            };
+            let settings = Settings::resolve(None, |k| std::env::var(k).ok());
+            let desktop: Arc<Desktop> =
+                tauri::async_runtime::block_on(Desktop::start(data_dir, settings))?;
+            let mut events = desktop.subscribe();
+            let handle = app.handle().clone();
+            tauri::async_runtime::spawn(async move {
+                loop {
+                    match events.recv().await {
+                        Ok(e) => {
+                            let _ = handle.emit("idance", e);
+                        }
+                        Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                        Err(_) => break,
+                    }
+                }
+            });
+            app.manage(desktop);
+            tray::build(app)?;
+            Ok(())
+        })
+        .on_window_event(|window, event| match event {
+            WindowEvent::DragDrop(DragDropEvent::Drop { paths, .. }) => {
+                let desktop = window.state::<Arc<Desktop>>();
+                let refs: Vec<_> = paths.iter().map(|p| desktop.register_file(p)).collect();
+                let _ = window.emit("drag", false);
+                let _ = window.emit("dropped", refs);
+            }
+            WindowEvent::DragDrop(DragDropEvent::Enter { .. }) => {
+                let _ = window.emit("drag", true);
+            }
+            WindowEvent::DragDrop(DragDropEvent::Leave) => {
+                let _ = window.emit("drag", false);
+            }
+            WindowEvent::CloseRequested { api, .. } if tray::keeps_running() => {
+                // Uploads go on in the tray; "Quit" in its menu ends the app.
+                api.prevent_close();
+                let _ = window.hide();
+            }
+            _ => {}
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::app_info,
+            commands::queue_view,
+            commands::sessions_view,
+            commands::thumbnail,
+            commands::download_url,
+            commands::pick_files,
+            commands::add_files,
+            commands::pause,
+            commands::resume,
+            commands::cancel,
+            commands::devices,
+            commands::start_recording,
+            commands::stop_recording,
+            commands::record_status,
+            commands::preview,
+            commands::unfinished_recordings,
+            commands::recover,
+        ])
+        .run(tauri::generate_context!("../tauri.conf.json"));
+    if let Err(e) = result {
+        eprintln!("error: iDance Capture could not start: {e}");
+        std::process::exit(1);
+    }
+}

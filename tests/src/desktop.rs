@@ -1,0 +1,189 @@
+//! What the desktop-app tests run: a private X server, tauri-driver in front of the
+//! real app binary, a real X11 drag from a GTK drag source, and workspace binaries.
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A child process killed when dropped.
+pub struct Proc(pub Child);
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace")
+        .to_path_buf()
+}
+
+/// The debug binary `name` of workspace package `package`, built if needed (a no-op
+/// when `scripts/test` built it already).
+pub fn workspace_bin(package: &str, name: &str) -> PathBuf {
+    let status = Command::new(env!("CARGO"))
+        .args(["build", "--quiet", "-p", package])
+        .current_dir(workspace())
+        .status()
+        .expect("cargo runs");
+    assert!(status.success(), "cargo build -p {package} failed");
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace().join("target"));
+    let target = if target.is_absolute() {
+        target
+    } else {
+        workspace().join(target)
+    };
+    target.join("debug").join(name)
+}
+
+/// Where screenshots go (kept after the run, to look at).
+pub fn artifacts() -> PathBuf {
+    std::env::var_os("IDANCE_ARTIFACTS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace().join("target").join("e2e-artifacts"))
+}
+
+/// Xvfb on a display of its choosing.
+pub fn xvfb() -> (Proc, String) {
+    let mut child = Command::new("Xvfb")
+        .args([
+            "-displayfd",
+            "1",
+            "-screen",
+            "0",
+            "1400x900x24",
+            "-nolisten",
+            "tcp",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("Xvfb is installed (scripts/install-deps)");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    (Proc(child), format!(":{}", line.trim()))
+}
+
+/// tauri-driver on private ports, with `env` passed on to the app it launches.
+pub fn tauri_driver(display: &str, env: &[(&str, String)]) -> (Proc, String) {
+    let port = free_port();
+    let native = free_port();
+    let mut cmd = Command::new("tauri-driver");
+    cmd.args([
+        "--port",
+        &port.to_string(),
+        "--native-port",
+        &native.to_string(),
+    ])
+    .env("DISPLAY", display)
+    .env_remove("IDANCE_SERVER")
+    .env_remove("IDANCE_TOKEN")
+    .env_remove("IDANCE_LIMIT")
+    .env_remove("S3_BUCKET_NAME")
+    .stdout(Stdio::null())
+    .stderr(Stdio::null());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let child = cmd
+        .spawn()
+        .expect("tauri-driver is installed (scripts/install-deps)");
+    (Proc(child), format!("http://127.0.0.1:{port}"))
+}
+
+fn xdotool(display: &str, args: &[&str]) -> String {
+    let out = Command::new("xdotool")
+        .args(args)
+        .env("DISPLAY", display)
+        .output()
+        .expect("xdotool is installed");
+    assert!(
+        out.status.success(),
+        "xdotool {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The app window's centre on screen.
+fn window_centre(display: &str, title: &str) -> (i32, i32) {
+    let started = Instant::now();
+    let id = loop {
+        let out = Command::new("xdotool")
+            .args(["search", "--name", title])
+            .env("DISPLAY", display)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        if let Some(id) = text.lines().last() {
+            break id.to_string();
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "no window named {title}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let geometry = xdotool(display, &["getwindowgeometry", "--shell", &id]);
+    let get = |k: &str| -> i32 {
+        geometry
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{k}=")))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    };
+    (get("X") + get("WIDTH") / 2, get("Y") + get("HEIGHT") / 2)
+}
+
+/// Drags `files` from a GTK drag source (offering text/uri-list, as a file manager
+/// does) into the middle of the window titled `title`, with real X11 pointer events.
+pub fn drag_files(display: &str, title: &str, files: &[&Path]) {
+    let (sx, sy) = (1280, 800);
+    let mut source = Command::new("/usr/bin/python3");
+    source
+        .arg(workspace().join("tests/e2e/drag_source.py"))
+        .args([sx.to_string(), sy.to_string()])
+        .args(files)
+        .env("DISPLAY", display)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    let mut child = Proc(source.spawn().expect("python3-gi is installed"));
+    let mut line = String::new();
+    BufReader::new(child.0.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert_eq!(line.trim(), "ready", "the drag source did not start");
+    let (tx, ty) = window_centre(display, title);
+    let (px, py) = (sx + 50, sy + 40);
+    xdotool(display, &["mousemove", &px.to_string(), &py.to_string()]);
+    std::thread::sleep(Duration::from_millis(200));
+    xdotool(display, &["mousedown", "1"]);
+    // Move in steps, as a hand would: GTK starts the drag after a few pixels.
+    for i in 1..=20 {
+        let x = px + (tx - px) * i / 20;
+        let y = py + (ty - py) * i / 20;
+        xdotool(display, &["mousemove", &x.to_string(), &y.to_string()]);
+        std::thread::sleep(Duration::from_millis(40));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    xdotool(display, &["mouseup", "1"]);
+    std::thread::sleep(Duration::from_millis(500));
+    drop(child);
+}

@@ -1,0 +1,113 @@
+//! Just enough of the W3C WebDriver protocol (plain HTTP + JSON) to drive the desktop
+//! app through `tauri-driver`: start a session, run scripts, take screenshots.
+
+use base64::Engine as _;
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+
+pub struct Driver {
+    http: reqwest::Client,
+    base: String,
+    session: String,
+}
+
+impl Driver {
+    /// A session on the app at `application` (tauri-driver listening at `base`).
+    pub async fn start(base: &str, application: &std::path::Path) -> Driver {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(120))
+            .build()
+            .unwrap();
+        let caps = json!({"capabilities": {"alwaysMatch": {
+            "browserName": "wry",
+            "tauri:options": {"application": application.display().to_string()}
+        }}});
+        let started = Instant::now();
+        let answer: Value = loop {
+            match http
+                .post(format!("{base}/session"))
+                .json(&caps)
+                .send()
+                .await
+            {
+                Ok(r) => break r.json().await.unwrap(),
+                Err(e) if started.elapsed() < Duration::from_secs(20) => {
+                    let _ = e;
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+                Err(e) => panic!("tauri-driver does not answer: {e}"),
+            }
+        };
+        let session = answer["value"]["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no WebDriver session: {answer}"))
+            .to_string();
+        Driver {
+            http,
+            base: base.to_string(),
+            session,
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}/session/{}{path}", self.base, self.session)
+    }
+
+    /// Runs `script` (a function body; `arguments` holds `args`) in the page.
+    pub async fn exec(&self, script: &str, args: Value) -> Value {
+        let answer: Value = self
+            .http
+            .post(self.url("/execute/sync"))
+            .json(&json!({"script": script, "args": args}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if let Some(err) = answer["value"].get("error") {
+            panic!("script failed: {err}: {}", answer["value"]["message"]);
+        }
+        answer["value"].clone()
+    }
+
+    /// Polls `script` until it returns something truthy; panics after `timeout` with
+    /// `what` and the last value.
+    pub async fn wait_for(&self, what: &str, script: &str, timeout: Duration) -> Value {
+        let started = Instant::now();
+        loop {
+            let v = self.exec(script, json!([])).await;
+            let truthy = !(v.is_null() || v == json!(false) || v == json!("") || v == json!(0));
+            if truthy {
+                return v;
+            }
+            if started.elapsed() > timeout {
+                panic!("timed out waiting for {what} (last value {v})");
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    pub async fn screenshot(&self, path: &std::path::Path) {
+        let answer: Value = self
+            .http
+            .get(self.url("/screenshot"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(answer["value"].as_str().unwrap_or_default())
+            .unwrap();
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).unwrap();
+        }
+        std::fs::write(path, png).unwrap();
+    }
+
+    pub async fn quit(self) {
+        let _ = self.http.delete(self.url("")).send().await;
+    }
+}

@@ -1,0 +1,289 @@
+//! The desktop app in its real window (WebKitGTK under Xvfb), driven through
+//! tauri-driver: real X11 drops, real recording, the embedded default and an external
+//! `idance serve` that goes away mid-upload. Screenshots of each view are saved to
+//! target/e2e-artifacts (or $IDANCE_ARTIFACTS).
+
+use idance_tests::desktop::{
+    Proc, artifacts, drag_files, free_port, tauri_driver, workspace_bin, xvfb,
+};
+use idance_tests::webdriver::Driver;
+use serde_json::json;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+const TITLE: &str = "iDance Capture";
+const READY: &str = "return document.body.dataset.ready === 'true'";
+
+fn app_env(dir: &Path) -> Vec<(&'static str, String)> {
+    let p = |s: &str| dir.join(s).display().to_string();
+    vec![
+        ("IDANCE_DATA_DIR", p("app-data")),
+        ("XDG_DATA_HOME", p("xdg-data")),
+        ("XDG_CONFIG_HOME", p("xdg-config")),
+        ("XDG_CACHE_HOME", p("xdg-cache")),
+    ]
+}
+
+fn first_job_state() -> &'static str {
+    "const s = document.querySelector('#queue-list li .state'); return s ? s.textContent : ''"
+}
+
+async fn wait_state(driver: &Driver, want: &str, timeout: Duration) {
+    let script = format!(
+        "const s = document.querySelector('#queue-list li .state'); return s && s.textContent === {want:?}"
+    );
+    driver
+        .wait_for(&format!("the job to be {want}"), &script, timeout)
+        .await;
+}
+
+async fn shot(driver: &Driver, name: &str) {
+    // Let WebKit paint what the script just changed.
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    driver.screenshot(&artifacts().join(name)).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn embedded_default_drop_record_and_browse() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = workspace_bin("idance-app", "idance-app");
+    let video = idance_tests::make_video(dir.path(), "salsa-class.mp4", 4);
+    let notes = dir.path().join("notes.txt");
+    std::fs::write(&notes, "warm-up, basic step, cross-body lead").unwrap();
+    let (_x, display) = xvfb();
+    let (_driver_proc, base) = tauri_driver(&display, &app_env(dir.path()));
+    let driver = Driver::start(&base, &app).await;
+    driver
+        .wait_for("the app to start", READY, Duration::from_secs(60))
+        .await;
+    shot(&driver, "01-queue-empty.png").await;
+
+    // A real drop of a video and a text file onto the window.
+    drag_files(&display, TITLE, &[&video, &notes]);
+    let refused = driver
+        .wait_for(
+            "the text file's refusal",
+            "const t = [...document.querySelectorAll('.notice')].map(n => n.textContent).join('\\n'); return t.includes('notes.txt was not added') ? t : ''",
+            Duration::from_secs(30),
+        )
+        .await;
+    assert!(refused.as_str().unwrap().contains("notes.txt"), "{refused}");
+    wait_state(&driver, "Done", Duration::from_secs(60)).await;
+    let jobs = driver
+        .exec(
+            "return document.querySelectorAll('#queue-list li').length",
+            json!([]),
+        )
+        .await;
+    assert_eq!(jobs, json!(1), "only the video is queued");
+    shot(&driver, "02-queue-done.png").await;
+
+    // The session is listed with its thumbnail, and its link serves the same bytes.
+    driver
+        .exec("document.getElementById('tab-sessions').click()", json!([]))
+        .await;
+    driver
+        .wait_for(
+            "the session's thumbnail",
+            "const i = document.querySelector('#session-list li img'); return i && !i.hidden && i.src.startsWith('data:image/jpeg')",
+            Duration::from_secs(20),
+        )
+        .await;
+    let card = driver
+        .exec(
+            "const li = document.querySelector('#session-list li'); return [li.querySelector('.title').textContent, li.querySelector('.state').textContent]",
+            json!([]),
+        )
+        .await;
+    assert_eq!(card, json!(["salsa-class", "Online"]));
+    driver
+        .exec(
+            "document.querySelector('#session-list button[data-key]').click()",
+            json!([]),
+        )
+        .await;
+    let link = driver
+        .wait_for(
+            "the video link",
+            "const i = document.querySelector('#session-list input.link'); return i && i.value.startsWith('http') ? i.value : ''",
+            Duration::from_secs(20),
+        )
+        .await;
+    shot(&driver, "03-sessions.png").await;
+    let stored = reqwest::get(link.as_str().unwrap())
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(
+        stored.as_ref(),
+        std::fs::read(&video).unwrap().as_slice(),
+        "the stored video differs"
+    );
+
+    // Record the (Xvfb) screen from the Record screen; Stop queues and uploads it.
+    driver
+        .exec("document.getElementById('tab-record').click()", json!([]))
+        .await;
+    driver
+        .wait_for(
+            "the screen list",
+            "return document.getElementById('rec-screen').value",
+            Duration::from_secs(20),
+        )
+        .await;
+    driver
+        .exec(
+            "document.getElementById('rec-mic').value = ''; document.getElementById('rec-title').value = 'Hip hop warm-up'; document.getElementById('rec-button').click()",
+            json!([]),
+        )
+        .await;
+    driver
+        .wait_for(
+            "two seconds of recording and a preview",
+            "const p = document.getElementById('preview'); return document.getElementById('rec-elapsed').textContent >= '00:00:02' && !p.hidden",
+            Duration::from_secs(30),
+        )
+        .await;
+    shot(&driver, "04-recording.png").await;
+    driver
+        .exec("document.getElementById('rec-button').click()", json!([]))
+        .await;
+    driver
+        .exec("document.getElementById('tab-sessions').click()", json!([]))
+        .await;
+    driver
+        .wait_for(
+            "the recording online",
+            "return [...document.querySelectorAll('#session-list li')].some(li => li.querySelector('.title').textContent === 'Hip hop warm-up' && li.querySelector('.state').textContent === 'Online')",
+            Duration::from_secs(60),
+        )
+        .await;
+    shot(&driver, "05-sessions-after-recording.png").await;
+    driver.quit().await;
+}
+
+/// `idance serve` on a fixed port, until dropped.
+fn serve(idance: &Path, data: &Path, port: u16) -> Proc {
+    let mut child = Command::new(idance)
+        .args(["--data-dir"])
+        .arg(data)
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert!(line.starts_with("listening on"), "{line}");
+    Proc(child)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn external_server_down_mid_upload_shows_offline_then_finishes() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = workspace_bin("idance-app", "idance-app");
+    let idance = workspace_bin("idance-cli", "idance");
+    let server_data = dir.path().join("server-data");
+    let port = free_port();
+    let mut server = Some(serve(&idance, &server_data, port));
+    let out = Command::new(&idance)
+        .arg("--data-dir")
+        .arg(&server_data)
+        .args(["token", "--user", "teacher-7"])
+        .output()
+        .unwrap();
+    let token = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    let video = idance_tests::make_video(dir.path(), "long-class.mp4", 24);
+
+    let mut env = app_env(dir.path());
+    env.push(("IDANCE_SERVER", format!("http://127.0.0.1:{port}")));
+    env.push(("IDANCE_TOKEN", token.clone()));
+    // Slow enough that the server can be stopped mid-upload.
+    env.push(("IDANCE_LIMIT", "3000000".into()));
+    let (_x, display) = xvfb();
+    let (_driver_proc, base) = tauri_driver(&display, &env);
+    let driver = Driver::start(&base, &app).await;
+    driver
+        .wait_for("the app to start", READY, Duration::from_secs(60))
+        .await;
+    let pill = driver
+        .exec(
+            "return document.getElementById('connection').textContent",
+            json!([]),
+        )
+        .await;
+    assert_eq!(pill, json!("Online"));
+
+    drag_files(&display, TITLE, &[&video]);
+    driver
+        .wait_for(
+            "the upload to be under way",
+            "const f = document.querySelector('#queue-list li .bar-fill'); return f && parseFloat(f.style.width) >= 10",
+            Duration::from_secs(60),
+        )
+        .await;
+    server.take(); // stopped
+    driver
+        .wait_for(
+            "the offline banner",
+            "return !document.getElementById('offline-banner').hidden",
+            Duration::from_secs(20),
+        )
+        .await;
+    shot(&driver, "06-offline.png").await;
+    let state = driver.exec(first_job_state(), json!([])).await;
+    assert_ne!(state, json!("Failed"), "an outage must not fail the job");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+
+    let _server = serve(&idance, &server_data, port);
+    driver
+        .wait_for(
+            "the banner to go away by itself",
+            "return document.getElementById('offline-banner').hidden",
+            Duration::from_secs(20),
+        )
+        .await;
+    wait_state(&driver, "Done", Duration::from_secs(120)).await;
+    shot(&driver, "07-back-online-done.png").await;
+
+    // The object on the server is the file, byte for byte.
+    driver
+        .exec("document.getElementById('tab-sessions').click()", json!([]))
+        .await;
+    let key = driver
+        .wait_for(
+            "the video key",
+            "const b = document.querySelector('#session-list button[data-key]'); return b ? b.dataset.key : ''",
+            Duration::from_secs(20),
+        )
+        .await;
+    let http = reqwest::Client::new();
+    let url: serde_json::Value = http
+        .get(format!(
+            "http://127.0.0.1:{port}/api/s3/files/{}/url",
+            key.as_str().unwrap()
+        ))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let stored = http
+        .get(url["download_url"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(stored.as_ref(), std::fs::read(&video).unwrap().as_slice());
+    driver.quit().await;
+}

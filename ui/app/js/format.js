@@ -1,0 +1,140 @@
+// Pure formatting and state logic shared by the views (tested with vitest).
+
+export function formatBytes(n) {
+  if (!Number.isFinite(n) || n < 0) return "–";
+  const units = ["B", "KB", "MB", "GB", "TB"];
+  let i = 0;
+  while (n >= 1000 && i < units.length - 1) {
+    n /= 1000;
+    i++;
+  }
+  return i === 0 ? `${n} B` : `${n.toFixed(n < 10 ? 1 : 0)} ${units[i]}`;
+}
+
+export function formatClock(secs) {
+  const s = Math.max(0, Math.floor(secs || 0));
+  const pad = (v) => String(v).padStart(2, "0");
+  return `${pad(Math.floor(s / 3600))}:${pad(Math.floor(s / 60) % 60)}:${pad(s % 60)}`;
+}
+
+export function formatDuration(secs) {
+  if (secs == null || !Number.isFinite(secs)) return "";
+  const m = Math.round(secs / 60);
+  if (secs < 60) return `${Math.round(secs)} s`;
+  return m < 60 ? `${m} min` : `${Math.floor(m / 60)} h ${m % 60} min`;
+}
+
+export function formatEta(secs) {
+  if (secs == null || !Number.isFinite(secs)) return "";
+  if (secs < 1) return "less than a second left";
+  if (secs < 60) return `${Math.ceil(secs)} s left`;
+  if (secs < 3600) return `${Math.ceil(secs / 60)} min left`;
+  return `${Math.floor(secs / 3600)} h ${Math.ceil((secs % 3600) / 60)} min left`;
+}
+
+export function formatSpeed(bps) {
+  return bps > 0 ? `${formatBytes(Math.round(bps))}/s` : "";
+}
+
+export function formatDate(iso) {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? "" : d.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+}
+
+const SIGN_IN = /sign in|token|401/i;
+
+// What a job's state is called in the UI.
+export function stateLabel(job) {
+  switch (job.state) {
+    case "queued": return "Queued";
+    case "uploading": return "Uploading";
+    case "paused": return "Paused";
+    case "waiting": return SIGN_IN.test(job.error || "") ? "Sign in again" : "Waiting for network";
+    case "failed": return "Failed";
+    case "cancelled": return "Cancelled";
+    case "uploaded": return "Finishing";
+    case "completed": return "Done";
+    default: return job.state;
+  }
+}
+
+// The buttons a job offers in its state.
+export function actionsFor(state) {
+  switch (state) {
+    case "queued":
+    case "uploading":
+    case "waiting":
+    case "uploaded":
+      return ["pause", "cancel"];
+    case "paused":
+      return ["resume", "cancel"];
+    case "failed":
+      return ["retry", "cancel"];
+    default:
+      return [];
+  }
+}
+
+// A queue row: the stored job plus its latest progress event. Offline, the bar stays
+// where it was but speed and time left are not shown.
+export function jobRow(job, progress, online = true) {
+  const done = job.state === "completed" || job.state === "uploaded";
+  const p = progress && !done ? progress : null;
+  const bytes = done ? job.size : Math.max(job.bytes_done || 0, p ? p.bytes_done : 0);
+  const percent = job.size > 0 ? Math.min(100, Math.floor((bytes / job.size) * 100)) : 0;
+  return {
+    id: job.job_id,
+    name: job.name,
+    size: formatBytes(job.size),
+    percent,
+    state: job.state,
+    label: stateLabel(job),
+    reason: job.state === "failed" || job.state === "waiting" ? job.error || "" : "",
+    speed: p && online && job.state === "uploading" ? formatSpeed(p.speed) : "",
+    eta: p && online && job.state === "uploading" ? formatEta(p.eta_secs) : "",
+    actions: actionsFor(job.state),
+  };
+}
+
+export function queueSummary(jobs) {
+  const count = (s) => jobs.filter((j) => j.state === s).length;
+  const active = jobs.filter((j) => ["queued", "uploading", "waiting", "uploaded"].includes(j.state)).length;
+  const parts = [];
+  if (active) parts.push(`${active} to upload`);
+  if (count("paused")) parts.push(`${count("paused")} paused`);
+  if (count("failed")) parts.push(`${count("failed")} failed`);
+  if (count("completed")) parts.push(`${count("completed")} done`);
+  return { active, text: parts.join(" · ") };
+}
+
+export function sessionStateLabel(state) {
+  return {
+    online: "Online",
+    uploading: "Uploading",
+    waiting: "Waiting for network",
+    failed: "Needs attention",
+    paused: "Paused",
+    cancelled: "Cancelled",
+    empty: "No video",
+  }[state] || state;
+}
+
+// dBFS (-90..0) to a meter width in percent; speech sits around -30..-10.
+export function levelPercent(db) {
+  if (db == null || !Number.isFinite(db)) return 0;
+  return Math.round(Math.min(100, Math.max(0, ((db + 60) / 60) * 100)));
+}
+
+export function connectionLabel(info) {
+  if (!info) return { text: "Starting…", cls: "" };
+  if (!info.online) return { text: "Offline", cls: "bad" };
+  return info.embedded ? { text: "Built-in service", cls: "good" } : { text: "Online", cls: "good" };
+}
+
+// Options for a device <select>: "None" first, the default device preselected.
+export function deviceOptions(devices, kind, allowNone = true) {
+  const list = devices.filter((d) => d.kind === kind);
+  const opts = list.map((d) => ({ value: d.id, label: d.name, selected: d.default }));
+  if (allowNone) opts.unshift({ value: "", label: "None", selected: !list.some((d) => d.default) });
+  return opts;
+}

@@ -1,0 +1,10 @@
+// The only door to Rust: Tauri's global API (withGlobalTauri). Tests replace
+// window.__TAURI__ with a mock of the same shape.
+
+export function invoke(cmd, args) {
+  return window.__TAURI__.core.invoke(cmd, args);
+}
+
+export function listen(event, handler) {
+  return window.__TAURI__.event.listen(event, (e) => handler(e.payload));
+}

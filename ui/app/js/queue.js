@@ -1,0 +1,141 @@
+// The queue view: every video job with progress, state and actions.
+import { jobRow, queueSummary } from "./format.js";
+import { invoke } from "./ipc.js";
+
+// Rows rendered at first; the rest on demand, so a huge queue opens at once.
+export const PAGE = 200;
+
+export class QueueView {
+  constructor(doc) {
+    this.doc = doc;
+    this.list = doc.getElementById("queue-list");
+    this.more = doc.getElementById("queue-more");
+    this.jobs = [];
+    this.progress = new Map();
+    this.rows = new Map();
+    this.shown = PAGE;
+    this.thumbs = new Map();
+    this.online = true;
+    this.more.addEventListener("click", () => {
+      this.shown += PAGE * 5;
+      this.render();
+    });
+    this.list.addEventListener("click", (e) => {
+      const btn = e.target.closest("button[data-action]");
+      if (btn) this.act(btn.dataset.action, btn.closest("li").dataset.job);
+    });
+  }
+
+  async act(action, jobId) {
+    const cmd = { retry: "resume", resume: "resume", pause: "pause", cancel: "cancel" }[action];
+    await invoke(cmd, { jobId });
+    await this.refresh();
+  }
+
+  async refresh() {
+    this.setJobs(await invoke("queue_view"));
+  }
+
+  // Offline, speed and time left mean nothing: they are hidden until the link is back.
+  setOnline(online) {
+    this.online = online;
+    for (const job of this.jobs.slice(0, this.shown)) this.updateRow(job);
+  }
+
+  setJobs(jobs) {
+    this.jobs = jobs;
+    this.render();
+  }
+
+  onProgress(p) {
+    this.progress.set(p.job_id, p);
+    const job = this.jobs.find((j) => j.job_id === p.job_id);
+    if (job) this.updateRow(job);
+  }
+
+  render() {
+    const d = this.doc;
+    const visible = this.jobs.slice(0, this.shown);
+    const keep = new Set(visible.map((j) => j.job_id));
+    for (const [id, li] of this.rows) {
+      if (!keep.has(id)) {
+        li.remove();
+        this.rows.delete(id);
+      }
+    }
+    visible.forEach((job, i) => {
+      let li = this.rows.get(job.job_id);
+      if (!li) {
+        li = this.makeRow(job);
+        this.rows.set(job.job_id, li);
+      }
+      if (this.list.children[i] !== li) this.list.insertBefore(li, this.list.children[i] || null);
+      this.updateRow(job);
+    });
+    const hidden = this.jobs.length - visible.length;
+    this.more.hidden = hidden <= 0;
+    this.more.textContent = `Show ${Math.min(hidden, PAGE * 5)} more of ${hidden}`;
+    d.getElementById("queue-empty").hidden = this.jobs.length > 0;
+    const summary = queueSummary(this.jobs);
+    d.getElementById("queue-summary").textContent = summary.text;
+    d.getElementById("queue-count").textContent = summary.active ? String(summary.active) : "";
+  }
+
+  makeRow(job) {
+    const d = this.doc;
+    const li = d.createElement("li");
+    li.className = "job";
+    li.dataset.job = job.job_id;
+    li.innerHTML = `
+      <img class="thumb" alt="" hidden><div class="thumb placeholder"></div>
+      <div class="job-main">
+        <div class="job-top"><span class="name"></span><span class="size"></span></div>
+        <div class="bar"><div class="bar-fill"></div></div>
+        <div class="job-bottom"><span class="state"></span><span class="reason"></span><span class="speed"></span><span class="eta"></span></div>
+      </div>
+      <div class="actions"></div>`;
+    this.loadThumb(job.job_id, li);
+    return li;
+  }
+
+  async loadThumb(jobId, li) {
+    let url = this.thumbs.get(jobId);
+    if (url === undefined) {
+      url = (await invoke("thumbnail", { jobId })) || null;
+      this.thumbs.set(jobId, url);
+    }
+    if (url) {
+      const img = li.querySelector("img.thumb");
+      img.src = url;
+      img.hidden = false;
+      li.querySelector(".thumb.placeholder").hidden = true;
+    }
+  }
+
+  updateRow(job) {
+    const li = this.rows.get(job.job_id);
+    if (!li) return;
+    const r = jobRow(job, this.progress.get(job.job_id), this.online);
+    li.className = `job state-${r.state}`;
+    li.querySelector(".name").textContent = r.name;
+    li.querySelector(".size").textContent = r.size;
+    li.querySelector(".bar-fill").style.width = `${r.percent}%`;
+    li.querySelector(".state").textContent = r.label;
+    li.querySelector(".reason").textContent = r.reason;
+    li.querySelector(".speed").textContent = r.speed;
+    li.querySelector(".eta").textContent = r.eta;
+    const actions = li.querySelector(".actions");
+    const want = r.actions.join(",");
+    if (actions.dataset.have !== want) {
+      actions.dataset.have = want;
+      actions.innerHTML = "";
+      for (const a of r.actions) {
+        const b = this.doc.createElement("button");
+        b.type = "button";
+        b.dataset.action = a;
+        b.textContent = a[0].toUpperCase() + a.slice(1);
+        actions.appendChild(b);
+      }
+    }
+  }
+}

@@ -1,0 +1,98 @@
+// The record screen: devices, title, preview, Record/Stop with time, size and level.
+import { deviceOptions, formatBytes, formatClock, levelPercent } from "./format.js";
+import { invoke } from "./ipc.js";
+
+export class RecordView {
+  constructor(doc) {
+    this.doc = doc;
+    this.recording = false;
+    this.form = doc.getElementById("record-form");
+    this.button = doc.getElementById("rec-button");
+    this.form.addEventListener("submit", (e) => {
+      e.preventDefault();
+      this.toggle();
+    });
+    this.previewTimer = null;
+  }
+
+  async loadDevices() {
+    const devices = await invoke("devices");
+    this.fill("rec-screen", deviceOptions(devices, "screen"));
+    this.fill("rec-camera", deviceOptions(devices, "camera"));
+    this.fill("rec-mic", deviceOptions(devices, "mic"));
+  }
+
+  fill(id, options) {
+    const sel = this.doc.getElementById(id);
+    sel.innerHTML = "";
+    for (const o of options) {
+      const opt = this.doc.createElement("option");
+      opt.value = o.value;
+      opt.textContent = o.label;
+      opt.selected = o.selected;
+      sel.appendChild(opt);
+    }
+  }
+
+  request() {
+    const v = (id) => this.doc.getElementById(id).value || null;
+    return { screen: v("rec-screen"), camera: v("rec-camera"), mic: v("rec-mic"), title: v("rec-title") };
+  }
+
+  async toggle() {
+    this.showError("");
+    try {
+      if (this.recording) {
+        await invoke("stop_recording");
+        this.button.disabled = true;
+        this.button.textContent = "Stopping…";
+      } else {
+        const req = this.request();
+        if (!req.screen && !req.camera) {
+          this.showError("Choose a screen or a camera to record.");
+          return;
+        }
+        await invoke("start_recording", { request: req });
+        this.setRecording(true);
+      }
+    } catch (err) {
+      this.showError(String(err));
+    }
+  }
+
+  setRecording(on) {
+    this.recording = on;
+    this.button.disabled = false;
+    this.button.textContent = on ? "■ Stop" : "● Record";
+    this.button.classList.toggle("stop", on);
+    for (const id of ["rec-screen", "rec-camera", "rec-mic", "rec-title"]) this.doc.getElementById(id).disabled = on;
+    clearInterval(this.previewTimer);
+    if (on) this.previewTimer = setInterval(() => this.loadPreview(), 500);
+  }
+
+  async loadPreview() {
+    const url = await invoke("preview");
+    const img = this.doc.getElementById("preview");
+    if (url) {
+      img.src = url;
+      img.hidden = false;
+      this.doc.getElementById("preview-empty").hidden = true;
+    }
+  }
+
+  onStatus(s) {
+    const d = this.doc;
+    d.getElementById("rec-elapsed").textContent = formatClock(s.elapsed_secs);
+    d.getElementById("rec-size").textContent = formatBytes(s.bytes_written);
+    d.getElementById("rec-level").style.width = `${levelPercent(s.audio_level_db)}%`;
+    if (s.error) this.showError(s.error);
+    if (s.state === "finished" || s.state === "failed") this.setRecording(false);
+    else if (!this.recording) this.setRecording(true);
+  }
+
+  showError(text) {
+    const e = this.doc.getElementById("rec-error");
+    e.textContent = text;
+    e.hidden = !text;
+  }
+}

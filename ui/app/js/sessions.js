@@ -1,0 +1,82 @@
+// The sessions view: what this app recorded or uploaded, kept locally.
+import { formatDate, formatDuration, sessionStateLabel } from "./format.js";
+import { invoke } from "./ipc.js";
+
+export class SessionsView {
+  constructor(doc) {
+    this.doc = doc;
+    this.list = doc.getElementById("session-list");
+    this.thumbs = new Map();
+    this.list.addEventListener("click", async (e) => {
+      const btn = e.target.closest("button[data-key]");
+      if (!btn) return;
+      const out = btn.parentElement.querySelector("input.link");
+      try {
+        out.value = await invoke("download_url", { fileKey: btn.dataset.key });
+      } catch (err) {
+        out.value = String(err);
+      }
+      out.hidden = false;
+      out.select();
+    });
+  }
+
+  async refresh() {
+    this.setSessions(await invoke("sessions_view"));
+  }
+
+  setSessions(sessions) {
+    const d = this.doc;
+    this.sessions = sessions;
+    this.list.innerHTML = "";
+    for (const s of sessions) {
+      const li = d.createElement("li");
+      li.className = `session state-${s.state}`;
+      li.dataset.session = s.local_id;
+      li.innerHTML = `
+        <div class="session-thumb"><img alt="" hidden></div>
+        <div class="session-main">
+          <div class="title"></div>
+          <div class="meta"><span class="duration"></span><span class="date"></span></div>
+          <div class="state"></div>
+          <div class="link-row"></div>
+        </div>`;
+      li.querySelector(".title").textContent = s.title || "Untitled session";
+      li.querySelector(".duration").textContent = formatDuration(s.duration_secs);
+      li.querySelector(".date").textContent = formatDate(s.created_at);
+      li.querySelector(".state").textContent = sessionStateLabel(s.state);
+      if (s.video_key) {
+        const row = li.querySelector(".link-row");
+        const b = d.createElement("button");
+        b.type = "button";
+        b.dataset.key = s.video_key;
+        b.textContent = "Get video link";
+        const input = d.createElement("input");
+        input.className = "link";
+        input.readOnly = true;
+        input.hidden = true;
+        row.append(b, input);
+      }
+      if (s.thumbnail_job) this.loadThumb(s.thumbnail_job, li.querySelector("img"));
+      this.list.appendChild(li);
+    }
+    d.getElementById("sessions-empty").hidden = sessions.length > 0;
+  }
+
+  async loadThumb(jobId, img) {
+    let url = this.thumbs.get(jobId);
+    if (!url) {
+      url = await invoke("thumbnail", { jobId });
+      if (url) this.thumbs.set(jobId, url);
+    }
+    if (url) {
+      img.src = url;
+      img.hidden = false;
+    }
+  }
+
+  // Session choices for the drop zone's "Add to" select.
+  targets() {
+    return (this.sessions || []).filter((s) => s.state !== "online").map((s) => ({ value: s.local_id, label: s.title || "Untitled session" }));
+  }
+}

@@ -1,0 +1,77 @@
+import { describe, expect, it } from "vitest";
+import * as f from "../app/js/format.js";
+
+describe("formatting", () => {
+  it("bytes, clock, durations, eta, speed", () => {
+    expect(f.formatBytes(999)).toBe("999 B");
+    expect(f.formatBytes(1_500_000)).toBe("1.5 MB");
+    expect(f.formatBytes(350_000_000)).toBe("350 MB");
+    expect(f.formatClock(3725)).toBe("01:02:05");
+    expect(f.formatDuration(45)).toBe("45 s");
+    expect(f.formatDuration(600)).toBe("10 min");
+    expect(f.formatDuration(4500)).toBe("1 h 15 min");
+    expect(f.formatEta(30.2)).toBe("31 s left");
+    expect(f.formatEta(600)).toBe("10 min left");
+    expect(f.formatEta(null)).toBe("");
+    expect(f.formatSpeed(2_000_000)).toBe("2.0 MB/s");
+    expect(f.formatSpeed(0)).toBe("");
+  });
+
+  it("names every job state, telling network waits from sign-in waits", () => {
+    const label = (state, error = null) => f.stateLabel({ state, error });
+    expect(label("queued")).toBe("Queued");
+    expect(label("uploading")).toBe("Uploading");
+    expect(label("paused")).toBe("Paused");
+    expect(label("waiting", "waiting for the network: connection refused")).toBe("Waiting for network");
+    expect(label("waiting", "sign in again: the token has expired")).toBe("Sign in again");
+    expect(label("failed")).toBe("Failed");
+    expect(label("cancelled")).toBe("Cancelled");
+    expect(label("uploaded")).toBe("Finishing");
+    expect(label("completed")).toBe("Done");
+  });
+
+  it("offers the actions each state allows", () => {
+    expect(f.actionsFor("uploading")).toEqual(["pause", "cancel"]);
+    expect(f.actionsFor("paused")).toEqual(["resume", "cancel"]);
+    expect(f.actionsFor("failed")).toEqual(["retry", "cancel"]);
+    expect(f.actionsFor("completed")).toEqual([]);
+    expect(f.actionsFor("cancelled")).toEqual([]);
+  });
+
+  it("a row merges the job with its latest progress", () => {
+    const job = { job_id: "a", name: "x.mp4", size: 1000, state: "uploading", bytes_done: 0 };
+    const row = f.jobRow(job, { bytes_done: 250, total: 1000, speed: 100, eta_secs: 7.5 });
+    expect(row.percent).toBe(25);
+    expect(row.speed).toBe("100 B/s");
+    expect(row.eta).toBe("8 s left");
+    const offline = f.jobRow(job, { bytes_done: 250, total: 1000, speed: 100, eta_secs: 7.5 }, false);
+    expect([offline.percent, offline.speed, offline.eta]).toEqual([25, "", ""]);
+    const done = f.jobRow({ ...job, state: "completed" }, { bytes_done: 250, speed: 100, eta_secs: 1 });
+    expect(done.percent).toBe(100);
+    expect(done.speed).toBe("");
+    const failed = f.jobRow({ ...job, state: "failed", error: "x.mp4 changed after it was queued" });
+    expect(failed.reason).toContain("changed after it was queued");
+  });
+
+  it("meter, connection and device options", () => {
+    expect(f.levelPercent(-60)).toBe(0);
+    expect(f.levelPercent(-30)).toBe(50);
+    expect(f.levelPercent(0)).toBe(100);
+    expect(f.levelPercent(null)).toBe(0);
+    expect(f.connectionLabel({ online: false, embedded: true }).text).toBe("Offline");
+    expect(f.connectionLabel({ online: true, embedded: true }).text).toBe("Built-in service");
+    expect(f.connectionLabel({ online: true, embedded: false }).text).toBe("Online");
+    const devices = [
+      { kind: "mic", id: "a", name: "Mic A", default: false },
+      { kind: "mic", id: "b", name: "Mic B", default: true },
+      { kind: "camera", id: "/dev/video0", name: "Cam", default: false },
+    ];
+    expect(f.deviceOptions(devices, "mic")).toEqual([
+      { value: "", label: "None", selected: false },
+      { value: "a", label: "Mic A", selected: false },
+      { value: "b", label: "Mic B", selected: true },
+    ]);
+    expect(f.deviceOptions(devices, "camera")[0]).toEqual({ value: "", label: "None", selected: true });
+    expect(f.queueSummary([{ state: "uploading" }, { state: "failed" }, { state: "completed" }]).text).toBe("1 to upload · 1 failed · 1 done");
+  });
+});

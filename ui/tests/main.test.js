@@ -1,0 +1,64 @@
+import { beforeEach, describe, expect, it } from "vitest";
+import { start } from "../app/js/main.js";
+import { job, loadPage, mockTauri, tick } from "./mock.js";
+
+function app(over = {}) {
+  return mockTauri({
+    app_info: { embedded: false, online: true, version: "0.1.0" },
+    queue_view: [job({ job_id: "a", state: "uploading" })],
+    sessions_view: [],
+    thumbnail: null,
+    devices: [],
+    record_status: null,
+    unfinished_recordings: [],
+    ...over,
+  });
+}
+
+describe("app shell", () => {
+  beforeEach(loadPage);
+
+  it("opens on the queue, and the offline banner follows the connection", async () => {
+    const ipc = app();
+    await start(document);
+    expect(document.body.dataset.ready).toBe("true");
+    expect(document.getElementById("view-queue").hidden).toBe(false);
+    expect(document.getElementById("offline-banner").hidden).toBe(true);
+    ipc.emit("idance", { type: "online", online: false });
+    expect(document.getElementById("offline-banner").hidden).toBe(false);
+    expect(document.getElementById("connection").textContent).toBe("Offline");
+    ipc.emit("idance", { type: "online", online: true });
+    expect(document.getElementById("offline-banner").hidden).toBe(true);
+  });
+
+  it("dropped files are added by id and refusals name the file and the reason", async () => {
+    const ipc = app({
+      add_files: [
+        { name: "class.mp4", job_id: "x", error: null },
+        { name: "notes.txt", job_id: null, error: "not a readable video (notes.txt: Invalid data found when processing input)" },
+      ],
+    });
+    await start(document);
+    ipc.emit("dropped", [{ id: "f1", name: "class.mp4" }, { id: "f2", name: "notes.txt" }]);
+    await tick();
+    await tick();
+    expect(ipc.called("add_files")).toEqual([{ ids: ["f1", "f2"], session: null }]);
+    const notices = [...document.querySelectorAll(".notice")].map((n) => n.textContent);
+    expect(notices).toContain("class.mp4 queued");
+    expect(notices).toContain("notes.txt was not added: not a readable video (notes.txt: Invalid data found when processing input)");
+  });
+
+  it("offers unfinished recordings for recovery", async () => {
+    const ipc = app({
+      unfinished_recordings: [{ index: 0, name: "2026-11-26_10-00-00.mp4", title: "Hip hop", started_at: null }],
+      recover: { name: "2026-11-26_10-00-00.mp4", job_id: "r", error: null },
+    });
+    await start(document);
+    const banner = document.getElementById("recover-banner");
+    expect(banner.hidden).toBe(false);
+    expect(banner.textContent).toContain("Hip hop");
+    banner.querySelector("button").click();
+    await tick();
+    expect(ipc.called("recover")).toEqual([{ index: 0 }]);
+  });
+});

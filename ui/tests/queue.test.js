@@ -1,0 +1,75 @@
+import { beforeEach, describe, expect, it } from "vitest";
+import { PAGE, QueueView } from "../app/js/queue.js";
+import { job, loadPage, mockTauri, tick } from "./mock.js";
+
+describe("queue view", () => {
+  beforeEach(loadPage);
+
+  it("shows each state with its label, reason and buttons", async () => {
+    const ipc = mockTauri({ thumbnail: null });
+    const q = new QueueView(document);
+    q.setJobs([
+      job({ job_id: "a", state: "uploading" }),
+      job({ job_id: "b", state: "paused" }),
+      job({ job_id: "c", state: "waiting", error: "waiting for the network: connection refused" }),
+      job({ job_id: "d", state: "failed", error: "salsa.mp4 changed after it was queued" }),
+      job({ job_id: "e", state: "completed" }),
+    ]);
+    await tick();
+    const row = (id) => document.querySelector(`li[data-job="${id}"]`);
+    const buttons = (id) => [...row(id).querySelectorAll("button")].map((b) => b.textContent);
+    expect(row("a").querySelector(".state").textContent).toBe("Uploading");
+    expect(buttons("a")).toEqual(["Pause", "Cancel"]);
+    expect(buttons("b")).toEqual(["Resume", "Cancel"]);
+    expect(row("c").querySelector(".state").textContent).toBe("Waiting for network");
+    expect(row("d").querySelector(".reason").textContent).toBe("salsa.mp4 changed after it was queued");
+    expect(buttons("d")).toEqual(["Retry", "Cancel"]);
+    expect(buttons("e")).toEqual([]);
+    expect(row("e").querySelector(".bar-fill").style.width).toBe("100%");
+    expect(document.getElementById("queue-summary").textContent).toBe("2 to upload · 1 paused · 1 failed · 1 done");
+    expect(document.getElementById("queue-empty").hidden).toBe(true);
+    expect(ipc.called("thumbnail").length).toBe(5);
+  });
+
+  it("progress events move the bar and show speed and time left", async () => {
+    mockTauri({ thumbnail: null });
+    const q = new QueueView(document);
+    q.setJobs([job({ job_id: "a", state: "uploading", size: 1000 })]);
+    q.onProgress({ job_id: "a", bytes_done: 400, total: 1000, speed: 200, eta_secs: 3 });
+    const li = document.querySelector('li[data-job="a"]');
+    expect(li.querySelector(".bar-fill").style.width).toBe("40%");
+    expect(li.querySelector(".speed").textContent).toBe("200 B/s");
+    expect(li.querySelector(".eta").textContent).toBe("3 s left");
+  });
+
+  it("buttons call the matching command with the job id", async () => {
+    const jobs = [job({ job_id: "a", state: "uploading" }), job({ job_id: "d", state: "failed" })];
+    const ipc = mockTauri({ thumbnail: null, pause: null, resume: null, cancel: null, queue_view: jobs });
+    const q = new QueueView(document);
+    q.setJobs(jobs);
+    document.querySelector('li[data-job="a"] button[data-action="pause"]').click();
+    await tick();
+    document.querySelector('li[data-job="d"] button[data-action="retry"]').click();
+    await tick();
+    expect(ipc.called("pause")).toEqual([{ jobId: "a" }]);
+    expect(ipc.called("resume")).toEqual([{ jobId: "d" }]);
+  });
+
+  it("a queue of 10,000 renders one page at first and more on demand", async () => {
+    mockTauri({ thumbnail: null });
+    const q = new QueueView(document);
+    const many = Array.from({ length: 10_000 }, (_, i) => job({ job_id: `j${i}` }));
+    q.setJobs(many);
+    expect(document.querySelectorAll("#queue-list li").length).toBe(PAGE);
+    const more = document.getElementById("queue-more");
+    expect(more.hidden).toBe(false);
+    more.click();
+    expect(document.querySelectorAll("#queue-list li").length).toBe(PAGE * 6);
+  });
+
+  it("an empty queue says so", () => {
+    mockTauri({});
+    new QueueView(document).setJobs([]);
+    expect(document.getElementById("queue-empty").hidden).toBe(false);
+  });
+});

@@ -1,0 +1,56 @@
+import { beforeEach, describe, expect, it } from "vitest";
+import { RecordView } from "../app/js/record.js";
+import { loadPage, mockTauri, tick } from "./mock.js";
+
+const devices = [
+  { kind: "screen", id: ":0", name: "Screen :0", default: true },
+  { kind: "mic", id: "default", name: "Built-in", default: true },
+];
+
+describe("record view", () => {
+  beforeEach(loadPage);
+
+  it("fills device lists, records, shows status, and stops", async () => {
+    const ipc = mockTauri({ devices, start_recording: null, stop_recording: null, preview: null });
+    const v = new RecordView(document);
+    await v.loadDevices();
+    expect(document.getElementById("rec-screen").value).toBe(":0");
+    expect(document.getElementById("rec-camera").value).toBe("");
+    document.getElementById("rec-title").value = "Zumba";
+    v.button.click();
+    await tick();
+    expect(ipc.called("start_recording")).toEqual([{ request: { screen: ":0", camera: null, mic: "default", title: "Zumba" } }]);
+    expect(v.button.textContent).toBe("■ Stop");
+    expect(document.getElementById("rec-screen").disabled).toBe(true);
+    v.onStatus({ state: "recording", elapsed_secs: 65, bytes_written: 2_500_000, audio_level_db: -30, error: null });
+    expect(document.getElementById("rec-elapsed").textContent).toBe("00:01:05");
+    expect(document.getElementById("rec-size").textContent).toBe("2.5 MB");
+    expect(document.getElementById("rec-level").style.width).toBe("50%");
+    v.button.click();
+    await tick();
+    expect(ipc.called("stop_recording").length).toBe(1);
+    v.onStatus({ state: "finished", elapsed_secs: 70, bytes_written: 2_700_000, audio_level_db: null, error: null });
+    expect(v.button.textContent).toBe("● Record");
+    expect(document.getElementById("rec-screen").disabled).toBe(false);
+  });
+
+  it("a device failure is shown in words", async () => {
+    mockTauri({ devices, start_recording: null, preview: null });
+    const v = new RecordView(document);
+    v.setRecording(true);
+    v.onStatus({ state: "failed", elapsed_secs: 1, bytes_written: 0, error: "a capture device is in use by another program" });
+    expect(document.getElementById("rec-error").textContent).toContain("in use by another program");
+    expect(document.getElementById("rec-error").hidden).toBe(false);
+    expect(v.recording).toBe(false);
+  });
+
+  it("nothing to record is refused before asking Rust", async () => {
+    const ipc = mockTauri({ devices: [], start_recording: null });
+    const v = new RecordView(document);
+    await v.loadDevices();
+    v.button.click();
+    await tick();
+    expect(ipc.called("start_recording")).toEqual([]);
+    expect(document.getElementById("rec-error").textContent).toContain("screen or a camera");
+  });
+});

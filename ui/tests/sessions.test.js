@@ -1,0 +1,39 @@
+import { beforeEach, describe, expect, it } from "vitest";
+import { SessionsView } from "../app/js/sessions.js";
+import { loadPage, mockTauri, tick } from "./mock.js";
+
+const session = (over = {}) => ({
+  local_id: "s1", server_id: "srv1", title: "Salsa basics", created_at: "2026-11-26T10:00:00Z",
+  duration_secs: 1800, state: "online", thumbnail_job: "j1", video_key: "sessions/u/srv1/1_a.mp4", ...over,
+});
+
+describe("sessions view", () => {
+  beforeEach(loadPage);
+
+  it("lists sessions with thumbnail, title, duration, state and a link", async () => {
+    const ipc = mockTauri({ thumbnail: "data:image/jpeg;base64,/9j/", download_url: "http://127.0.0.1:1/idance/x?sig" });
+    const v = new SessionsView(document);
+    v.setSessions([session(), session({ local_id: "s2", title: null, state: "waiting", video_key: null, thumbnail_job: null })]);
+    await tick();
+    const items = document.querySelectorAll("#session-list li");
+    expect(items.length).toBe(2);
+    expect(items[0].querySelector(".title").textContent).toBe("Salsa basics");
+    expect(items[0].querySelector(".duration").textContent).toBe("30 min");
+    expect(items[0].querySelector(".state").textContent).toBe("Online");
+    expect(items[0].querySelector("img").getAttribute("src")).toBe("data:image/jpeg;base64,/9j/");
+    expect(items[1].querySelector(".title").textContent).toBe("Untitled session");
+    expect(items[1].querySelector(".state").textContent).toBe("Waiting for network");
+    expect(items[1].querySelector("button")).toBeNull();
+    items[0].querySelector("button").click();
+    await tick();
+    expect(ipc.called("download_url")).toEqual([{ fileKey: "sessions/u/srv1/1_a.mp4" }]);
+    expect(items[0].querySelector("input.link").value).toBe("http://127.0.0.1:1/idance/x?sig");
+    expect(v.targets()).toEqual([{ value: "s2", label: "Untitled session" }]);
+  });
+
+  it("no sessions: the empty message", () => {
+    mockTauri({});
+    new SessionsView(document).setSessions([]);
+    expect(document.getElementById("sessions-empty").hidden).toBe(false);
+  });
+});
