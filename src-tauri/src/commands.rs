@@ -100,7 +100,7 @@ pub async fn devices(d: D<'_>) -> Res<Vec<Device>> {
 /// Async so it runs on the tokio runtime (the recording's tasks are spawned there).
 #[tauri::command]
 pub async fn start_recording(d: D<'_>, request: RecordRequest) -> Res<()> {
-    d.start_recording(request).map(|_| ()).map_err(words)
+    d.start_recording(request).await.map(|_| ()).map_err(words)
 }
 
 #[tauri::command]
@@ -119,12 +119,13 @@ pub fn preview(d: D<'_>) -> Option<String> {
 }
 
 #[tauri::command]
-pub fn unfinished_recordings(d: D<'_>) -> Vec<UnfinishedView> {
-    d.unfinished_recordings()
+pub async fn unfinished_recordings(d: D<'_>) -> Res<Vec<UnfinishedView>> {
+    Ok(d.unfinished_recordings()
+        .await
         .into_iter()
         .enumerate()
         .map(|(i, u)| UnfinishedView::from(i, u))
-        .collect()
+        .collect())
 }
 
 /// An unfinished recording as the UI sees it: its index and name, no path.
@@ -153,7 +154,7 @@ impl UnfinishedView {
 
 #[tauri::command]
 pub async fn recover(d: D<'_>, index: usize) -> Res<Added> {
-    let found = d.unfinished_recordings();
+    let found = d.unfinished_recordings().await;
     let u = found
         .get(index)
         .ok_or("that recording is no longer listed")?;

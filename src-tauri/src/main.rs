@@ -11,7 +11,36 @@ use idance_desktop::{Desktop, Settings};
 use std::sync::Arc;
 use tauri::{DragDropEvent, Emitter, Manager, WindowEvent};
 
+/// A release bundle carries ffmpeg and ffprobe beside the app (Tauri's `externalBin`):
+/// put that folder first on PATH so every ffmpeg call finds them. Runs before any
+/// thread is started.
+fn use_bundled_ffmpeg() {
+    let Some(dir) = std::env::current_exe()
+        .ok()
+        .and_then(|e| e.parent().map(|p| p.to_path_buf()))
+    else {
+        return;
+    };
+    let exe = if cfg!(windows) {
+        "ffmpeg.exe"
+    } else {
+        "ffmpeg"
+    };
+    if !dir.join(exe).is_file() {
+        return;
+    }
+    let mut paths = vec![dir];
+    paths.extend(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    ));
+    if let Ok(joined) = std::env::join_paths(paths) {
+        // SAFETY: called first thing in main, before any other thread exists.
+        unsafe { std::env::set_var("PATH", joined) };
+    }
+}
+
 fn main() {
+    use_bundled_ffmpeg();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("IDANCE_LOG")

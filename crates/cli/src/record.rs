@@ -4,7 +4,7 @@ use crate::Failure;
 use crate::args::{Global, RecordArgs};
 use crate::jobs::{open_queue, runner, show_progress};
 use anyhow::anyhow;
-use idance_core::{JobState, SessionChoice, add_video};
+use idance_core::{JobState, SessionChoice, finish_recording_job, start_recording_job};
 use idance_media::devices::{self, Source};
 use idance_media::record::{RecordError, RecordSpec, RecordStatus, Recording, unfinished};
 use std::io::IsTerminal;
@@ -52,6 +52,31 @@ pub async fn record(data_dir: &Path, global: &Global, args: RecordArgs) -> Resul
         RecordError::Args(_) | RecordError::Exists(_) => Failure::Usage(e.into()),
         _ => Failure::Work(e.into()),
     })?;
+    // Upload while recording: the recording is a growing job from its first second, and
+    // a runner sends each full part as soon as it is written.
+    let mut live = None;
+    if let Some((queue, _, _)) = &upload {
+        let session = match args.session.as_deref() {
+            Some("new") | None => SessionChoice::New {
+                title: args
+                    .title
+                    .clone()
+                    .or_else(|| out.file_stem().map(|s| s.to_string_lossy().into_owned())),
+            },
+            Some(id) => SessionChoice::Server(id.to_string()),
+        };
+        let job = start_recording_job(queue, recording.path(), session)
+            .await
+            .map_err(|e| Failure::Work(e.into()))?;
+        let (feeder, _direct) = runner(data_dir, global, queue.clone(), None, None).await?;
+        let stop = feeder.uploader.cancel_token();
+        let ids = vec![job.job_id.clone()];
+        let task = tokio::spawn(async move {
+            let _keep = _direct;
+            let _ = feeder.sync(Some(&ids), Duration::MAX).await;
+        });
+        live = Some((job, stop, task));
+    }
     let ticker = show_status(recording.status());
     let finished = recording
         .run_until(async {
@@ -70,44 +95,42 @@ pub async fn record(data_dir: &Path, global: &Global, args: RecordArgs) -> Resul
             finished.elapsed_secs
         )
     });
+    let (Some((queue, runner, _direct)), Some((job, stop, task))) = (upload, live) else {
+        let _ = finished.hand_off();
+        return failure.map_or(Ok(()), |e| Err(Failure::Work(e)));
+    };
+    // Stop the part feeder (its parts are stored and recorded), then upload the tail,
+    // with the thumbnail first so the session is completed with it.
+    stop.cancel();
+    let _ = task.await;
     if finished.bytes == 0 {
+        let _ = queue
+            .set_state(
+                job.job_id.clone(),
+                JobState::Cancelled,
+                Some("nothing was recorded".into()),
+            )
+            .await;
         let _ = finished.hand_off();
         return Err(Failure::Work(anyhow!("nothing was recorded")));
     }
-    if let Some((queue, runner, _direct)) = upload {
-        let session = match args.session.as_deref() {
-            Some("new") | None => SessionChoice::New {
-                title: args
-                    .title
-                    .clone()
-                    .or_else(|| out.file_stem().map(|s| s.to_string_lossy().into_owned())),
-            },
-            Some(id) => SessionChoice::Server(id.to_string()),
-        };
-        let intake = add_video(&queue, &finished.path, session, &client.join("thumbnails"))
-            .await
-            .map_err(|e| Failure::Work(e.into()))?;
-        // Queued: the recording is safe in the queue from here on.
-        let _ = finished.hand_off();
-        if let Some(e) = &intake.thumbnail_error {
-            eprintln!("warning: no thumbnail: {e}");
-        }
-        let mut ids = vec![intake.video.job_id.clone()];
-        ids.extend(intake.thumbnail_job.map(|j| j.job_id));
-        let bars = show_progress(&runner, false);
-        let results = runner.sync(Some(&ids), Duration::MAX).await;
-        bars.inspect(|b| b.abort());
-        let results = results.map_err(|e| Failure::Work(e.into()))?;
-        if let Some((job, _)) = results.iter().find(|(j, _)| j.state != JobState::Completed) {
-            return Err(Failure::Work(anyhow!(
-                "job {} ({}): {}",
-                job.job_id,
-                job.file,
-                job.error.as_deref().unwrap_or(job.state.as_str())
-            )));
-        }
-    } else {
-        let _ = finished.hand_off();
+    let (video, thumb) = finish_recording_job(&queue, &job.job_id, &client.join("thumbnails"))
+        .await
+        .map_err(|e| Failure::Work(e.into()))?;
+    let _ = finished.hand_off();
+    let mut ids: Vec<String> = thumb.into_iter().map(|j| j.job_id).collect();
+    ids.push(video.job_id.clone());
+    let bars = show_progress(&runner, false);
+    let results = runner.sync(Some(&ids), Duration::MAX).await;
+    bars.inspect(|b| b.abort());
+    let results = results.map_err(|e| Failure::Work(e.into()))?;
+    if let Some((job, _)) = results.iter().find(|(j, _)| j.state != JobState::Completed) {
+        return Err(Failure::Work(anyhow!(
+            "job {} ({}): {}",
+            job.job_id,
+            job.file,
+            job.error.as_deref().unwrap_or(job.state.as_str())
+        )));
     }
     failure.map_or(Ok(()), |e| Err(Failure::Work(e)))
 }

@@ -199,26 +199,48 @@ fn kill_9_mid_recording_leaves_a_playable_prefix_that_is_offered_for_recovery() 
 }
 
 #[tokio::test]
-async fn record_with_upload_stores_the_identical_file_and_its_thumbnail() {
+async fn uploads_while_recording_and_stores_the_identical_file_and_its_thumbnail() {
     let dir = tempfile::tempdir().unwrap();
     let server = serve(idance(dir.path()));
     let tok = token(idance(dir.path()), "instructor-1");
-    let out = idance(dir.path())
+    // Noise makes a big recording (~60 Mbit/s): several 8 MiB parts while it runs.
+    let child = idance(dir.path())
         .args(["--server", &server.base, "--token", &tok])
         .args([
             "record",
-            "--screen=lavfi:testsrc2=size=640x360:rate=30",
+            "--screen=lavfi:testsrc2=size=1280x720:rate=30,noise=alls=30:allf=t",
             TONE,
             "--duration",
-            "4",
+            "8",
             "--upload",
             "--session",
             "new",
             "--title",
             "Morning salsa",
         ])
-        .output()
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
         .unwrap();
+    // While it records, parts are already stored and confirmed in the queue.
+    let queue = idance_core::Queue::open(&dir.path().join("client/queue.db")).unwrap();
+    let start = Instant::now();
+    let parts_while_recording = loop {
+        let jobs = queue.jobs().await.unwrap();
+        if let Some(job) = jobs.iter().find(|j| j.growing) {
+            let parts = queue.parts(job.job_id.clone()).await.unwrap().len();
+            if parts >= 2 {
+                break parts;
+            }
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "no part was uploaded while recording: {jobs:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(parts_while_recording >= 2);
+    let out = child.wait_with_output().unwrap();
     assert!(
         out.status.success(),
         "{}",
@@ -241,11 +263,13 @@ async fn record_with_upload_stores_the_identical_file_and_its_thumbnail() {
         .expect("the video job");
     let key = video["file_key"].as_str().unwrap();
     let stored = common::download(&server.base, &tok, key).await;
-    assert_eq!(
-        stored,
-        std::fs::read(&file).unwrap(),
-        "stored object differs"
+    let local = std::fs::read(&file).unwrap();
+    assert!(
+        local.len() > 3 * 8 * 1024 * 1024,
+        "a multi-part recording: {}",
+        local.len()
     );
+    assert_eq!(stored, local, "stored object differs");
     let thumb = jobs.iter().find(|j| j["file"] != file.as_str()).unwrap();
     let jpeg = common::download(&server.base, &tok, thumb["file_key"].as_str().unwrap()).await;
     assert_eq!(&jpeg[..3], [0xFF, 0xD8, 0xFF], "thumbnail is not a JPEG");

@@ -97,6 +97,60 @@ pub async fn add_video(
     })
 }
 
+/// A recording uploaded while it is written: queued as a growing job in a new session
+/// (or the chosen one) once the recorder has started (so its lock shows it is live).
+pub async fn start_recording_job(
+    queue: &Queue,
+    file: &Path,
+    session: SessionChoice,
+) -> Result<Job, IntakeError> {
+    let session = match session {
+        SessionChoice::New { title } => queue.create_session(title).await?,
+        SessionChoice::Local(id) => {
+            queue
+                .session(id.clone())
+                .await?
+                .ok_or_else(|| QueueError::BadFile {
+                    file: file.display().to_string(),
+                    reason: format!("session {id} is not in this queue"),
+                })?
+        }
+        SessionChoice::Server(id) => queue.adopt_session(id).await?,
+    };
+    Ok(queue.enqueue_growing(&session.local_id, file).await?)
+}
+
+/// The recording of a growing job has stopped: probe it, fix its size, make and queue
+/// its thumbnail. Returns the thumbnail job (when one was queued).
+pub async fn finish_recording_job(
+    queue: &Queue,
+    job_id: &str,
+    thumbs_dir: &Path,
+) -> Result<(Job, Option<Job>), IntakeError> {
+    let job = queue.job(job_id.to_string()).await?;
+    let file = PathBuf::from(&job.file);
+    let info = idance_media::probe(&file).await?;
+    let video = queue
+        .finish_growing(job_id.to_string(), Some(info.duration))
+        .await?;
+    let mut thumb_job = None;
+    if let Ok(thumb) = make_thumbnail(&file, thumbs_dir, job_id).await {
+        let has_one = queue
+            .jobs()
+            .await?
+            .iter()
+            .any(|j| j.local_session == video.local_session && j.kind == FileKind::Thumbnail);
+        if !has_one {
+            thumb_job = Some(
+                queue
+                    .enqueue(&video.local_session, &thumb, FileKind::Thumbnail, None)
+                    .await?,
+            );
+        }
+    }
+    Ok((video, thumb_job))
+}
+
 /// Where the thumbnail of a job's video is kept.
 pub fn thumbnail_path(thumbs_dir: &Path, job_id: &str) -> PathBuf {
     thumbs_dir.join(format!("{job_id}.jpg"))

@@ -9,7 +9,9 @@ pub mod sync;
 pub mod upload;
 
 pub use api::{ApiClient, ClientError, ServerMode};
-pub use intake::{Intake, IntakeError, SessionChoice, add_video};
+pub use intake::{
+    Intake, IntakeError, SessionChoice, add_video, finish_recording_job, start_recording_job,
+};
 pub use queue::{Job, JobState, Queue, QueueError};
 pub use sync::Runner;
 pub use upload::{UploadError, Uploader, UploaderConfig};

@@ -7,6 +7,7 @@ use crate::upload::{Counters, UploadError, Uploader};
 use chrono::{DateTime, SecondsFormat, Utc};
 use idance_contract::FileKind;
 use idance_contract::wire::CompleteSessionRequest;
+use std::path::Path;
 use std::time::{Duration, Instant, UNIX_EPOCH};
 
 // A killed process blocks its jobs for at most this long.
@@ -89,6 +90,25 @@ impl Runner {
             return Ok(job.state);
         }
         let session_id = self.server_session(&job).await?;
+        let job = if job.growing {
+            if idance_media::record::is_recording(Path::new(&job.file)) {
+                // Upload what the recorder has finished so far; the runner comes back
+                // for more, and for the tail after Stop (the thumbnail then goes first).
+                self.uploader.feed_growing(&job, &session_id).await?;
+                return Ok(q.job(job_id.to_string()).await?.state);
+            }
+            // The recorder is gone (a crash): the file is final as it is (fragmented MP4
+            // plays up to its last fragment). Upload it; it no longer needs recovering.
+            let duration = idance_media::probe(Path::new(&job.file))
+                .await
+                .ok()
+                .map(|i| i.duration);
+            let finished = q.finish_growing(job_id.to_string(), duration).await?;
+            let _ = idance_media::record::dismiss(Path::new(&job.file));
+            finished
+        } else {
+            job
+        };
         if job.stored_key.is_none() {
             q.set_state(job_id.to_string(), JobState::Uploading, None)
                 .await?;
@@ -191,14 +211,17 @@ impl Runner {
                 // service is away): wait a little longer each time.
                 let wait = crate::upload::backoff_delay(idle_rounds - 1)
                     .min(timeout.saturating_sub(started.elapsed()));
-                tokio::time::sleep(wait).await;
+                tokio::select! {
+                    () = tokio::time::sleep(wait) => {}
+                    () = self.uploader.cancel.cancelled() => break,
+                }
             }
             pending.sort_by_key(|j| j.kind == FileKind::Video);
             let mut progressed = false;
             for job in &pending {
                 let (after, bytes) = self.run_job(&job.job_id).await?;
                 *sent.entry(job.job_id.clone()).or_default() += bytes;
-                progressed |= after.state != job.state || !after.state.is_pending();
+                progressed |= after.state != job.state || !after.state.is_pending() || bytes > 0;
             }
             idle_rounds = if progressed { 0 } else { idle_rounds + 1 };
         }

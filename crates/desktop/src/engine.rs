@@ -7,8 +7,11 @@ use crate::recorder::{self, Active, RecordRequest, RecorderSlot};
 use crate::views::{self, JobView, SessionView};
 use base64::Engine as _;
 use idance_core::queue::JobState;
-use idance_core::{ApiClient, Queue, Runner, SessionChoice, Uploader, UploaderConfig, add_video};
-use idance_media::record::{RecordStatus, Recording, Unfinished};
+use idance_core::{
+    ApiClient, Queue, Runner, SessionChoice, Uploader, UploaderConfig, add_video,
+    finish_recording_job, start_recording_job,
+};
+use idance_media::record::{RecordState, RecordStatus, Recording, Unfinished};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -310,13 +313,31 @@ impl Desktop {
     }
 
     /// Recordings whose recorder died, offered for recovery (never deleted).
-    pub fn unfinished_recordings(&self) -> Vec<Unfinished> {
+    /// Recordings already in the queue (uploaded while recording) are not listed: the
+    /// queue finishes them by itself.
+    pub async fn unfinished_recordings(&self) -> Vec<Unfinished> {
+        let queued: std::collections::HashSet<PathBuf> = self
+            .queue
+            .jobs()
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .map(|j| PathBuf::from(j.file))
+            .collect();
         idance_media::record::unfinished(&self.recordings_dir())
+            .into_iter()
+            .filter(|u| !queued.contains(&u.path))
+            .collect()
     }
 
     /// Queues an unfinished recording to a new session.
     pub async fn recover(&self, path: &Path) -> Result<Added, DesktopError> {
-        if !self.unfinished_recordings().iter().any(|u| u.path == path) {
+        if !self
+            .unfinished_recordings()
+            .await
+            .iter()
+            .any(|u| u.path == path)
+        {
             return Err(DesktopError::Refused("not an unfinished recording".into()));
         }
         let r = self.files.register(path);
@@ -331,95 +352,150 @@ impl Desktop {
         self.recordings_dir().join("preview.jpg")
     }
 
-    pub fn start_recording(self: &Arc<Self>, req: RecordRequest) -> Result<PathBuf, DesktopError> {
-        let mut slot = self
-            .recorder
-            .active
-            .lock()
-            .map_err(|_| DesktopError::AlreadyRecording)?;
-        if slot.is_some() {
-            return Err(DesktopError::AlreadyRecording);
-        }
-        let dir = self.recordings_dir();
-        std::fs::create_dir_all(&dir)
-            .map_err(|e| DesktopError::Refused(format!("cannot create {}: {e}", dir.display())))?;
-        let _ = std::fs::remove_file(self.preview_path());
-        let out = dir.join(format!(
-            "{}.mp4",
-            chrono::Local::now().format("%Y-%m-%d_%H-%M-%S")
-        ));
-        let recording = Recording::start(
-            &recorder::spec(&req, self.preview_path()),
-            &out,
-            req.title.as_deref(),
-        )?;
-        let (stop, stopped) = oneshot::channel();
-        let status = recording.status();
-        *slot = Some(Active {
-            stop,
-            status: status.clone(),
-        });
+    /// Starts recording; the recording is queued at once and uploaded while it grows.
+    pub async fn start_recording(
+        self: &Arc<Self>,
+        req: RecordRequest,
+    ) -> Result<PathBuf, DesktopError> {
+        let title = req.title.clone().filter(|t| !t.trim().is_empty());
+        let (out, stopped, status, recording) = {
+            let mut slot = self
+                .recorder
+                .active
+                .lock()
+                .map_err(|_| DesktopError::AlreadyRecording)?;
+            if slot.is_some() {
+                return Err(DesktopError::AlreadyRecording);
+            }
+            let dir = self.recordings_dir();
+            std::fs::create_dir_all(&dir).map_err(|e| {
+                DesktopError::Refused(format!("cannot create {}: {e}", dir.display()))
+            })?;
+            let _ = std::fs::remove_file(self.preview_path());
+            let out = dir.join(format!(
+                "{}.mp4",
+                chrono::Local::now().format("%Y-%m-%d_%H-%M-%S")
+            ));
+            let recording = Recording::start(
+                &recorder::spec(&req, self.preview_path()),
+                &out,
+                title.as_deref(),
+            )?;
+            let (stop, stopped) = oneshot::channel();
+            let status = recording.status();
+            *slot = Some(Active {
+                stop,
+                status: status.clone(),
+            });
+            (out, stopped, status, recording)
+        };
+        let choice = SessionChoice::New {
+            title: title
+                .clone()
+                .or_else(|| out.file_stem().map(|s| s.to_string_lossy().into_owned())),
+        };
+        let job = match start_recording_job(&self.queue, &out, choice).await {
+            Ok(job) => Some(job.job_id),
+            Err(e) => {
+                // Still recorded; it is queued after Stop instead.
+                tracing::warn!("recording not queued while it runs: {e}");
+                None
+            }
+        };
+        self.emit(Event::Changed);
+        self.wake.notify_one();
         let me = self.clone();
         tokio::spawn(async move {
-            let forward = {
-                let me = me.clone();
-                let mut status = status;
-                tokio::spawn(async move {
-                    while status.changed().await.is_ok() {
-                        let s = status.borrow_and_update().clone();
-                        me.emit(Event::Record(s));
-                        tokio::time::sleep(Duration::from_millis(250)).await;
-                    }
-                })
-            };
-            let finished = recording
-                .run_until(async {
-                    let _ = stopped.await;
-                })
-                .await;
-            forward.abort();
-            if let Ok(mut slot) = me.recorder.active.lock() {
-                *slot = None;
-            }
-            let title = req.title.clone().filter(|t| !t.trim().is_empty());
-            let mut last = RecordStatus {
-                state: if finished.graceful {
-                    idance_media::record::RecordState::Finished
-                } else {
-                    idance_media::record::RecordState::Failed
-                },
-                elapsed_secs: finished.elapsed_secs,
-                bytes_written: finished.bytes,
-                bytes_durable: finished.bytes,
-                error: finished.error.clone(),
-                ..RecordStatus::default()
-            };
-            if finished.bytes > 0 {
-                let choice = SessionChoice::New {
-                    title: title.or_else(|| {
-                        finished
-                            .path
-                            .file_stem()
-                            .map(|s| s.to_string_lossy().into_owned())
-                    }),
-                };
-                match add_video(&me.queue, &finished.path, choice, &me.thumbs_dir()).await {
-                    Ok(_) => {
-                        let _ = finished.hand_off();
-                    }
-                    Err(e) => {
-                        last.error.get_or_insert(format!(
-                            "the recording is kept in {} but could not be queued: {e}",
-                            finished.path.display()
-                        ));
-                    }
-                }
-            }
-            me.emit(Event::Record(last));
-            me.emit(Event::Changed);
-            me.wake.notify_one();
+            me.finish_recording(recording, stopped, status, job, title)
+                .await
         });
         Ok(out)
+    }
+
+    async fn finish_recording(
+        self: Arc<Self>,
+        recording: Recording,
+        stopped: oneshot::Receiver<()>,
+        mut status: tokio::sync::watch::Receiver<RecordStatus>,
+        job: Option<String>,
+        title: Option<String>,
+    ) {
+        let forward = {
+            let me = self.clone();
+            tokio::spawn(async move {
+                while status.changed().await.is_ok() {
+                    let s = status.borrow_and_update().clone();
+                    me.emit(Event::Record(s));
+                    tokio::time::sleep(Duration::from_millis(250)).await;
+                }
+            })
+        };
+        let finished = recording
+            .run_until(async {
+                let _ = stopped.await;
+            })
+            .await;
+        forward.abort();
+        if let Ok(mut slot) = self.recorder.active.lock() {
+            *slot = None;
+        }
+        let mut last = RecordStatus {
+            state: if finished.graceful {
+                RecordState::Finished
+            } else {
+                RecordState::Failed
+            },
+            elapsed_secs: finished.elapsed_secs,
+            bytes_written: finished.bytes,
+            bytes_durable: finished.bytes,
+            error: finished.error.clone(),
+            ..RecordStatus::default()
+        };
+        let thumbs = self.thumbs_dir();
+        let queued = match (&job, finished.bytes) {
+            (Some(job), 0) => self
+                .queue
+                .set_state(
+                    job.clone(),
+                    JobState::Cancelled,
+                    Some("nothing was recorded".into()),
+                )
+                .await
+                .map_err(|e| e.to_string()),
+            (Some(job), _) => finish_recording_job(&self.queue, job, &thumbs)
+                .await
+                .map(|_| ())
+                .map_err(|e| e.to_string()),
+            (None, 0) => Ok(()),
+            (None, _) => {
+                let stem = finished
+                    .path
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned());
+                let choice = SessionChoice::New {
+                    title: title.or(stem),
+                };
+                add_video(&self.queue, &finished.path, choice, &thumbs)
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
+            }
+        };
+        match queued {
+            Ok(()) => {
+                let _ = finished.hand_off();
+            }
+            Err(e) => {
+                last.error.get_or_insert(format!(
+                    "the recording is kept in {} but could not be queued: {e}",
+                    finished.path.display()
+                ));
+            }
+        }
+        self.emit(Event::Record(last));
+        self.emit(Event::Changed);
+        // A new round: the thumbnail goes first, then the rest of the video.
+        self.restart_uploads();
     }
 
     pub fn stop_recording(&self) -> Result<(), DesktopError> {

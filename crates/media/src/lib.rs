@@ -2,6 +2,7 @@
 //! them as a sidecar): capture devices, recording, probing videos and thumbnails.
 
 pub mod devices;
+pub mod headers;
 pub mod probe;
 pub mod record;
 pub mod thumbnail;

@@ -58,7 +58,12 @@ pub fn scaled(width: u32, height: u32) -> (u32, u32) {
 
 /// Writes the thumbnail of `video` to `out` (None: [`default_path`], never overwriting).
 pub async fn thumbnail(video: &Path, out: Option<&Path>) -> Result<Thumbnail, ThumbnailError> {
-    let info = probe(video).await?;
+    // The MP4/MOV header gives the duration for one ffmpeg run in all; other files are
+    // probed (which also explains files that are not videos).
+    let duration = match crate::headers::mp4_duration(video) {
+        Some(d) => d,
+        None => probe(video).await?.duration,
+    };
     let shown = video.display().to_string();
     let (path, overwrite) = match out {
         Some(p) => (p.to_path_buf(), true),
@@ -67,7 +72,7 @@ pub async fn thumbnail(video: &Path, out: Option<&Path>) -> Result<Thumbnail, Th
     if !overwrite && path.exists() {
         return Err(ThumbnailError::Exists(path.display().to_string()));
     }
-    let at = frame_time(info.duration);
+    let at = frame_time(duration);
     let run = tokio::process::Command::new("ffmpeg")
         .args([
             "-v",
@@ -119,7 +124,10 @@ pub async fn thumbnail(video: &Path, out: Option<&Path>) -> Result<Thumbnail, Th
             },
         });
     }
-    let (width, height) = scaled(info.width, info.height);
+    let (width, height) = std::fs::read(&path)
+        .ok()
+        .and_then(|b| crate::headers::jpeg_size(&b))
+        .unwrap_or((0, 0));
     Ok(Thumbnail {
         path,
         width,

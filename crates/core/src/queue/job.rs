@@ -84,6 +84,9 @@ pub struct Job {
     pub stored_url: Option<String>,
     /// Video length from the probe, for `durationMinutes`.
     pub duration_secs: Option<f64>,
+    /// A recording still being written: its full parts are uploaded as they appear;
+    /// size and mtime are fixed only when it is finished.
+    pub growing: bool,
 }
 
 /// A session as this machine knows it: created locally first, mapped to the server's

@@ -40,6 +40,8 @@ const MIGRATIONS: &[&str] = &[
         size        INTEGER NOT NULL,
         PRIMARY KEY (job_id, part_number)
      );",
+    // 2: recordings uploaded while they are written
+    "ALTER TABLE jobs ADD COLUMN growing INTEGER NOT NULL DEFAULT 0;",
 ];
 
 pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {

@@ -49,7 +49,7 @@ pub fn file_stamp(path: &Path) -> std::io::Result<(u64, i64)> {
 }
 
 const SELECT_JOB: &str = "SELECT job_id, local_session, kind, file, size, mtime_ns, extension, content_type, state, error,
-    upload_id, file_key, file_url, part_size, stored_key, stored_url, duration_secs FROM jobs";
+    upload_id, file_key, file_url, part_size, stored_key, stored_url, duration_secs, growing FROM jobs";
 
 fn job_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Job> {
     let upload_id: Option<String> = r.get(10)?;
@@ -82,6 +82,7 @@ fn job_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Job> {
         plan,
         stored_key: r.get(14)?,
         stored_url: r.get(15)?,
+        growing: r.get::<_, i64>(17)? != 0,
         duration_secs: r.get(16)?,
     })
 }
@@ -257,6 +258,60 @@ impl Queue {
                 "INSERT INTO jobs (job_id, local_session, kind, file, size, mtime_ns, extension, content_type, duration_secs, state, created_at, seq)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'queued', ?10, (SELECT COALESCE(MAX(seq), 0) + 1 FROM jobs))",
                 params![job_id, local_session, kind_s, file, size as i64, mtime_ns, media.extension, media.content_type, duration_secs, chrono::Utc::now().to_rfc3339()],
+            )?;
+            Ok(c.query_row(&format!("{SELECT_JOB} WHERE job_id = ?1"), [&job_id], job_from_row)?)
+        })
+        .await
+    }
+
+    /// Queues a recording that is still being written (upload while recording). Its
+    /// size and mtime are taken by [`Queue::finish_growing`] when the recording stops.
+    pub async fn enqueue_growing(
+        &self,
+        local_session: &str,
+        file: &Path,
+    ) -> Result<Job, QueueError> {
+        let abs = std::path::absolute(file).map_err(|e| QueueError::BadFile {
+            file: file.display().to_string(),
+            reason: e.to_string(),
+        })?;
+        let media = MediaType::for_extension(FileKind::Video, "mp4").ok_or_else(|| {
+            QueueError::BadFile {
+                file: file.display().to_string(),
+                reason: "mp4 is not accepted".into(),
+            }
+        })?;
+        let job_id = uuid::Uuid::new_v4().simple().to_string()[..12].to_string();
+        let local_session = local_session.to_string();
+        let file = abs.to_string_lossy().into_owned();
+        self.call(move |c| {
+            c.execute(
+                "INSERT INTO jobs (job_id, local_session, kind, file, size, mtime_ns, extension, content_type, state, created_at, seq, growing)
+                 VALUES (?1, ?2, 'video', ?3, 0, 0, ?4, ?5, 'queued', ?6, (SELECT COALESCE(MAX(seq), 0) + 1 FROM jobs), 1)",
+                params![job_id, local_session, file, media.extension, media.content_type, chrono::Utc::now().to_rfc3339()],
+            )?;
+            Ok(c.query_row(&format!("{SELECT_JOB} WHERE job_id = ?1"), [&job_id], job_from_row)?)
+        })
+        .await
+    }
+
+    /// The recording is finished: its size and mtime are fixed now (and checked from here
+    /// on like any queued file's).
+    pub async fn finish_growing(
+        &self,
+        job_id: String,
+        duration_secs: Option<f64>,
+    ) -> Result<Job, QueueError> {
+        let job = self.job(job_id.clone()).await?;
+        let (size, mtime_ns) =
+            file_stamp(Path::new(&job.file)).map_err(|e| QueueError::BadFile {
+                file: job.file.clone(),
+                reason: format!("cannot read it: {e}"),
+            })?;
+        self.call(move |c| {
+            c.execute(
+                "UPDATE jobs SET growing = 0, size = ?2, mtime_ns = ?3, duration_secs = COALESCE(?4, duration_secs) WHERE job_id = ?1",
+                params![job_id, size as i64, mtime_ns, duration_secs],
             )?;
             Ok(c.query_row(&format!("{SELECT_JOB} WHERE job_id = ?1"), [&job_id], job_from_row)?)
         })

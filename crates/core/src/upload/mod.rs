@@ -97,6 +97,16 @@ impl Uploader {
         self.cancel.clone()
     }
 
+    /// Uploads the full parts a recording being written has so far (one pass). Against
+    /// a server without multipart nothing is sent before Stop.
+    pub async fn feed_growing(&self, job: &Job, server_session: &str) -> Result<(), UploadError> {
+        let mode = retry::until_reachable(self, || self.api.mode()).await?;
+        if mode != ServerMode::Multipart {
+            return Ok(());
+        }
+        multipart::feed_growing(self, job, server_session).await
+    }
+
     /// Stores the job's file. The session must already exist on the server
     /// (`server_session`). Returns where it was stored.
     pub async fn store(&self, job: &Job, server_session: &str) -> Result<Stored, UploadError> {

@@ -51,10 +51,12 @@ async fn plan_for(up: &Uploader, job: &Job, session_id: &str) -> Result<UploadPl
         session_id: session_id.to_string(),
         file_extension: Some(job.extension.clone()),
         content_type: Some(job.content_type.clone()),
-        file_size_bytes: Some(job.size),
+        // A recording's final size is unknown: the server sizes parts for its maximum.
+        file_size_bytes: (!job.growing).then_some(job.size),
     };
     let created = until_reachable(up, || up.api.create_multipart(&req)).await?;
-    if created.part_size < MIN_PART_SIZE || part_count(job.size, created.part_size) > MAX_PART_COUNT
+    if created.part_size < MIN_PART_SIZE
+        || (!job.growing && part_count(job.size, created.part_size) > MAX_PART_COUNT)
     {
         return Err(UploadError::Rejected(format!(
             "the server chose an unusable part size ({})",
@@ -125,7 +127,7 @@ async fn attempt(up: &Uploader, job: &Job, session_id: &str) -> Result<Stored, U
             let (plan, done) = (&plan, done.clone());
             async move {
                 let (_, len) = part_range(job.size, plan.part_size, n);
-                let etag = send_part(up, job, plan, n).await?;
+                let etag = send_part(up, job, plan, n, job.size).await?;
                 up.queue
                     .record_part(job.job_id.clone(), n, etag, len)
                     .await?;
@@ -172,6 +174,40 @@ async fn attempt(up: &Uploader, job: &Job, session_id: &str) -> Result<Stored, U
     })
 }
 
+/// Sends the full parts of a recording that the recorder has written so far (bytes are
+/// appended, never rewritten, so a full part is final) and are not stored yet. One pass:
+/// the runner comes back for more, and other jobs are not held up meanwhile. The tail
+/// goes with the normal upload after Stop.
+pub async fn feed_growing(up: &Uploader, job: &Job, session_id: &str) -> Result<(), UploadError> {
+    let plan = plan_for(up, job, session_id).await?;
+    let len = std::fs::metadata(&job.file)
+        .map_err(|e| UploadError::Source(format!("{}: {e}", job.file)))?
+        .len();
+    let recorded: std::collections::HashSet<u32> = up
+        .queue
+        .parts(job.job_id.clone())
+        .await?
+        .into_iter()
+        .map(|(n, _, _)| n)
+        .collect();
+    let full = (len / plan.part_size) as u32;
+    for n in (1..=full).filter(|n| !recorded.contains(n)) {
+        if up.cancel.is_cancelled() {
+            return Err(UploadError::Cancelled);
+        }
+        let etag = send_part(up, job, &plan, n, len).await?;
+        up.queue
+            .record_part(job.job_id.clone(), n, etag, plan.part_size)
+            .await?;
+        let _ = up.events.send(Progress {
+            job_id: job.job_id.clone(),
+            bytes_done: u64::from(n) * plan.part_size,
+            total: len,
+        });
+    }
+    Ok(())
+}
+
 async fn sign(
     up: &Uploader,
     plan: &UploadPlan,
@@ -202,8 +238,9 @@ async fn send_part(
     job: &Job,
     plan: &UploadPlan,
     n: u32,
+    file_size: u64,
 ) -> Result<String, UploadError> {
-    let (offset, len) = part_range(job.size, plan.part_size, n);
+    let (offset, len) = part_range(file_size, plan.part_size, n);
     let digest = md5_of_range(&job.file, offset, len).await?;
     let md5_hex = hex::encode(digest);
     let md5_b64 = base64::engine::general_purpose::STANDARD.encode(digest);

@@ -6,6 +6,10 @@ use std::io::{Read, Seek, SeekFrom};
 
 /// Fails when the file vanished or its size or modification time changed since queueing.
 pub fn check_unchanged(job: &Job) -> Result<(), UploadError> {
+    if job.growing {
+        // Still being recorded: only appended to, never rewritten.
+        return Ok(());
+    }
     let path = std::path::Path::new(&job.file);
     let (size, mtime) = crate::queue::file_stamp(path).map_err(|e| {
         UploadError::Source(format!(

@@ -109,6 +109,14 @@ pub fn unfinished(dir: &Path) -> Vec<Unfinished> {
     found
 }
 
+/// Whether a live recorder is writing `recording` (its marker is held).
+pub fn is_recording(recording: &Path) -> bool {
+    match File::open(marker_path(recording)) {
+        Ok(f) => matches!(f.try_lock_shared(), Err(TryLockError::WouldBlock)),
+        Err(_) => false,
+    }
+}
+
 /// Forget an unfinished recording's marker once the user has dealt with it (the
 /// recording itself is never touched).
 pub fn dismiss(recording: &Path) -> std::io::Result<()> {

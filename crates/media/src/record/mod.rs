@@ -8,7 +8,7 @@ pub mod marker;
 pub mod status;
 
 pub use args::{ArgsError, RecordSpec, ffmpeg_args};
-pub use marker::{Marker, Unfinished, dismiss, unfinished};
+pub use marker::{Marker, Unfinished, dismiss, is_recording, unfinished};
 pub use status::{RecordState, RecordStatus};
 
 use crate::devices::Os;
