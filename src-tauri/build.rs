@@ -20,6 +20,8 @@ const COMMANDS: &[&str] = &[
     "preview",
     "unfinished_recordings",
     "recover",
+    "get_settings",
+    "save_settings",
 ];
 
 fn main() {

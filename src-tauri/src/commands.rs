@@ -160,3 +160,29 @@ pub async fn recover(d: D<'_>, index: usize) -> Res<Added> {
         .ok_or("that recording is no longer listed")?;
     d.recover(&u.path).await.map_err(words)
 }
+
+#[tauri::command]
+pub fn get_settings(
+    app: tauri::AppHandle,
+    d: D<'_>,
+    secrets: State<'_, idance_desktop::secrets::Secrets>,
+) -> crate::settings::View {
+    crate::settings::view(&crate::settings::load(&app), &secrets, d.mode())
+}
+
+/// Saves and applies: the new backend is connected before anything is switched.
+#[tauri::command]
+pub async fn save_settings(
+    app: tauri::AppHandle,
+    d: D<'_>,
+    secrets: State<'_, idance_desktop::secrets::Secrets>,
+    input: crate::settings::Input,
+) -> Res<crate::settings::View> {
+    let (settings, _) = crate::settings::save(&app, &secrets, input)?;
+    d.apply(settings).await.map_err(words)?;
+    Ok(crate::settings::view(
+        &crate::settings::load(&app),
+        &secrets,
+        d.mode(),
+    ))
+}

@@ -5,9 +5,12 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod commands;
+mod settings;
 mod tray;
 
-use idance_desktop::{Desktop, Settings};
+use idance_desktop::Desktop;
+use idance_desktop::engine::Event;
+use idance_desktop::secrets::Secrets;
 use std::sync::Arc;
 use tauri::{DragDropEvent, Emitter, Manager, WindowEvent};
 
@@ -49,20 +52,36 @@ fn main() {
         .init();
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_store::Builder::default().build())
+        .plugin(tauri_plugin_notification::init())
         .setup(|app| {
             let data_dir = match std::env::var_os("IDANCE_DATA_DIR") {
                 Some(d) => d.into(),
                 None => app.path().app_data_dir()?,
             };
-            let settings = Settings::resolve(None, |k| std::env::var(k).ok());
+            let secrets = Secrets::new(data_dir.join("client"));
+            let (settings, problem) = settings::resolve(&settings::load(app.handle()), &secrets);
+            if let Some(p) = &problem {
+                tracing::warn!("settings incomplete, using the built-in service: {p}");
+            }
             let desktop: Arc<Desktop> =
                 tauri::async_runtime::block_on(Desktop::start(data_dir, settings))?;
+            app.manage(secrets);
             let mut events = desktop.subscribe();
             let handle = app.handle().clone();
             tauri::async_runtime::spawn(async move {
                 loop {
                     match events.recv().await {
                         Ok(e) => {
+                            if let Event::Notice { title, body } = &e {
+                                use tauri_plugin_notification::NotificationExt;
+                                let _ = handle
+                                    .notification()
+                                    .builder()
+                                    .title(title)
+                                    .body(body)
+                                    .show();
+                            }
                             let _ = handle.emit("idance", e);
                         }
                         Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
@@ -112,6 +131,8 @@ fn main() {
             commands::preview,
             commands::unfinished_recordings,
             commands::recover,
+            commands::get_settings,
+            commands::save_settings,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"));
     if let Err(e) = result {

@@ -23,6 +23,8 @@ fn app_env(dir: &Path) -> Vec<(&'static str, String)> {
         ("XDG_DATA_HOME", p("xdg-data")),
         ("XDG_CONFIG_HOME", p("xdg-config")),
         ("XDG_CACHE_HOME", p("xdg-cache")),
+        // The documented fallback: secrets in a user-only file when there is no keychain.
+        ("IDANCE_NO_KEYCHAIN", "1".into()),
     ]
 }
 
@@ -163,6 +165,60 @@ async fn embedded_default_drop_record_and_browse() {
         )
         .await;
     shot(&driver, "05-sessions-after-recording.png").await;
+
+    // Settings: pointing at a server that does not answer shows the offline banner; the
+    // token goes to the secrets file, never into the settings store; back to built-in.
+    driver
+        .exec("document.getElementById('tab-settings').click()", json!([]))
+        .await;
+    driver
+        .wait_for(
+            "the settings",
+            "return document.querySelector('input[name=mode][value=embedded]').checked",
+            Duration::from_secs(20),
+        )
+        .await;
+    driver
+        .exec(
+            "for (const r of document.querySelectorAll('input[name=mode]')) r.checked = r.value === 'remote';
+             document.getElementById('set-url').value = 'http://127.0.0.1:9';
+             document.getElementById('set-token').value = 'token-pasted-by-the-instructor';
+             document.getElementById('set-save').click()",
+            json!([]),
+        )
+        .await;
+    driver
+        .wait_for(
+            "the offline banner for an unreachable server",
+            "return !document.getElementById('offline-banner').hidden && document.getElementById('set-result').textContent.startsWith('Saved')",
+            Duration::from_secs(20),
+        )
+        .await;
+    shot(&driver, "06-settings.png").await;
+    let secrets = std::fs::read_to_string(dir.path().join("app-data/client/secrets.json")).unwrap();
+    assert!(secrets.contains("token-pasted-by-the-instructor"));
+    let store =
+        std::fs::read_to_string(dir.path().join("xdg-data/app.idance.capture/settings.json"))
+            .unwrap();
+    assert!(store.contains("http://127.0.0.1:9"), "{store}");
+    assert!(
+        !store.contains("token-pasted"),
+        "a secret in the settings store: {store}"
+    );
+    driver
+        .exec(
+            "for (const r of document.querySelectorAll('input[name=mode]')) r.checked = r.value === 'embedded';
+             document.getElementById('set-save').click()",
+            json!([]),
+        )
+        .await;
+    driver
+        .wait_for(
+            "the built-in service again",
+            "return document.getElementById('offline-banner').hidden && document.getElementById('connection').textContent === 'Built-in service'",
+            Duration::from_secs(20),
+        )
+        .await;
     driver.quit().await;
 }
 
@@ -236,7 +292,7 @@ async fn external_server_down_mid_upload_shows_offline_then_finishes() {
             Duration::from_secs(20),
         )
         .await;
-    shot(&driver, "06-offline.png").await;
+    shot(&driver, "07-offline.png").await;
     let state = driver.exec(first_job_state(), json!([])).await;
     assert_ne!(state, json!("Failed"), "an outage must not fail the job");
     tokio::time::sleep(Duration::from_secs(2)).await;
@@ -250,7 +306,7 @@ async fn external_server_down_mid_upload_shows_offline_then_finishes() {
         )
         .await;
     wait_state(&driver, "Done", Duration::from_secs(120)).await;
-    shot(&driver, "07-back-online-done.png").await;
+    shot(&driver, "08-back-online-done.png").await;
 
     // The object on the server is the file, byte for byte.
     driver

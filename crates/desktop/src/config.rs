@@ -1,39 +1,125 @@
-//! Which backend the app talks to.
+//! Which backend the app talks to. What the user chose is kept in two places: the plain
+//! choices in the app's settings store ([`Stored`]) and the token and bucket secret in
+//! the keychain ([`crate::secrets`]).
 
 use serde::{Deserialize, Serialize};
 
 /// The user the embedded service signs in, with no account anywhere.
 pub const LOCAL_USER: &str = "local-instructor";
+/// Secret names in the keychain.
+pub const TOKEN: &str = "sign-in-token";
+pub const BUCKET_SECRET: &str = "bucket-secret-access-key";
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(tag = "mode", rename_all = "lowercase")]
-pub enum Backend {
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
     /// The upload service runs inside the app on 127.0.0.1 with the local store.
     #[default]
     Embedded,
     /// A real iDance backend: its URL and a pasted sign-in token.
-    Remote { url: String, token: String },
+    Remote,
+    /// The instructor's own bucket, no backend: URLs presigned on this machine.
+    Direct,
+}
+
+/// The settings store's content: no secrets in here.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Stored {
+    #[serde(default)]
+    pub mode: Mode,
+    pub server_url: Option<String>,
+    pub bucket: Option<String>,
+    pub region: Option<String>,
+    pub endpoint: Option<String>,
+    pub access_key_id: Option<String>,
+    /// Upload bandwidth limit, bytes per second.
+    pub limit: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Backend {
+    #[default]
+    Embedded,
+    Remote {
+        url: String,
+        token: String,
+    },
+    Direct {
+        bucket: String,
+        region: String,
+        endpoint: Option<String>,
+        access_key_id: String,
+        secret_access_key: String,
+    },
 }
 
 #[derive(Debug, Clone, Default)]
 pub struct Settings {
     pub backend: Backend,
-    /// Upload bandwidth limit, bytes per second (`IDANCE_LIMIT`).
+    /// Upload bandwidth limit, bytes per second.
     pub limit: Option<u64>,
 }
 
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum SettingsError {
+    #[error("the server address must start with http:// or https:// (got {0:?})")]
+    Url(String),
+    #[error("paste the sign-in token your iDance account gave you")]
+    NoToken,
+    #[error("direct upload needs {0}")]
+    Missing(&'static str),
+}
+
 impl Settings {
-    /// `IDANCE_SERVER` + `IDANCE_TOKEN` select a remote backend (scripts and tests);
-    /// otherwise `stored` (the app's settings store), otherwise the embedded default.
-    pub fn resolve(stored: Option<Backend>, env: impl Fn(&str) -> Option<String>) -> Settings {
-        let backend = match (env("IDANCE_SERVER"), env("IDANCE_TOKEN")) {
-            (Some(url), Some(token)) if !url.is_empty() && !token.is_empty() => {
+    /// `IDANCE_SERVER` + `IDANCE_TOKEN` in the environment select a remote backend
+    /// (scripts and tests), `IDANCE_LIMIT` a bandwidth limit; otherwise the stored
+    /// choice with its secrets.
+    pub fn resolve(
+        stored: &Stored,
+        secret: impl Fn(&str) -> Option<String>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Settings, SettingsError> {
+        let limit = env("IDANCE_LIMIT")
+            .and_then(|l| l.trim().parse().ok())
+            .or(stored.limit);
+        if let (Some(url), Some(token)) = (env("IDANCE_SERVER"), env("IDANCE_TOKEN"))
+            && !url.is_empty()
+            && !token.is_empty()
+        {
+            return Ok(Settings {
+                backend: Backend::Remote { url, token },
+                limit,
+            });
+        }
+        let need = |v: &Option<String>, what| {
+            v.clone()
+                .filter(|s| !s.trim().is_empty())
+                .ok_or(SettingsError::Missing(what))
+        };
+        let backend = match stored.mode {
+            Mode::Embedded => Backend::Embedded,
+            Mode::Remote => {
+                let url = stored.server_url.clone().unwrap_or_default();
+                if !(url.starts_with("http://") || url.starts_with("https://")) {
+                    return Err(SettingsError::Url(url));
+                }
+                let token = secret(TOKEN).ok_or(SettingsError::NoToken)?;
                 Backend::Remote { url, token }
             }
-            _ => stored.unwrap_or_default(),
+            Mode::Direct => Backend::Direct {
+                bucket: need(&stored.bucket, "a bucket name")?,
+                region: stored
+                    .region
+                    .clone()
+                    .filter(|r| !r.is_empty())
+                    .unwrap_or_else(|| "us-east-1".into()),
+                endpoint: stored.endpoint.clone().filter(|e| !e.is_empty()),
+                access_key_id: need(&stored.access_key_id, "an access key id")?,
+                secret_access_key: secret(BUCKET_SECRET)
+                    .ok_or(SettingsError::Missing("the secret access key"))?,
+            },
         };
-        let limit = env("IDANCE_LIMIT").and_then(|l| l.trim().parse().ok());
-        Settings { backend, limit }
+        Ok(Settings { backend, limit })
     }
 }
 
@@ -41,29 +127,82 @@ impl Settings {
 mod tests {
     use super::*;
 
+    fn none(_: &str) -> Option<String> {
+        None
+    }
+
     #[test]
     fn environment_wins_then_store_then_embedded() {
-        let none = |_: &str| None;
-        assert_eq!(Settings::resolve(None, none).backend, Backend::Embedded);
-        let stored = Backend::Remote {
-            url: "https://api.example".into(),
-            token: "t".into(),
-        };
+        let stored = Stored::default();
         assert_eq!(
-            Settings::resolve(Some(stored.clone()), none).backend,
-            stored
+            Settings::resolve(&stored, none, none).unwrap().backend,
+            Backend::Embedded
+        );
+        let remote = Stored {
+            mode: Mode::Remote,
+            server_url: Some("https://api.example".into()),
+            ..Stored::default()
+        };
+        let secret = |k: &str| (k == TOKEN).then(|| "t".to_string());
+        assert_eq!(
+            Settings::resolve(&remote, secret, none).unwrap().backend,
+            Backend::Remote {
+                url: "https://api.example".into(),
+                token: "t".into()
+            }
         );
         let env = |k: &str| match k {
             "IDANCE_SERVER" => Some("http://127.0.0.1:9".to_string()),
             "IDANCE_TOKEN" => Some("x".to_string()),
+            "IDANCE_LIMIT" => Some("1000".to_string()),
             _ => None,
         };
+        let s = Settings::resolve(&remote, secret, env).unwrap();
         assert_eq!(
-            Settings::resolve(Some(stored), env).backend,
+            s.backend,
             Backend::Remote {
                 url: "http://127.0.0.1:9".into(),
                 token: "x".into()
             }
         );
+        assert_eq!(s.limit, Some(1000));
+    }
+
+    #[test]
+    fn incomplete_choices_are_refused_with_what_is_missing() {
+        let remote = Stored {
+            mode: Mode::Remote,
+            server_url: Some("api.example".into()),
+            ..Stored::default()
+        };
+        assert_eq!(
+            Settings::resolve(&remote, none, none).unwrap_err(),
+            SettingsError::Url("api.example".into())
+        );
+        let remote = Stored {
+            server_url: Some("https://api.example".into()),
+            ..remote
+        };
+        assert_eq!(
+            Settings::resolve(&remote, none, none).unwrap_err(),
+            SettingsError::NoToken
+        );
+        let direct = Stored {
+            mode: Mode::Direct,
+            bucket: Some("classes".into()),
+            access_key_id: Some("AKIA".into()),
+            ..Stored::default()
+        };
+        assert_eq!(
+            Settings::resolve(&direct, none, none).unwrap_err(),
+            SettingsError::Missing("the secret access key")
+        );
+        let secret = |k: &str| (k == BUCKET_SECRET).then(|| "s".to_string());
+        let Backend::Direct { region, .. } =
+            Settings::resolve(&direct, secret, none).unwrap().backend
+        else {
+            panic!("not direct");
+        };
+        assert_eq!(region, "us-east-1");
     }
 }

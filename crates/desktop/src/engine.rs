@@ -1,6 +1,6 @@
 //! The running app: queue, API client, background sync loop, online probe, recorder.
 
-use crate::config::{Backend, LOCAL_USER, Settings};
+use crate::config::{Backend, LOCAL_USER, Mode, Settings};
 use crate::files::{FileRef, FileRegistry};
 use crate::progress::{ProgressView, Throttle};
 use crate::recorder::{self, Active, RecordRequest, RecorderSlot};
@@ -68,12 +68,72 @@ pub struct Added {
     pub error: Option<String>,
 }
 
+/// How the app reaches storage now: the API client, the in-process service it talks
+/// to (built-in or direct mode) and the bandwidth limit. Replaced whole by Settings.
+struct Link {
+    api: ApiClient,
+    server: Option<idance_server::ServerHandle>,
+    mode: Mode,
+    limit: Option<u64>,
+}
+
+/// The user keys are made for in direct mode (as the CLI's `--direct`).
+const DIRECT_USER: &str = "direct";
+
+async fn connect(data_dir: &Path, settings: Settings) -> Result<Link, DesktopError> {
+    let in_process = |dir: PathBuf,
+                      vars: std::collections::HashMap<String, String>,
+                      user: &'static str| async move {
+        let listen = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+        let config = idance_server::Config::from_vars(dir, listen, &vars)
+            .map_err(|e| DesktopError::Server(e.to_string()))?;
+        let server = idance_server::start(config)
+            .await
+            .map_err(|e| DesktopError::Server(e.to_string()))?;
+        let token = server
+            .jwt
+            .issue(user, Duration::from_secs(365 * 24 * 3600))
+            .map_err(|e| DesktopError::Server(e.to_string()))?;
+        Ok::<_, DesktopError>((ApiClient::new(&server.base_url(), &token)?, Some(server)))
+    };
+    let (mode, (api, server)) = match settings.backend {
+        Backend::Embedded => (
+            Mode::Embedded,
+            in_process(data_dir.join("server"), Default::default(), LOCAL_USER).await?,
+        ),
+        Backend::Remote { url, token } => (Mode::Remote, (ApiClient::new(&url, &token)?, None)),
+        Backend::Direct {
+            bucket,
+            region,
+            endpoint,
+            access_key_id,
+            secret_access_key,
+        } => {
+            let mut vars = std::collections::HashMap::from([
+                ("S3_BUCKET_NAME".to_string(), bucket),
+                ("AWS_REGION".to_string(), region),
+                ("AWS_ACCESS_KEY_ID".to_string(), access_key_id),
+                ("AWS_SECRET_ACCESS_KEY".to_string(), secret_access_key),
+            ]);
+            if let Some(e) = endpoint {
+                vars.insert("S3_ENDPOINT_URL".to_string(), e);
+            }
+            let dir = data_dir.join("client").join("direct").join("server");
+            (Mode::Direct, in_process(dir, vars, DIRECT_USER).await?)
+        }
+    };
+    Ok(Link {
+        api,
+        server,
+        mode,
+        limit: settings.limit,
+    })
+}
+
 pub struct Desktop {
     data_dir: PathBuf,
     queue: Queue,
-    api: ApiClient,
-    embedded: Option<idance_server::ServerHandle>,
-    limit: Option<u64>,
+    link: std::sync::RwLock<Arc<Link>>,
     files: FileRegistry,
     events: broadcast::Sender<Event>,
     wake: Notify,
@@ -95,34 +155,12 @@ impl Desktop {
             DesktopError::Refused(format!("cannot create {}: {e}", client.display()))
         })?;
         let queue = Queue::open(&client.join("queue.db"))?;
-        let limit = settings.limit;
-        let (api, embedded) = match settings.backend {
-            Backend::Embedded => {
-                let listen = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
-                let config = idance_server::Config::from_vars(
-                    data_dir.join("server"),
-                    listen,
-                    &Default::default(),
-                )
-                .map_err(|e| DesktopError::Server(e.to_string()))?;
-                let server = idance_server::start(config)
-                    .await
-                    .map_err(|e| DesktopError::Server(e.to_string()))?;
-                let token = server
-                    .jwt
-                    .issue(LOCAL_USER, Duration::from_secs(365 * 24 * 3600))
-                    .map_err(|e| DesktopError::Server(e.to_string()))?;
-                (ApiClient::new(&server.base_url(), &token)?, Some(server))
-            }
-            Backend::Remote { url, token } => (ApiClient::new(&url, &token)?, None),
-        };
+        let link = connect(&data_dir, settings).await?;
         let (events, _) = broadcast::channel(4096);
         let desktop = Arc::new(Desktop {
             data_dir,
             queue,
-            api,
-            embedded,
-            limit,
+            link: std::sync::RwLock::new(Arc::new(link)),
             files: FileRegistry::default(),
             events,
             wake: Notify::new(),
@@ -148,9 +186,43 @@ impl Desktop {
         self.online.load(Ordering::Relaxed)
     }
 
+    fn link(&self) -> Arc<Link> {
+        match self.link.read() {
+            Ok(l) => l.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
     /// Whether the built-in service is in use (nothing configured).
     pub fn is_embedded(&self) -> bool {
-        self.embedded.is_some()
+        self.link().mode == Mode::Embedded
+    }
+
+    pub fn mode(&self) -> Mode {
+        self.link().mode
+    }
+
+    /// Switches to other settings: the new backend is connected first (so a bad choice
+    /// changes nothing), then uploads start over on it. Queued jobs keep their place.
+    pub async fn apply(&self, settings: Settings) -> Result<(), DesktopError> {
+        let new = Arc::new(connect(&self.data_dir, settings).await?);
+        let old = match self.link.write() {
+            Ok(mut l) => std::mem::replace(&mut *l, new),
+            Err(poisoned) => std::mem::replace(&mut *poisoned.into_inner(), new),
+        };
+        if let Some(server) = &old.server {
+            server.shutdown_token().cancel();
+        }
+        // Tell the UI at once whether the new backend answers.
+        let api = self.link().api.clone();
+        let up = tokio::time::timeout(PROBE_EVERY, api.mode())
+            .await
+            .is_ok_and(|r| r.is_ok());
+        self.online.store(up, Ordering::Relaxed);
+        self.emit(Event::Online { online: up });
+        self.restart_uploads();
+        self.emit(Event::Changed);
+        Ok(())
     }
 
     fn client_dir(&self) -> PathBuf {
@@ -242,7 +314,7 @@ impl Desktop {
 
     /// A download link for a stored video of this app's sessions.
     pub async fn download_url(&self, file_key: &str) -> Result<String, DesktopError> {
-        let answer = self.api.download_url(file_key).await?;
+        let answer = self.link().api.download_url(file_key).await?;
         Ok(answer.download_url)
     }
 
@@ -275,6 +347,7 @@ impl Desktop {
         if let Some(plan) = &j.plan {
             // Best effort: an upload left behind expires by the bucket's lifecycle rule.
             let _ = self
+                .link()
                 .api
                 .abort_multipart(&plan.file_key, &plan.upload_id)
                 .await;
@@ -528,18 +601,19 @@ impl Desktop {
     pub async fn shutdown(&self) {
         self.shutdown.cancel();
         self.restart_uploads();
-        if let Some(server) = &self.embedded {
+        if let Some(server) = &self.link().server {
             server.shutdown_token().cancel();
         }
     }
 
     fn uploader(&self) -> Uploader {
+        let link = self.link();
         Uploader::new(
-            self.api.clone(),
+            link.api.clone(),
             self.queue.clone(),
             UploaderConfig {
                 max_outage: OUTAGE_BEFORE_WAITING,
-                max_bytes_per_sec: self.limit,
+                max_bytes_per_sec: link.limit,
                 ..UploaderConfig::default()
             },
         )
@@ -626,7 +700,8 @@ async fn forward_progress(
 /// Asks the service's capabilities every few seconds; the UI's offline banner follows.
 async fn probe_loop(d: Arc<Desktop>) {
     while !d.shutdown.is_cancelled() {
-        let up = tokio::time::timeout(PROBE_EVERY, d.api.mode())
+        let api = d.link().api.clone();
+        let up = tokio::time::timeout(PROBE_EVERY, api.mode())
             .await
             .is_ok_and(|r| r.is_ok());
         if up != d.online.swap(up, Ordering::Relaxed) {

@@ -10,9 +10,10 @@ pub mod engine;
 pub mod files;
 pub mod progress;
 pub mod recorder;
+pub mod secrets;
 pub mod views;
 
-pub use config::{Backend, Settings};
+pub use config::{Backend, Mode, Settings, SettingsError, Stored};
 pub use engine::{Desktop, DesktopError, Event};
 pub use files::FileRef;
 pub use views::{JobView, SessionView};

@@ -4,21 +4,32 @@ import { invoke, listen } from "./ipc.js";
 import { QueueView } from "./queue.js";
 import { RecordView } from "./record.js";
 import { SessionsView } from "./sessions.js";
+import { SettingsView } from "./settings.js";
 
 export async function start(doc = document) {
   const queue = new QueueView(doc);
   const sessions = new SessionsView(doc);
   const record = new RecordView(doc);
   const info = { online: true, embedded: true };
+  const settings = new SettingsView(doc, async () => {
+    Object.assign(info, await invoke("app_info"));
+    setOnline(info.online);
+    await refresh();
+  });
 
   const show = (name) => {
-    for (const v of ["record", "queue", "sessions"]) {
+    for (const v of ["record", "queue", "sessions", "settings"]) {
       doc.getElementById(`view-${v}`).hidden = v !== name;
       doc.getElementById(`tab-${v}`).setAttribute("aria-selected", String(v === name));
     }
     doc.body.dataset.view = name;
   };
-  for (const tab of doc.querySelectorAll(".tabs button")) tab.addEventListener("click", () => show(tab.dataset.view));
+  for (const tab of doc.querySelectorAll(".tabs button")) {
+    tab.addEventListener("click", () => {
+      show(tab.dataset.view);
+      if (tab.dataset.view === "settings") settings.refresh().catch((err) => notice(String(err), "error"));
+    });
+  }
 
   const setOnline = (online) => {
     info.online = online;
@@ -118,7 +129,7 @@ export async function start(doc = document) {
     showUnfinished(doc, await invoke("unfinished_recordings"), () => {});
     await refresh();
   });
-  return { queue, sessions, record, show };
+  return { queue, sessions, record, settings, show };
 }
 
 function showUnfinished(doc, list, recover) {

@@ -1,0 +1,58 @@
+import { beforeEach, describe, expect, it } from "vitest";
+import { SettingsView, formToInput } from "../app/js/settings.js";
+import { loadPage, mockTauri, tick } from "./mock.js";
+
+const stored = {
+  mode: "remote", active: "remote", server_url: "https://api.example", has_token: true,
+  bucket: null, region: null, endpoint: null, access_key_id: null, has_secret_key: false, limit: 2_000_000,
+};
+
+describe("settings view", () => {
+  beforeEach(loadPage);
+
+  it("shows the stored choice without any secret, and only its fields", async () => {
+    mockTauri({ get_settings: stored });
+    const v = new SettingsView(document);
+    await v.refresh();
+    expect(document.querySelector('input[name="mode"][value="remote"]').checked).toBe(true);
+    expect(document.getElementById("set-url").value).toBe("https://api.example");
+    expect(document.getElementById("set-token").value).toBe("");
+    expect(document.getElementById("set-token-state").textContent).toContain("A token is saved");
+    expect(document.getElementById("set-limit").value).toBe("2");
+    expect(document.querySelector('fieldset[data-for="remote"]').hidden).toBe(false);
+    expect(document.querySelector('fieldset[data-for="direct"]').hidden).toBe(true);
+  });
+
+  it("sends what was typed; empty secrets keep the saved ones", async () => {
+    const ipc = mockTauri({ get_settings: stored, save_settings: { ...stored, mode: "direct", active: "direct", has_secret_key: true } });
+    let saved = null;
+    const v = new SettingsView(document, (s) => (saved = s));
+    await v.refresh();
+    // Choosing a radio (happy-dom does not uncheck the rest of the group by itself).
+    for (const r of document.querySelectorAll('input[name="mode"]')) r.checked = r.value === "direct";
+    document.getElementById("set-bucket").value = " classes ";
+    document.getElementById("set-access").value = "GK123";
+    document.getElementById("set-secret").value = "s3cr3t";
+    expect(formToInput(v.form)).toEqual({
+      mode: "direct", server_url: "https://api.example", token: null, bucket: "classes", region: null,
+      endpoint: null, access_key_id: "GK123", secret_access_key: "s3cr3t", limit: 2_000_000,
+    });
+    await v.save();
+    expect(ipc.called("save_settings").length).toBe(1);
+    expect(saved.mode).toBe("direct");
+    expect(document.getElementById("set-secret").value).toBe("");
+    expect(document.getElementById("set-result").textContent).toContain("Saved");
+  });
+
+  it("a refused choice says why and changes nothing", async () => {
+    mockTauri({ get_settings: stored, save_settings: () => { throw "paste the sign-in token your iDance account gave you"; } });
+    let saved = false;
+    const v = new SettingsView(document, () => (saved = true));
+    await v.refresh();
+    await v.save();
+    await tick();
+    expect(saved).toBe(false);
+    expect(document.getElementById("set-result").textContent).toContain("sign-in token");
+    expect(document.getElementById("set-result").className).toBe("error");
+  });
+});
