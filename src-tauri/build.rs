@@ -22,6 +22,9 @@ const COMMANDS: &[&str] = &[
     "recover",
     "get_settings",
     "save_settings",
+    "start_preview",
+    "stop_preview",
+    "set_calories",
 ];
 
 fn main() {

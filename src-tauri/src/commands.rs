@@ -186,3 +186,19 @@ pub async fn save_settings(
         d.mode(),
     ))
 }
+
+#[tauri::command]
+pub async fn start_preview(d: D<'_>, request: RecordRequest) -> Res<()> {
+    d.start_preview(request).await.map_err(words)
+}
+
+#[tauri::command]
+pub async fn stop_preview(d: D<'_>) -> Res<()> {
+    d.stop_preview().await;
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn set_calories(d: D<'_>, session: String, calories: Option<f64>) -> Res<()> {
+    d.set_calories(&session, calories).await.map_err(words)
+}

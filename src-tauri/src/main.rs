@@ -132,6 +132,9 @@ fn main() {
             commands::unfinished_recordings,
             commands::recover,
             commands::get_settings,
+            commands::start_preview,
+            commands::stop_preview,
+            commands::set_calories,
             commands::save_settings,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"));

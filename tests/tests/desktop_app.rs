@@ -137,6 +137,20 @@ async fn embedded_default_drop_record_and_browse() {
             Duration::from_secs(20),
         )
         .await;
+    // Before recording, the chosen screen is previewed (framing the camera).
+    driver
+        .exec(
+            "document.getElementById('rec-screen').dispatchEvent(new Event('change'))",
+            json!([]),
+        )
+        .await;
+    driver
+        .wait_for(
+            "a preview before recording",
+            "return !document.getElementById('preview').hidden && document.getElementById('rec-button').textContent.includes('Record')",
+            Duration::from_secs(20),
+        )
+        .await;
     driver
         .exec(
             "document.getElementById('rec-mic').value = ''; document.getElementById('rec-title').value = 'Hip hop warm-up'; document.getElementById('rec-button').click()",

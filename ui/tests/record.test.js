@@ -34,6 +34,22 @@ describe("record view", () => {
     expect(document.getElementById("rec-screen").disabled).toBe(false);
   });
 
+  it("choosing a camera starts a preview of it before recording", async () => {
+    const cams = [...devices, { kind: "camera", id: "/dev/video0", name: "USB camera", default: false }];
+    const ipc = mockTauri({ devices: cams, start_preview: null, stop_preview: null, preview: "data:image/jpeg;base64,/9j/" });
+    const v = new RecordView(document);
+    await v.loadDevices();
+    const cam = document.getElementById("rec-camera");
+    cam.value = "/dev/video0";
+    cam.dispatchEvent(new Event("change"));
+    await tick();
+    expect(ipc.called("start_preview")).toEqual([{ request: { screen: ":0", camera: "/dev/video0", mic: "default", title: null } }]);
+    await v.loadPreview();
+    expect(document.getElementById("preview").hidden).toBe(false);
+    await v.stopPreview();
+    expect(ipc.called("stop_preview").length).toBe(1);
+  });
+
   it("a device failure is shown in words", async () => {
     mockTauri({ devices, start_recording: null, preview: null });
     const v = new RecordView(document);

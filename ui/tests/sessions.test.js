@@ -23,12 +23,31 @@ describe("sessions view", () => {
     expect(items[0].querySelector("img").getAttribute("src")).toBe("data:image/jpeg;base64,/9j/");
     expect(items[1].querySelector(".title").textContent).toBe("Untitled session");
     expect(items[1].querySelector(".state").textContent).toBe("Waiting for network");
-    expect(items[1].querySelector("button")).toBeNull();
-    items[0].querySelector("button").click();
+    expect(items[1].querySelector("button[data-key]")).toBeNull();
+    items[0].querySelector("button[data-key]").click();
     await tick();
     expect(ipc.called("download_url")).toEqual([{ fileKey: "sessions/u/srv1/1_a.mp4" }]);
     expect(items[0].querySelector("input.link").value).toBe("http://127.0.0.1:1/idance/x?sig");
     expect(v.targets()).toEqual([{ value: "s2", label: "Untitled session" }]);
+  });
+
+  it("calories can be entered before completion and are sent as a number", async () => {
+    const ipc = mockTauri({ thumbnail: null, set_calories: null });
+    const v = new SessionsView(document);
+    v.setSessions([session({ state: "uploading", calories: null }), session({ local_id: "s2", state: "online", calories: 320 })]);
+    const [open, done] = document.querySelectorAll("#session-list li");
+    expect(done.querySelector("input.calories")).toBeNull();
+    expect(done.querySelector(".calories-row").textContent).toBe("320 kcal");
+    open.querySelector("input.calories").value = "450";
+    open.querySelector("button[data-calories]").click();
+    await tick();
+    expect(ipc.called("set_calories")).toEqual([{ session: "s1", calories: 450 }]);
+    expect(open.querySelector(".calories-msg").textContent).toContain("Saved");
+    open.querySelector("input.calories").value = "-5";
+    open.querySelector("button[data-calories]").click();
+    await tick();
+    expect(ipc.called("set_calories").length).toBe(1);
+    expect(open.querySelector(".calories-msg").textContent).toContain("number of kcal");
   });
 
   it("no sessions: the empty message", () => {

@@ -28,6 +28,17 @@ pub(crate) fn open_queue(data_dir: &Path) -> Result<Queue, Failure> {
     Queue::open(&data_dir.join("client").join("queue.db")).map_err(|e| Failure::Work(e.into()))
 }
 
+/// The iDance server the desktop app was set to (its `settings.json` in the data dir),
+/// when it was set to one.
+fn app_server(data_dir: &Path) -> Option<String> {
+    let text = std::fs::read(data_dir.join("settings.json")).ok()?;
+    let v: serde_json::Value = serde_json::from_slice(&text).ok()?;
+    let backend = v.get("backend")?;
+    (backend.get("mode")?.as_str()? == "remote")
+        .then(|| backend.get("server_url")?.as_str().map(str::to_string))
+        .flatten()
+}
+
 /// The API client for client commands: the configured server and token, or in direct
 /// mode the in-process service (returned too: it must outlive the client).
 async fn api_client(
@@ -43,11 +54,22 @@ async fn api_client(
         let api = ApiClient::new(&d.base_url(), &token).map_err(|e| Failure::Usage(e.into()))?;
         return Ok((api, Some(d)));
     }
-    let token = global.token.as_deref().ok_or_else(|| {
-        Failure::Usage(anyhow!("no sign-in token: pass --token or set IDANCE_TOKEN (`idance token --user U` makes one for a local server), or use --direct"))
-    })?;
-    let api = ApiClient::new(global.server.as_deref().unwrap_or(DEFAULT_SERVER), token)
-        .map_err(|e| Failure::Usage(e.into()))?;
+    // Flags and environment first, then what the desktop app saved: its server in the
+    // data dir's settings and its token in the keychain.
+    let secrets = idance_core::secrets::Secrets::new(data_dir.join("client"));
+    let token = global
+        .token
+        .clone()
+        .or_else(|| secrets.get(idance_core::secrets::TOKEN))
+        .ok_or_else(|| {
+            Failure::Usage(anyhow!("no sign-in token: pass --token or set IDANCE_TOKEN (`idance token --user U` makes one for a local server), save one in the app's settings, or use --direct"))
+        })?;
+    let server = global
+        .server
+        .clone()
+        .or_else(|| app_server(data_dir))
+        .unwrap_or_else(|| DEFAULT_SERVER.to_string());
+    let api = ApiClient::new(&server, &token).map_err(|e| Failure::Usage(e.into()))?;
     Ok((api, None))
 }
 

@@ -3,15 +3,15 @@
 use anyhow::{Context, anyhow};
 use std::path::PathBuf;
 
-/// The data dir: the flag/env value, else the platform's data folder
-/// (Linux `~/.local/share/idance-capture`, macOS
-/// `~/Library/Application Support/app.iDance.idance-capture`, Windows
-/// `%APPDATA%\iDance\idance-capture\data`).
+/// The data dir: the flag/env value, else the desktop app's own data folder, so the app
+/// and `idance sync` share one queue (Linux `~/.local/share/app.idance.capture`, macOS
+/// `~/Library/Application Support/app.idance.capture`, Windows
+/// `%APPDATA%\app.idance.capture`).
 pub fn data_dir(explicit: Option<PathBuf>) -> anyhow::Result<PathBuf> {
     let dir = match explicit {
         Some(d) => d,
-        None => directories::ProjectDirs::from("app", "iDance", "idance-capture")
-            .map(|p| p.data_dir().to_path_buf())
+        None => directories::BaseDirs::new()
+            .map(|b| b.data_dir().join(idance_core::APP_ID))
             .ok_or_else(|| anyhow!("cannot find a home folder; pass --data-dir DIR"))?,
     };
     std::fs::create_dir_all(&dir)

@@ -99,6 +99,11 @@ pub async fn record(data_dir: &Path, global: &Global, args: RecordArgs) -> Resul
         let _ = finished.hand_off();
         return failure.map_or(Ok(()), |e| Err(Failure::Work(e)));
     };
+    eprintln!(
+        "recording stopped: {:.1} MB in {:.0} s; uploading what is left",
+        finished.bytes as f64 / 1e6,
+        finished.elapsed_secs
+    );
     // Stop the part feeder (its parts are stored and recorded), then upload the tail,
     // with the thumbnail first so the session is completed with it.
     stop.cancel();

@@ -95,6 +95,45 @@ async fn serve_prints_its_address_and_accepts_tokens_from_token() {
 }
 
 #[test]
+fn uses_the_server_and_token_the_desktop_app_saved() {
+    let dir = tempfile::tempdir().unwrap();
+    let served = serve(idance(dir.path()));
+    let tok = token(idance(dir.path()), "instructor-9");
+    // What the app writes: its settings store and (without a keychain) the secrets file.
+    std::fs::write(
+        dir.path().join("settings.json"),
+        serde_json::json!({"backend": {"mode": "remote", "server_url": served.base}}).to_string(),
+    )
+    .unwrap();
+    std::fs::create_dir_all(dir.path().join("client")).unwrap();
+    std::fs::write(
+        dir.path().join("client/secrets.json"),
+        serde_json::json!({"sign-in-token": tok}).to_string(),
+    )
+    .unwrap();
+    let video = dir.path().join("class.mp4");
+    make_video(&video, "testsrc=size=320x240:rate=10:duration=2", &[]);
+    let out = idance(dir.path())
+        .args(["upload", "--session", "new", "--json"])
+        .arg(&video)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let line: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(line["state"], "completed", "{line}");
+    assert!(
+        line["file_key"]
+            .as_str()
+            .unwrap()
+            .starts_with("sessions/instructor-9/")
+    );
+}
+
+#[test]
 fn config_and_usage_errors_exit_2_with_a_clear_message() {
     let dir = tempfile::tempdir().unwrap();
     let out = idance(dir.path())

@@ -2,9 +2,14 @@
 //! upload queue in SQLite, and an uploader that resumes multipart uploads from what
 //! storage already has. The CLI and the desktop app are thin layers over this crate.
 
+/// The desktop app's identifier (tauri.conf.json), also the name of the data folder the
+/// app and the CLI share.
+pub const APP_ID: &str = "app.idance.capture";
+
 pub mod api;
 pub mod intake;
 pub mod queue;
+pub mod secrets;
 pub mod sync;
 pub mod upload;
 
@@ -15,3 +20,13 @@ pub use intake::{
 pub use queue::{Job, JobState, Queue, QueueError};
 pub use sync::Runner;
 pub use upload::{UploadError, Uploader, UploaderConfig};
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_app_identifier_is_the_shared_data_folder_name() {
+        let conf: serde_json::Value =
+            serde_json::from_str(include_str!("../../../tauri.conf.json")).unwrap();
+        assert_eq!(conf["identifier"], super::APP_ID);
+    }
+}

@@ -166,7 +166,7 @@ impl Runner {
             session_id: session_id.to_string(),
             end_time: end.to_rfc3339_opts(SecondsFormat::Secs, true),
             duration_minutes: duration_minutes(secs),
-            calories_burned: None,
+            calories_burned: q.calories(video.local_session.clone()).await?,
             video_url: url.clone(),
             video_file_key: key.clone(),
             thumbnail_url: thumb.as_ref().and_then(|t| t.stored_url.clone()),

@@ -6,9 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// The user the embedded service signs in, with no account anywhere.
 pub const LOCAL_USER: &str = "local-instructor";
-/// Secret names in the keychain.
-pub const TOKEN: &str = "sign-in-token";
-pub const BUCKET_SECRET: &str = "bucket-secret-access-key";
+pub use idance_core::secrets::{BUCKET_SECRET, TOKEN};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]

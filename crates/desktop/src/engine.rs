@@ -140,6 +140,7 @@ pub struct Desktop {
     online: AtomicBool,
     current: Mutex<Option<CancellationToken>>,
     recorder: RecorderSlot,
+    preview: tokio::sync::Mutex<Option<idance_media::record::Preview>>,
     shutdown: CancellationToken,
 }
 
@@ -167,6 +168,7 @@ impl Desktop {
             online: AtomicBool::new(true),
             current: Mutex::new(None),
             recorder: RecorderSlot::default(),
+            preview: tokio::sync::Mutex::new(None),
             shutdown: CancellationToken::new(),
         });
         tokio::spawn(sync_loop(desktop.clone()));
@@ -301,6 +303,38 @@ impl Desktop {
         Ok(views::sessions_view(&sessions, &jobs))
     }
 
+    /// What the instructor burned, sent as `caloriesBurned` with the completion; only
+    /// before the session is completed (the API has no way to change it after).
+    pub async fn set_calories(
+        &self,
+        session: &str,
+        calories: Option<f64>,
+    ) -> Result<(), DesktopError> {
+        if let Some(c) = calories
+            && !(0.0..=100_000.0).contains(&c)
+        {
+            return Err(DesktopError::Refused(
+                "calories must be between 0 and 100000".into(),
+            ));
+        }
+        let view = self.sessions_view().await?;
+        let s = view
+            .iter()
+            .find(|s| s.local_id == session)
+            .ok_or_else(|| DesktopError::Refused("no such session".into()))?;
+        if s.state == "online" {
+            return Err(DesktopError::Refused(
+                "this session is already completed online; calories can only be added before"
+                    .into(),
+            ));
+        }
+        self.queue
+            .set_calories(session.to_string(), calories)
+            .await?;
+        self.emit(Event::Changed);
+        Ok(())
+    }
+
     /// A job's thumbnail as a `data:` URL (the UI's CSP allows images from data: only).
     pub fn thumbnail(&self, job_id: &str) -> Option<String> {
         if !job_id.chars().all(|c| c.is_ascii_alphanumeric()) {
@@ -425,11 +459,37 @@ impl Desktop {
         self.recordings_dir().join("preview.jpg")
     }
 
+    /// A live preview of the chosen screen/camera before recording (to frame the
+    /// camera). Replaces any running preview; refused while recording (the recording
+    /// has its own preview from the same ffmpeg process).
+    pub async fn start_preview(&self, req: RecordRequest) -> Result<(), DesktopError> {
+        self.stop_preview().await;
+        if self.record_status().is_some() {
+            return Err(DesktopError::AlreadyRecording);
+        }
+        let dir = self.recordings_dir();
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| DesktopError::Refused(format!("cannot create {}: {e}", dir.display())))?;
+        let _ = std::fs::remove_file(self.preview_path());
+        let spec = recorder::spec(&req, self.preview_path());
+        let preview = idance_media::record::Preview::start(&spec, &self.preview_path())?;
+        *self.preview.lock().await = Some(preview);
+        Ok(())
+    }
+
+    pub async fn stop_preview(&self) {
+        if let Some(p) = self.preview.lock().await.take() {
+            p.stop().await;
+        }
+    }
+
     /// Starts recording; the recording is queued at once and uploaded while it grows.
     pub async fn start_recording(
         self: &Arc<Self>,
         req: RecordRequest,
     ) -> Result<PathBuf, DesktopError> {
+        // A camera cannot be opened twice: the preview process goes first.
+        self.stop_preview().await;
         let title = req.title.clone().filter(|t| !t.trim().is_empty());
         let (out, stopped, status, recording) = {
             let mut slot = self

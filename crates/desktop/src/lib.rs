@@ -10,7 +10,8 @@ pub mod engine;
 pub mod files;
 pub mod progress;
 pub mod recorder;
-pub mod secrets;
+/// Tokens and keys: the keychain or a user-only file (shared with the CLI).
+pub use idance_core::secrets;
 pub mod views;
 
 pub use config::{Backend, Mode, Settings, SettingsError, Stored};

@@ -33,6 +33,8 @@ pub struct SessionView {
     pub thumbnail_job: Option<String>,
     /// The video's object key once stored (for its download link).
     pub video_key: Option<String>,
+    /// `caloriesBurned` sent with the completion (editable until then).
+    pub calories: Option<f64>,
 }
 
 pub fn job_view(job: &Job) -> JobView {
@@ -62,7 +64,10 @@ pub fn queue_view(jobs: &[Job]) -> Vec<JobView> {
         .collect()
 }
 
-pub fn sessions_view(sessions: &[(LocalSession, String)], jobs: &[Job]) -> Vec<SessionView> {
+pub fn sessions_view(
+    sessions: &[(LocalSession, String, Option<f64>)],
+    jobs: &[Job],
+) -> Vec<SessionView> {
     let mut by_session: HashMap<&str, Vec<&Job>> = HashMap::new();
     for j in jobs {
         by_session
@@ -72,7 +77,7 @@ pub fn sessions_view(sessions: &[(LocalSession, String)], jobs: &[Job]) -> Vec<S
     }
     sessions
         .iter()
-        .map(|(s, created_at)| {
+        .map(|(s, created_at, calories)| {
             let jobs = by_session
                 .get(s.local_id.as_str())
                 .cloned()
@@ -95,6 +100,7 @@ pub fn sessions_view(sessions: &[(LocalSession, String)], jobs: &[Job]) -> Vec<S
                 state: session_state(&videos),
                 thumbnail_job,
                 video_key: videos.iter().find_map(|j| j.stored_key.clone()),
+                calories: *calories,
             }
         })
         .collect()

@@ -28,6 +28,8 @@ export async function start(doc = document) {
     tab.addEventListener("click", () => {
       show(tab.dataset.view);
       if (tab.dataset.view === "settings") settings.refresh().catch((err) => notice(String(err), "error"));
+      if (tab.dataset.view === "record") record.startPreview();
+      else record.stopPreview();
     });
   }
 

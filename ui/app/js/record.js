@@ -13,6 +13,37 @@ export class RecordView {
       this.toggle();
     });
     this.previewTimer = null;
+    this.previewing = false;
+    for (const id of ["rec-screen", "rec-camera"]) {
+      doc.getElementById(id).addEventListener("change", () => this.startPreview());
+    }
+  }
+
+  // While the Record screen is shown and nothing records: a live preview of the chosen
+  // screen/camera, so the instructor can frame the camera before pressing Record.
+  async startPreview() {
+    if (this.recording) return;
+    const req = this.request();
+    clearInterval(this.previewTimer);
+    if (!req.screen && !req.camera) {
+      await this.stopPreview();
+      return;
+    }
+    try {
+      await invoke("start_preview", { request: req });
+      this.previewing = true;
+      this.previewTimer = setInterval(() => this.loadPreview(), 500);
+    } catch (err) {
+      this.showError(String(err));
+    }
+  }
+
+  async stopPreview() {
+    clearInterval(this.previewTimer);
+    if (this.previewing && !this.recording) {
+      this.previewing = false;
+      await invoke("stop_preview");
+    }
   }
 
   async loadDevices() {
@@ -52,6 +83,8 @@ export class RecordView {
           this.showError("Choose a screen or a camera to record.");
           return;
         }
+        clearInterval(this.previewTimer);
+        this.previewing = false;
         await invoke("start_recording", { request: req });
         this.setRecording(true);
       }
@@ -86,7 +119,10 @@ export class RecordView {
     d.getElementById("rec-size").textContent = formatBytes(s.bytes_written);
     d.getElementById("rec-level").style.width = `${levelPercent(s.audio_level_db)}%`;
     if (s.error) this.showError(s.error);
-    if (s.state === "finished" || s.state === "failed") this.setRecording(false);
+    if (s.state === "finished" || s.state === "failed") {
+      this.setRecording(false);
+      if (this.doc.body.dataset.view === "record") this.startPreview();
+    }
     else if (!this.recording) this.setRecording(true);
   }
 

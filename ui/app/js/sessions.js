@@ -8,6 +8,11 @@ export class SessionsView {
     this.list = doc.getElementById("session-list");
     this.thumbs = new Map();
     this.list.addEventListener("click", async (e) => {
+      const cal = e.target.closest("button[data-calories]");
+      if (cal) {
+        await this.saveCalories(cal.closest("li"));
+        return;
+      }
       const btn = e.target.closest("button[data-key]");
       if (!btn) return;
       const out = btn.parentElement.querySelector("input.link");
@@ -39,12 +44,21 @@ export class SessionsView {
           <div class="title"></div>
           <div class="meta"><span class="duration"></span><span class="date"></span></div>
           <div class="state"></div>
+          <div class="calories-row"></div>
           <div class="link-row"></div>
         </div>`;
       li.querySelector(".title").textContent = s.title || "Untitled session";
       li.querySelector(".duration").textContent = formatDuration(s.duration_secs);
       li.querySelector(".date").textContent = formatDate(s.created_at);
       li.querySelector(".state").textContent = sessionStateLabel(s.state);
+      const calRow = li.querySelector(".calories-row");
+      if (s.state === "online") {
+        if (s.calories != null) calRow.textContent = `${s.calories} kcal`;
+      } else {
+        calRow.innerHTML = `<label>Calories burned <input class="calories" type="number" min="0" step="1" placeholder="optional"></label>
+          <button type="button" data-calories="1">Save</button><span class="calories-msg hint"></span>`;
+        calRow.querySelector("input").value = s.calories != null ? String(s.calories) : "";
+      }
       if (s.video_key) {
         const row = li.querySelector(".link-row");
         const b = d.createElement("button");
@@ -61,6 +75,23 @@ export class SessionsView {
       this.list.appendChild(li);
     }
     d.getElementById("sessions-empty").hidden = sessions.length > 0;
+  }
+
+  async saveCalories(li) {
+    const input = li.querySelector("input.calories");
+    const msg = li.querySelector(".calories-msg");
+    const raw = input.value.trim();
+    const calories = raw === "" ? null : Number(raw);
+    if (calories !== null && !(calories >= 0)) {
+      msg.textContent = "Enter a number of kcal, or leave it empty.";
+      return;
+    }
+    try {
+      await invoke("set_calories", { session: li.dataset.session, calories });
+      msg.textContent = calories === null ? "No calories will be sent." : "Saved; sent when the session is completed.";
+    } catch (err) {
+      msg.textContent = String(err);
+    }
   }
 
   async loadThumb(jobId, img) {

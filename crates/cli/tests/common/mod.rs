@@ -14,6 +14,8 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_idance");
 pub fn idance(data_dir: &Path) -> Command {
     let mut cmd = Command::new(BIN);
     cmd.arg("--data-dir").arg(data_dir);
+    // Never the developer's keychain: the user-only file stands in for it.
+    cmd.env("IDANCE_NO_KEYCHAIN", "1");
     for var in [
         "S3_BUCKET_NAME",
         "JWT_SECRET",

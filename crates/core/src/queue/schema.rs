@@ -42,6 +42,8 @@ const MIGRATIONS: &[&str] = &[
      );",
     // 2: recordings uploaded while they are written
     "ALTER TABLE jobs ADD COLUMN growing INTEGER NOT NULL DEFAULT 0;",
+    // 3: what the instructor adds before completion
+    "ALTER TABLE sessions ADD COLUMN calories REAL;",
 ];
 
 pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {

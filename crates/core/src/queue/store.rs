@@ -179,11 +179,12 @@ impl Queue {
         .await
     }
 
-    /// Every session, newest first, with when it was created (RFC 3339).
-    pub async fn sessions(&self) -> Result<Vec<(LocalSession, String)>, QueueError> {
+    /// Every session, newest first, with when it was created (RFC 3339) and the
+    /// calories the instructor entered.
+    pub async fn sessions(&self) -> Result<Vec<(LocalSession, String, Option<f64>)>, QueueError> {
         self.call(|c| {
             let mut st = c.prepare(
-                "SELECT local_id, server_id, title, created_at FROM sessions ORDER BY created_at DESC",
+                "SELECT local_id, server_id, title, created_at, calories FROM sessions ORDER BY created_at DESC",
             )?;
             let rows = st.query_map([], |r| {
                 Ok((
@@ -193,9 +194,39 @@ impl Queue {
                         title: r.get(2)?,
                     },
                     r.get::<_, String>(3)?,
+                    r.get::<_, Option<f64>>(4)?,
                 ))
             })?;
             Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+        .await
+    }
+
+    /// `caloriesBurned` for the session's completion (None: leave it out).
+    pub async fn set_calories(
+        &self,
+        local_id: String,
+        calories: Option<f64>,
+    ) -> Result<(), QueueError> {
+        self.call(move |c| {
+            c.execute(
+                "UPDATE sessions SET calories = ?2 WHERE local_id = ?1",
+                params![local_id, calories],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    pub async fn calories(&self, local_id: String) -> Result<Option<f64>, QueueError> {
+        self.call(move |c| {
+            Ok(c.query_row(
+                "SELECT calories FROM sessions WHERE local_id = ?1",
+                [&local_id],
+                |r| r.get::<_, Option<f64>>(0),
+            )
+            .optional()?
+            .flatten())
         })
         .await
     }

@@ -148,6 +148,33 @@ pub fn ffmpeg_args(os: Os, spec: &RecordSpec) -> Result<Vec<String>, ArgsError> 
     Ok(args)
 }
 
+/// A preview alone, before recording (framing the camera): the same video inputs and
+/// composition, no encoding, only the small JPEG rewritten twice a second. It must be
+/// stopped before the recording opens the same devices.
+pub fn preview_args(
+    os: Os,
+    spec: &RecordSpec,
+    out: &std::path::Path,
+) -> Result<Vec<String>, ArgsError> {
+    let video_only = RecordSpec {
+        mic: None,
+        preview: None,
+        duration: None,
+        ..spec.clone()
+    };
+    let full = ffmpeg_args(os, &video_only)?;
+    // Inputs and the graph are everything up to the first `-map`.
+    let cut = full.iter().position(|a| a == "-map").unwrap_or(full.len());
+    let mut args = full[..cut].to_vec();
+    if let Some(graph) = args.last_mut() {
+        graph.truncate(graph.len() - "[v]".len());
+        graph.push_str(&format!(",fps={PREVIEW_FPS},scale={PREVIEW_WIDTH}:-2[pv]"));
+    }
+    args.extend(["-map", "[pv]", "-q:v", "6", "-update", "1", "-f", "image2"].map(String::from));
+    args.push(out.to_string_lossy().into_owned());
+    Ok(args)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -235,6 +262,28 @@ mod tests {
             "{a}"
         );
         assert!(a.contains("[1:a]"), "{a}");
+    }
+
+    #[test]
+    fn preview_alone_has_the_video_inputs_and_only_the_jpeg() {
+        let spec = RecordSpec {
+            camera: Some(Source::Device("/dev/video0".into())),
+            mic: Some(Source::Default),
+            ..RecordSpec::default()
+        };
+        let a = preview_args(Os::Linux, &spec, std::path::Path::new("/tmp/p.jpg"))
+            .unwrap()
+            .join(" ");
+        assert!(a.contains("-f v4l2 -framerate 30 -i /dev/video0"), "{a}");
+        assert!(
+            !a.contains("pulse") && !a.contains("libx264") && !a.contains("pipe:1"),
+            "{a}"
+        );
+        assert!(a.contains("format=yuv420p,fps=2,scale=320:-2[pv]"), "{a}");
+        assert!(
+            a.ends_with("-map [pv] -q:v 6 -update 1 -f image2 /tmp/p.jpg"),
+            "{a}"
+        );
     }
 
     #[test]

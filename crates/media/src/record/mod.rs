@@ -7,7 +7,7 @@ pub mod args;
 pub mod marker;
 pub mod status;
 
-pub use args::{ArgsError, RecordSpec, ffmpeg_args};
+pub use args::{ArgsError, RecordSpec, ffmpeg_args, preview_args};
 pub use marker::{Marker, Unfinished, dismiss, is_recording, unfinished};
 pub use status::{RecordState, RecordStatus};
 
@@ -207,6 +207,33 @@ impl Recording {
                     .unwrap_or_else(|_| unreachable_end(&self.path))
             }
         }
+    }
+}
+
+/// A preview without recording: an ffmpeg process rewriting a small JPEG; killed when
+/// stopped or dropped.
+pub struct Preview {
+    child: tokio::process::Child,
+}
+
+impl Preview {
+    pub fn start(spec: &RecordSpec, out: &Path) -> Result<Preview, RecordError> {
+        let args = preview_args(Os::current(), spec, out)?;
+        let child = tokio::process::Command::new("ffmpeg")
+            .args(["-v", "error", "-nostdin", "-y"])
+            .args(&args)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(RecordError::Spawn)?;
+        Ok(Preview { child })
+    }
+
+    /// Stops it and waits until the devices are free again.
+    pub async fn stop(mut self) {
+        let _ = self.child.kill().await;
     }
 }
 

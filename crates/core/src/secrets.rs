@@ -1,12 +1,17 @@
 //! Tokens and bucket keys: in the OS keychain (macOS Keychain, Windows Credential
 //! Manager, the Secret Service on Linux) where there is one; otherwise (a Linux desktop
 //! without a Secret Service) in `DATA/client/secrets.json`, readable by the user only.
-//! Never in the settings store, never in logs.
+//! Never in the settings store, never in logs. The desktop app writes them; the CLI
+//! reads the sign-in token from here when no `--token` is given.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-const SERVICE: &str = "app.idance.capture";
+const SERVICE: &str = crate::APP_ID;
+/// The sign-in token for an iDance server.
+pub const TOKEN: &str = "sign-in-token";
+/// The secret access key of the instructor's own bucket (direct mode).
+pub const BUCKET_SECRET: &str = "bucket-secret-access-key";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Where {
