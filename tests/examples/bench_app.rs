@@ -39,6 +39,7 @@ struct Launch {
     page_ms: f64,
     rows: u64,
     rss_kib: u64,
+    pss_kib: u64,
 }
 
 async fn launch(app: &Path, data: &Path, idle: Duration) -> Launch {
@@ -68,13 +69,14 @@ async fn launch(app: &Path, data: &Path, idle: Duration) -> Launch {
         )
         .await;
     tokio::time::sleep(idle).await;
-    let rss_kib = app_rss_kib(app);
+    let (rss_kib, pss_kib) = app_memory_kib(app);
     driver.quit().await;
     Launch {
         to_ready,
         page_ms: page[0].as_f64().unwrap_or(0.0),
         rows: page[1].as_u64().unwrap_or(0),
         rss_kib,
+        pss_kib,
     }
 }
 
@@ -86,8 +88,18 @@ fn proc_field(pid: u64, field: &str) -> Option<u64> {
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
-/// VmRSS of the running app process plus its WebKit helper processes (its children).
-fn app_rss_kib(app: &Path) -> u64 {
+fn pss_kib(pid: u64) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("Pss:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// (VmRSS of the app process, PSS of the app plus its WebKit helper processes): PSS
+/// shares the WebKit libraries fairly instead of counting them in every process.
+fn app_memory_kib(app: &Path) -> (u64, u64) {
     let pids: Vec<u64> = std::fs::read_dir("/proc")
         .into_iter()
         .flatten()
@@ -100,15 +112,15 @@ fn app_rss_kib(app: &Path) -> u64 {
         .filter(|p| std::fs::read_link(format!("/proc/{p}/exe")).is_ok_and(|e| e == app))
         .max()
     else {
-        return 0;
+        return (0, 0);
     };
-    let mut total = proc_field(main, "VmRSS:").unwrap_or(0);
+    let mut total = pss_kib(main);
     for p in &pids {
         if proc_field(*p, "PPid:") == Some(main) {
-            total += proc_field(*p, "VmRSS:").unwrap_or(0);
+            total += pss_kib(*p);
         }
     }
-    total
+    (proc_field(main, "VmRSS:").unwrap_or(0), total)
 }
 
 #[tokio::main]
@@ -147,10 +159,17 @@ async fn main() {
         many.rows,
         many.to_ready.as_secs_f64() / base.to_ready.as_secs_f64()
     );
+    let mib = |k: u64| k as f64 / 1024.0;
     println!(
-        "idle RSS after 10 s: empty {:.1} MiB | {rss_jobs} jobs {:.1} MiB | ratio {:.2}",
-        base.rss_kib as f64 / 1024.0,
-        idle.rss_kib as f64 / 1024.0,
+        "idle memory after 10 s, app process RSS: empty {:.1} MiB | {rss_jobs} jobs {:.1} MiB | ratio {:.2}",
+        mib(base.rss_kib),
+        mib(idle.rss_kib),
         idle.rss_kib as f64 / base.rss_kib.max(1) as f64
+    );
+    println!(
+        "idle memory after 10 s, app + WebKit processes PSS: empty {:.1} MiB | {rss_jobs} jobs {:.1} MiB | ratio {:.2}",
+        mib(base.pss_kib),
+        mib(idle.pss_kib),
+        idle.pss_kib as f64 / base.pss_kib.max(1) as f64
     );
 }

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { SessionsView } from "../app/js/sessions.js";
+import { SESSION_PAGE, SessionsView } from "../app/js/sessions.js";
 import { loadPage, mockTauri, tick } from "./mock.js";
 
 const session = (over = {}) => ({
@@ -48,6 +48,16 @@ describe("sessions view", () => {
     await tick();
     expect(ipc.called("set_calories").length).toBe(1);
     expect(open.querySelector(".calories-msg").textContent).toContain("number of kcal");
+  });
+
+  it("a long history draws one page of cards at first", () => {
+    mockTauri({ thumbnail: null });
+    const v = new SessionsView(document);
+    v.setSessions(Array.from({ length: 1000 }, (_, i) => session({ local_id: `s${i}`, thumbnail_job: null, state: "paused" })));
+    expect(document.querySelectorAll("#session-list li").length).toBe(SESSION_PAGE);
+    expect(v.targets().length).toBe(30);
+    document.getElementById("sessions-more").click();
+    expect(document.querySelectorAll("#session-list li").length).toBe(SESSION_PAGE * 5);
   });
 
   it("no sessions: the empty message", () => {

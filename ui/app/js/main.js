@@ -117,8 +117,11 @@ export async function start(doc = document) {
   Object.assign(info, app);
   setOnline(app.online);
   show("queue");
-  await refresh();
+  // The queue first: the window is usable as soon as it is drawn.
+  await queue.refresh();
   doc.body.dataset.ready = "true";
+  await sessions.refresh();
+  refreshTargets();
 
   // Things that may take a moment come after the queue is interactive.
   record.loadDevices().catch((err) => record.showError(String(err)));

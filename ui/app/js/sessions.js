@@ -2,10 +2,19 @@
 import { formatDate, formatDuration, sessionStateLabel } from "./format.js";
 import { invoke } from "./ipc.js";
 
+// Cards drawn at first; more on demand.
+export const SESSION_PAGE = 50;
+
 export class SessionsView {
   constructor(doc) {
     this.doc = doc;
     this.list = doc.getElementById("session-list");
+    this.more = doc.getElementById("sessions-more");
+    this.shown = SESSION_PAGE;
+    this.more.addEventListener("click", () => {
+      this.shown += SESSION_PAGE * 4;
+      this.setSessions(this.sessions);
+    });
     this.thumbs = new Map();
     this.list.addEventListener("click", async (e) => {
       const cal = e.target.closest("button[data-calories]");
@@ -34,7 +43,7 @@ export class SessionsView {
     const d = this.doc;
     this.sessions = sessions;
     this.list.innerHTML = "";
-    for (const s of sessions) {
+    for (const s of sessions.slice(0, this.shown)) {
       const li = d.createElement("li");
       li.className = `session state-${s.state}`;
       li.dataset.session = s.local_id;
@@ -75,6 +84,9 @@ export class SessionsView {
       this.list.appendChild(li);
     }
     d.getElementById("sessions-empty").hidden = sessions.length > 0;
+    const hidden = sessions.length - Math.min(sessions.length, this.shown);
+    this.more.hidden = hidden <= 0;
+    this.more.textContent = `Show ${Math.min(hidden, SESSION_PAGE * 4)} more of ${hidden}`;
   }
 
   async saveCalories(li) {
@@ -106,8 +118,11 @@ export class SessionsView {
     }
   }
 
-  // Session choices for the drop zone's "Add to" select.
+  // Session choices for the drop zone's "Add to" select: the 30 newest not yet online.
   targets() {
-    return (this.sessions || []).filter((s) => s.state !== "online").map((s) => ({ value: s.local_id, label: s.title || "Untitled session" }));
+    return (this.sessions || [])
+      .filter((s) => s.state !== "online")
+      .slice(0, 30)
+      .map((s) => ({ value: s.local_id, label: s.title || "Untitled session" }));
   }
 }
