@@ -269,6 +269,45 @@ async fn a_part_a_only_backend_gets_one_streamed_put() {
 }
 
 #[tokio::test]
+async fn a_recording_against_a_part_a_backend_is_sent_whole_after_stop() {
+    let srv = TestServer::start(idance_tests::Backend::Local).await;
+    let stub = idance_tests::part_a::start(srv.handle.base_url()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let video = make_video(dir.path(), "recording.mp4", 12);
+    let size = std::fs::metadata(&video).unwrap().len();
+    // A live recorder holds the recording's marker.
+    let marker = idance_media::record::Marker::create(&video, None).unwrap();
+    let token = srv.token("seed_user");
+    let runner = runner_at(&stub, &token, dir.path(), Default::default());
+    let q = runner.uploader.queue_handle();
+    let s = q.create_session(Some("Live class".into())).await.unwrap();
+    let job = q.enqueue_growing(&s.local_id, &video).await.unwrap();
+    let (during, sent) = runner.run_job(&job.job_id).await.unwrap();
+    assert_eq!(
+        sent, 0,
+        "a single PUT cannot start before the recording ends"
+    );
+    assert!(during.state.is_pending(), "{:?}", during.state);
+    // Stop.
+    q.finish_growing(job.job_id.clone(), Some(4.0))
+        .await
+        .unwrap();
+    marker.release().unwrap();
+    let (done, sent) = runner.run_job(&job.job_id).await.unwrap();
+    assert_eq!(done.state, JobState::Completed, "{:?}", done.error);
+    assert_eq!(sent, size);
+    assert_eq!(Counters::get(&runner.uploader.counters().parts_sent), 0);
+    srv.assert_stored(
+        &token,
+        done.stored_key.as_deref().unwrap(),
+        &video,
+        "recording",
+    )
+    .await;
+    srv.shutdown().await;
+}
+
+#[tokio::test]
 async fn a_revoked_token_leaves_jobs_waiting_until_a_new_one_is_given() {
     let srv = TestServer::start(idance_tests::Backend::Local).await;
     let dir = tempfile::tempdir().unwrap();
