@@ -58,15 +58,22 @@ pub fn artifacts() -> PathBuf {
         .unwrap_or_else(|| workspace().join("target").join("e2e-artifacts"))
 }
 
-/// Xvfb on a display of its choosing.
+/// Xvfb (1400x900) on a display of its choosing.
 pub fn xvfb() -> (Proc, String) {
+    xvfb_sized("1400x900")
+}
+
+/// Xvfb with a screen of `size` ("WxH") on a display it picks and tells through
+/// `-displayfd`; stopped when the returned process is dropped.
+pub fn xvfb_sized(size: &str) -> (Proc, String) {
+    let screen = format!("{size}x24");
     let mut child = Command::new("Xvfb")
         .args([
             "-displayfd",
             "1",
             "-screen",
             "0",
-            "1400x900x24",
+            &screen,
             "-nolisten",
             "tcp",
         ])

@@ -21,11 +21,7 @@ fn decodes_cleanly(file: &Path) {
         .args(["-f", "null", "-"])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_ok(&out);
     assert!(
         out.stderr.is_empty(),
         "decode errors in {}: {}",
@@ -57,18 +53,14 @@ fn wait_for_bytes(file: &Path, bytes: u64) {
 
 #[test]
 fn twenty_seconds_of_screen_and_mic_stop_by_themselves_as_h264_aac() {
-    let x = xvfb();
+    let (_x, display) = xvfb();
     let dir = tempfile::tempdir().unwrap();
     let out = idance(dir.path())
-        .env("DISPLAY", &x.display)
+        .env("DISPLAY", &display)
         .args(["record", "--screen", TONE, "--duration", "20s"])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_ok(&out);
     let file = stdout_path(&out);
     assert!(
         file.starts_with(&dir.path().join("client/recordings").display().to_string()),
@@ -92,11 +84,11 @@ fn twenty_seconds_of_screen_and_mic_stop_by_themselves_as_h264_aac() {
 
 #[test]
 fn ctrl_c_stops_gracefully_and_never_overwrites() {
-    let x = xvfb();
+    let (_x, display) = xvfb();
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("class.mp4");
     let child = idance(dir.path())
-        .env("DISPLAY", &x.display)
+        .env("DISPLAY", &display)
         .args(["record", "--screen", TONE, "--out"])
         .arg(&file)
         .stdout(Stdio::piped())
@@ -107,11 +99,7 @@ fn ctrl_c_stops_gracefully_and_never_overwrites() {
     std::thread::sleep(Duration::from_secs(2));
     signal(child.id(), "-INT");
     let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_ok(&out);
     assert_eq!(stdout_path(&out), file.display().to_string());
     let info = probe(&file);
     assert!(info["duration"].as_f64().unwrap() >= 2.0, "{info}");
@@ -120,7 +108,7 @@ fn ctrl_c_stops_gracefully_and_never_overwrites() {
     // The same --out again: refused (exit 2), the recording untouched.
     let before = std::fs::read(&file).unwrap();
     let again = idance(dir.path())
-        .env("DISPLAY", &x.display)
+        .env("DISPLAY", &display)
         .args(["record", "--screen", "--duration", "1", "--out"])
         .arg(&file)
         .output()
@@ -132,11 +120,11 @@ fn ctrl_c_stops_gracefully_and_never_overwrites() {
 
 #[test]
 fn kill_9_mid_recording_leaves_a_playable_prefix_that_is_offered_for_recovery() {
-    let x = xvfb();
+    let (_x, display) = xvfb();
     let dir = tempfile::tempdir().unwrap();
     let recordings = dir.path().join("client/recordings");
     let mut child = idance(dir.path())
-        .env("DISPLAY", &x.display)
+        .env("DISPLAY", &display)
         .args(["record", "--screen", TONE])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -181,15 +169,11 @@ fn kill_9_mid_recording_leaves_a_playable_prefix_that_is_offered_for_recovery() 
     // The next recording notices the unfinished one, and leaves it as it is.
     let before = std::fs::read(&file).unwrap();
     let next = idance(dir.path())
-        .env("DISPLAY", &x.display)
+        .env("DISPLAY", &display)
         .args(["record", "--screen", "--duration", "1"])
         .output()
         .unwrap();
-    assert!(
-        next.status.success(),
-        "{}",
-        String::from_utf8_lossy(&next.stderr)
-    );
+    common::assert_ok(&next);
     let note = String::from_utf8_lossy(&next.stderr);
     assert!(
         note.contains(&file.display().to_string()) && note.contains("not finished"),
@@ -241,11 +225,7 @@ async fn uploads_while_recording_and_stores_the_identical_file_and_its_thumbnail
     };
     assert!(parts_while_recording >= 2);
     let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_ok(&out);
     let file = stdout_path(&out);
     let listed = idance(dir.path())
         .args(["queue", "--json"])

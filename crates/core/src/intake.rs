@@ -47,19 +47,7 @@ pub async fn add_video(
     thumbs_dir: &Path,
 ) -> Result<Intake, IntakeError> {
     let info = idance_media::probe(file).await?;
-    let session = match session {
-        SessionChoice::New { title } => queue.create_session(title).await?,
-        SessionChoice::Local(id) => {
-            queue
-                .session(id.clone())
-                .await?
-                .ok_or_else(|| QueueError::BadFile {
-                    file: file.display().to_string(),
-                    reason: format!("session {id} is not in this queue"),
-                })?
-        }
-        SessionChoice::Server(id) => queue.adopt_session(id).await?,
-    };
+    let session = resolve_session(queue, file, session).await?;
     let video = queue
         .enqueue(
             &session.local_id,
@@ -72,21 +60,10 @@ pub async fn add_video(
         Ok(path) => (Some(path), None),
         Err(e) => (None, Some(e)),
     };
-    let mut thumbnail_job = None;
-    if let Some(thumb) = &thumbnail {
-        let has_one = queue
-            .jobs()
-            .await?
-            .iter()
-            .any(|j| j.local_session == session.local_id && j.kind == FileKind::Thumbnail);
-        if !has_one {
-            thumbnail_job = Some(
-                queue
-                    .enqueue(&session.local_id, thumb, FileKind::Thumbnail, None)
-                    .await?,
-            );
-        }
-    }
+    let thumbnail_job = match &thumbnail {
+        Some(thumb) => queue_thumbnail(queue, &session.local_id, thumb).await?,
+        None => None,
+    };
     Ok(Intake {
         session,
         video,
@@ -104,19 +81,7 @@ pub async fn start_recording_job(
     file: &Path,
     session: SessionChoice,
 ) -> Result<Job, IntakeError> {
-    let session = match session {
-        SessionChoice::New { title } => queue.create_session(title).await?,
-        SessionChoice::Local(id) => {
-            queue
-                .session(id.clone())
-                .await?
-                .ok_or_else(|| QueueError::BadFile {
-                    file: file.display().to_string(),
-                    reason: format!("session {id} is not in this queue"),
-                })?
-        }
-        SessionChoice::Server(id) => queue.adopt_session(id).await?,
-    };
+    let session = resolve_session(queue, file, session).await?;
     Ok(queue.enqueue_growing(&session.local_id, file).await?)
 }
 
@@ -133,22 +98,52 @@ pub async fn finish_recording_job(
     let video = queue
         .finish_growing(job_id.to_string(), Some(info.duration))
         .await?;
-    let mut thumb_job = None;
-    if let Ok(thumb) = make_thumbnail(&file, thumbs_dir, job_id).await {
-        let has_one = queue
-            .jobs()
-            .await?
-            .iter()
-            .any(|j| j.local_session == video.local_session && j.kind == FileKind::Thumbnail);
-        if !has_one {
-            thumb_job = Some(
-                queue
-                    .enqueue(&video.local_session, &thumb, FileKind::Thumbnail, None)
-                    .await?,
-            );
-        }
-    }
+    let thumb_job = match make_thumbnail(&file, thumbs_dir, job_id).await {
+        Ok(thumb) => queue_thumbnail(queue, &video.local_session, &thumb).await?,
+        Err(_) => None,
+    };
     Ok((video, thumb_job))
+}
+
+async fn resolve_session(
+    queue: &Queue,
+    file: &Path,
+    choice: SessionChoice,
+) -> Result<LocalSession, IntakeError> {
+    Ok(match choice {
+        SessionChoice::New { title } => queue.create_session(title).await?,
+        SessionChoice::Local(id) => {
+            queue
+                .session(id.clone())
+                .await?
+                .ok_or_else(|| QueueError::BadFile {
+                    file: file.display().to_string(),
+                    reason: format!("session {id} is not in this queue"),
+                })?
+        }
+        SessionChoice::Server(id) => queue.adopt_session(id).await?,
+    })
+}
+
+/// Queues `thumb` as the session's thumbnail unless it has one already.
+async fn queue_thumbnail(
+    queue: &Queue,
+    session: &str,
+    thumb: &Path,
+) -> Result<Option<Job>, IntakeError> {
+    let has_one = queue
+        .jobs()
+        .await?
+        .iter()
+        .any(|j| j.local_session == session && j.kind == FileKind::Thumbnail);
+    if has_one {
+        return Ok(None);
+    }
+    Ok(Some(
+        queue
+            .enqueue(session, thumb, FileKind::Thumbnail, None)
+            .await?,
+    ))
 }
 
 /// Where the thumbnail of a job's video is kept.

@@ -127,41 +127,9 @@ pub fn md5_hex(data: &[u8]) -> String {
     hex::encode(Md5::digest(data))
 }
 
-/// A private X server (Xvfb) for screen-capture tests; stopped when dropped.
-pub struct Xvfb {
-    child: Child,
-    pub display: String,
-}
-
-impl Drop for Xvfb {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Starts Xvfb on a free display (it picks one and tells us through `-displayfd`).
-pub fn xvfb() -> Xvfb {
-    let mut child = Command::new("Xvfb")
-        .args([
-            "-displayfd",
-            "1",
-            "-screen",
-            "0",
-            "1280x720x24",
-            "-nolisten",
-            "tcp",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("Xvfb must be installed (scripts/install-deps installs it)");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let display = format!(":{}", line.trim());
-    Xvfb { child, display }
+/// A private X server for screen-capture tests (stopped when the first value drops).
+pub fn xvfb() -> (idance_tests::desktop::Proc, String) {
+    idance_tests::desktop::xvfb_sized("1280x720")
 }
 
 /// `idance probe FILE --json` as JSON.
@@ -178,4 +146,13 @@ pub fn probe(file: &Path) -> serde_json::Value {
         String::from_utf8_lossy(&out.stderr)
     );
     serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// The command succeeded; else fails with its stderr.
+pub fn assert_ok(out: &std::process::Output) {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
