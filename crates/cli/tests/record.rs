@@ -188,7 +188,7 @@ async fn uploads_while_recording_and_stores_the_identical_file_and_its_thumbnail
     let server = serve(idance(dir.path()));
     let tok = token(idance(dir.path()), "instructor-1");
     // Noise makes a big recording (~60 Mbit/s): several 8 MiB parts while it runs.
-    let child = idance(dir.path())
+    let mut child = idance(dir.path())
         .args(["--server", &server.base, "--token", &tok])
         .args([
             "record",
@@ -216,6 +216,13 @@ async fn uploads_while_recording_and_stores_the_identical_file_and_its_thumbnail
             if parts >= 2 {
                 break parts;
             }
+        }
+        if child.try_wait().unwrap().is_some() {
+            let out = child.wait_with_output().unwrap();
+            panic!(
+                "idance record ended before any part was stored: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
         }
         assert!(
             start.elapsed() < Duration::from_secs(30),

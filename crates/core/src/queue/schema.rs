@@ -46,17 +46,42 @@ const MIGRATIONS: &[&str] = &[
     "ALTER TABLE sessions ADD COLUMN calories REAL;",
 ];
 
+/// Applies the missing migrations, each in an immediate transaction that re-reads the
+/// version: two processes opening a new queue at once apply each migration once.
 pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
-    let version = conn.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))?;
-    for (i, sql) in MIGRATIONS
-        .iter()
-        .enumerate()
-        .skip(usize::try_from(version).unwrap_or(0))
-    {
-        let tx = conn.transaction()?;
+    loop {
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let version = tx.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))?;
+        let Some(sql) = MIGRATIONS.get(usize::try_from(version).unwrap_or(0)) else {
+            return Ok(());
+        };
         tx.execute_batch(sql)?;
-        tx.pragma_update(None, "user_version", i as i64 + 1)?;
+        tx.pragma_update(None, "user_version", version + 1)?;
         tx.commit()?;
     }
-    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn processes_opening_a_new_queue_together_migrate_it_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("queue.db");
+        let handles: Vec<_> = (0..4)
+            .map(|_| {
+                let path = path.clone();
+                std::thread::spawn(move || crate::queue::Queue::open(&path).map(|_| ()))
+            })
+            .collect();
+        for h in handles {
+            h.join().unwrap().unwrap();
+        }
+        let conn = Connection::open(&path).unwrap();
+        let v: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(v as usize, MIGRATIONS.len());
+    }
 }

@@ -96,11 +96,13 @@ impl Queue {
             })?;
         }
         let mut conn = Connection::open(path)?;
+        // First: the app and the CLI may open a new queue at the same instant, and
+        // switching it to WAL or migrating it takes a lock the other must wait for.
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         // FULL: a confirmed part or state change survives power loss, not just a crash.
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
-        conn.busy_timeout(std::time::Duration::from_secs(10))?;
         super::schema::migrate(&mut conn)?;
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),
