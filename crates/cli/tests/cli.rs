@@ -59,11 +59,7 @@ async fn serve_prints_its_address_and_accepts_tokens_from_token() {
             .unwrap()
     };
     let out = upload(&video, &["--json"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_ok(&out);
     let line: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(line["state"], "completed", "{line}");
     assert_eq!(line["size"], std::fs::metadata(&video).unwrap().len());
@@ -118,11 +114,7 @@ fn uses_the_server_and_token_the_desktop_app_saved() {
         .arg(&video)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_ok(&out);
     let line: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(line["state"], "completed", "{line}");
     assert!(

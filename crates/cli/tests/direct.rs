@@ -35,11 +35,7 @@ async fn direct_mode_uploads_to_the_bucket_without_a_backend() {
         .arg(&video)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_ok(&out);
     let job: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(job["state"], "completed", "{job}");
     let key = job["file_key"].as_str().unwrap().to_string();

@@ -113,11 +113,7 @@ async fn kill_9_mid_upload_then_sync_resends_nothing_stored() {
         ])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_ok(&out);
     let job: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(job["state"], "completed", "{job}");
     let resent = job["bytes_sent"].as_u64().unwrap();

@@ -67,11 +67,7 @@ pub fn serve(mut cmd: Command) -> Served {
 /// The token `cmd token --user USER` prints.
 pub fn token(mut cmd: Command, user: &str) -> String {
     let out = cmd.args(["token", "--user", user]).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ok(&out);
     String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
 
@@ -150,9 +146,5 @@ pub fn probe(file: &Path) -> serde_json::Value {
 
 /// The command succeeded; else fails with its stderr.
 pub fn assert_ok(out: &std::process::Output) {
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ok(&out);
 }
