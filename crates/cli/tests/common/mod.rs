@@ -146,5 +146,9 @@ pub fn probe(file: &Path) -> serde_json::Value {
 
 /// The command succeeded; else fails with its stderr.
 pub fn assert_ok(out: &std::process::Output) {
-    assert_ok(&out);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
