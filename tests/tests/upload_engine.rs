@@ -500,6 +500,17 @@ async fn a_300_mb_file_is_stored_byte_identical() {
             job.error
         );
         assert_eq!(sent, 300 * 1024 * 1024);
+        // Parts are hashed ahead of the senders and their URLs signed in batches.
+        let counters = runner.uploader.counters();
+        let (parts, signs) = (
+            Counters::get(&counters.parts_sent),
+            Counters::get(&counters.sign_calls),
+        );
+        assert_eq!(parts, 38, "{backend:?}");
+        assert!(
+            signs * 2 <= parts,
+            "{backend:?}: {signs} sign calls for {parts} parts: URLs are not signed in batches"
+        );
         srv.assert_stored(
             &srv.token("teacher"),
             job.stored_key.as_deref().unwrap(),

@@ -3,6 +3,7 @@
 //! fails a job only for reasons it cannot (file changed, request refused).
 
 mod error;
+mod md5;
 mod multipart;
 
 pub mod progress;

@@ -8,11 +8,10 @@ use super::storage_answer::{Verdict, judge};
 use super::{Counters, Progress, Stored, UploadError, Uploader};
 use crate::queue::{Job, UploadPlan};
 use base64::Engine;
-use futures::TryStreamExt;
+use futures::StreamExt;
 use idance_contract::wire::*;
 use idance_contract::{MAX_PART_COUNT, MIN_PART_SIZE};
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
@@ -116,31 +115,26 @@ async fn attempt(up: &Uploader, job: &Job, session_id: &str) -> Result<Stored, U
     }
     tracing::info!(job_id = %job.job_id, parts = count, missing = todo.len(), "uploading parts");
 
-    let done = Arc::new(AtomicU64::new(done_bytes));
+    let done = AtomicU64::new(done_bytes);
     let _ = up.events.send(Progress {
         job_id: job.job_id.clone(),
         bytes_done: done_bytes,
         total: job.size,
     });
-    futures::stream::iter(todo.into_iter().map(Ok))
-        .try_for_each_concurrent(up.config.workers.max(1), |n| {
-            let (plan, done) = (&plan, done.clone());
-            async move {
-                let (_, len) = part_range(job.size, plan.part_size, n);
-                let etag = send_part(up, job, plan, n, job.size).await?;
-                up.queue
-                    .record_part(job.job_id.clone(), n, etag, len)
-                    .await?;
-                let now = done.fetch_add(len, Ordering::Relaxed) + len;
-                let _ = up.events.send(Progress {
-                    job_id: job.job_id.clone(),
-                    bytes_done: now,
-                    total: job.size,
-                });
-                Ok::<_, UploadError>(())
+    // Three stages in one task: parts are hashed ahead of the senders (the MD5 goes
+    // into the signature), the hashed ones signed in batches, sent by `workers` at once.
+    let (hashed_tx, hashed) = tokio::sync::mpsc::channel::<Hashed>(SIGN_BATCH);
+    let hash_ahead = async move {
+        for n in todo {
+            let (offset, len) = part_range(job.size, plan.part_size, n);
+            let md5 = md5_of_range(&job.file, offset, len).await?;
+            if hashed_tx.send(Hashed { n, md5 }).await.is_err() {
+                break;
             }
-        })
-        .await?;
+        }
+        Ok::<_, UploadError>(())
+    };
+    tokio::try_join!(hash_ahead, send_hashed(up, job, &plan, hashed, &done))?;
 
     // The file must still be what we sent.
     check_unchanged(job)?;
@@ -195,7 +189,12 @@ pub async fn feed_growing(up: &Uploader, job: &Job, session_id: &str) -> Result<
         if up.cancel.is_cancelled() {
             return Err(UploadError::Cancelled);
         }
-        let etag = send_part(up, job, &plan, n, len).await?;
+        let (offset, part_len) = part_range(len, plan.part_size, n);
+        let part = Hashed {
+            n,
+            md5: md5_of_range(&job.file, offset, part_len).await?,
+        };
+        let etag = send_part(up, job, &plan, part, None, len).await?;
         up.queue
             .record_part(job.job_id.clone(), n, etag, plan.part_size)
             .await?;
@@ -208,45 +207,147 @@ pub async fn feed_growing(up: &Uploader, job: &Job, session_id: &str) -> Result<
     Ok(())
 }
 
+/// Sends the parts as they are hashed: signs what is hashed whenever a sender is free
+/// and nothing signed is left, and keeps `workers` parts in flight meanwhile.
+async fn send_hashed(
+    up: &Uploader,
+    job: &Job,
+    plan: &UploadPlan,
+    mut hashed: tokio::sync::mpsc::Receiver<Hashed>,
+    done: &AtomicU64,
+) -> Result<(), UploadError> {
+    use futures::future::{Fuse, FusedFuture, FutureExt};
+    let workers = up.config.workers.max(1);
+    let mut signed = std::collections::VecDeque::new();
+    let mut in_flight = futures::stream::FuturesUnordered::new();
+    let signing = Fuse::terminated();
+    futures::pin_mut!(signing);
+    let mut more = true;
+    let mut batch = Vec::with_capacity(SIGN_BATCH);
+    loop {
+        while in_flight.len() < workers {
+            let Some((part, url)) = signed.pop_front() else {
+                break;
+            };
+            in_flight.push(send_and_record(up, job, plan, part, url, done));
+        }
+        let idle = signing.is_terminated();
+        let want_more = more && idle && signed.is_empty() && in_flight.len() < workers;
+        if !want_more && idle && in_flight.is_empty() {
+            return Ok(());
+        }
+        tokio::select! {
+            got = hashed.recv_many(&mut batch, SIGN_BATCH), if want_more => {
+                if got == 0 {
+                    more = false;
+                } else {
+                    signing.set(sign(up, plan, std::mem::take(&mut batch)).fuse());
+                }
+            }
+            urls = &mut signing, if !idle => signed.extend(urls?),
+            Some(sent) = in_flight.next(), if !in_flight.is_empty() => sent?,
+        }
+    }
+}
+
+async fn send_and_record(
+    up: &Uploader,
+    job: &Job,
+    plan: &UploadPlan,
+    part: Hashed,
+    url: String,
+    done: &AtomicU64,
+) -> Result<(), UploadError> {
+    let (_, len) = part_range(job.size, plan.part_size, part.n);
+    let etag = send_part(up, job, plan, part, Some(url), job.size).await?;
+    up.queue
+        .record_part(job.job_id.clone(), part.n, etag, len)
+        .await?;
+    let now = done.fetch_add(len, Ordering::Relaxed) + len;
+    let _ = up.events.send(Progress {
+        job_id: job.job_id.clone(),
+        bytes_done: now,
+        total: job.size,
+    });
+    Ok(())
+}
+
+/// Parts hashed ahead of the senders and signed in one call, at most. Bounds how far
+/// signed URLs run ahead of their use (they expire) and the sign calls per upload.
+const SIGN_BATCH: usize = 16;
+
+/// A part ready to be signed: its number and the MD5 of its bytes.
+#[derive(Clone, Copy)]
+struct Hashed {
+    n: u32,
+    md5: [u8; 16],
+}
+
+impl Hashed {
+    fn md5_b64(&self) -> String {
+        base64::engine::general_purpose::STANDARD.encode(self.md5)
+    }
+}
+
+async fn one_url(up: &Uploader, plan: &UploadPlan, part: Hashed) -> Result<String, UploadError> {
+    let mut signed = sign(up, plan, vec![part]).await?;
+    Ok(signed.remove(0).1)
+}
+
+/// Signs the parts in one call; returns each with its URL.
 async fn sign(
     up: &Uploader,
     plan: &UploadPlan,
-    n: u32,
-    md5_b64: &str,
-) -> Result<String, UploadError> {
+    parts: Vec<Hashed>,
+) -> Result<Vec<(Hashed, String)>, UploadError> {
     let req = SignPartsRequest {
         file_key: plan.file_key.clone(),
         upload_id: plan.upload_id.clone(),
-        parts: vec![PartToSign {
-            part_number: i64::from(n),
-            content_md5: Some(md5_b64.to_string()),
-        }],
+        parts: parts
+            .iter()
+            .map(|p| PartToSign {
+                part_number: i64::from(p.n),
+                content_md5: Some(p.md5_b64()),
+            })
+            .collect(),
     };
     let signed = until_reachable(up, || up.api.sign_parts(&req)).await?;
-    signed
+    Counters::add(&up.counters.sign_calls, 1);
+    let mut urls: HashMap<u32, String> = signed
         .parts
         .into_iter()
-        .find(|p| p.part_number == n)
-        .map(|p| p.url)
-        .ok_or_else(|| UploadError::Rejected(format!("the server did not sign part {n}")))
+        .map(|p| (p.part_number, p.url))
+        .collect();
+    parts
+        .into_iter()
+        .map(|p| {
+            urls.remove(&p.n).map(|url| (p, url)).ok_or_else(|| {
+                UploadError::Rejected(format!("the server did not sign part {}", p.n))
+            })
+        })
+        .collect()
 }
 
-/// PUTs one part until storage confirms it; returns its ETag. The part is read twice
-/// (MD5, then the body), streamed both times: memory stays flat whatever the part size.
+/// PUTs one part until storage confirms it; returns its ETag. `url` is its signed URL
+/// when one was signed in a batch; a missing or expired one is signed again. The body
+/// is streamed from disk: memory stays flat whatever the part size.
 async fn send_part(
     up: &Uploader,
     job: &Job,
     plan: &UploadPlan,
-    n: u32,
+    part: Hashed,
+    mut url: Option<String>,
     file_size: u64,
 ) -> Result<String, UploadError> {
+    let n = part.n;
     let (offset, len) = part_range(file_size, plan.part_size, n);
-    let digest = md5_of_range(&job.file, offset, len).await?;
-    let md5_hex = hex::encode(digest);
-    let md5_b64 = base64::engine::general_purpose::STANDARD.encode(digest);
+    let md5_hex = hex::encode(part.md5);
+    let md5_b64 = part.md5_b64();
+    if url.is_none() {
+        url = Some(one_url(up, plan, part).await?);
+    }
     // Signed first, then the bandwidth wait: a slow link makes URLs expire before
     // use, and the loop below re-signs them.
-    let mut url = Some(sign(up, plan, n, &md5_b64).await?);
     if let Some(t) = &up.throttle {
         t.acquire(len).await;
     }
@@ -259,7 +360,7 @@ async fn send_part(
         let target = match &url {
             Some(u) => u.clone(),
             None => {
-                let u = sign(up, plan, n, &md5_b64).await?;
+                let u = one_url(up, plan, part).await?;
                 url = Some(u.clone());
                 u
             }

@@ -16,6 +16,8 @@ pub struct Counters {
     pub bytes_sent: AtomicU64,
     pub parts_sent: AtomicU64,
     pub resigns: AtomicU64,
+    /// Calls to the sign endpoint (each signs a batch of parts).
+    pub sign_calls: AtomicU64,
     pub retries: AtomicU64,
 }
 

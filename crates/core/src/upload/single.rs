@@ -1,6 +1,7 @@
 //! Part A upload: one presigned PUT streamed from disk, retried whole.
 
 use super::retry::{backoff, pause, until_reachable};
+use super::source::body_of_range;
 use super::storage_answer::{Verdict, judge};
 use super::{Counters, Stored, UploadError, Uploader};
 use crate::queue::Job;
@@ -40,13 +41,7 @@ pub async fn upload(up: &Uploader, job: &Job, session_id: &str) -> Result<Stored
                 until_reachable(up, || up.api.thumbnail_upload_url(&req)).await?
             }
         };
-        let file = tokio::fs::File::open(&job.file)
-            .await
-            .map_err(|e| UploadError::Source(format!("{}: {e}", job.file)))?;
-        let body = reqwest::Body::wrap_stream(tokio_util::io::ReaderStream::with_capacity(
-            file,
-            256 * 1024,
-        ));
+        let body = body_of_range(&job.file, 0, job.size).await?;
         Counters::add(&up.counters.bytes_sent, job.size);
         let sent = up
             .api
