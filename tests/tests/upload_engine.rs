@@ -418,6 +418,50 @@ async fn urls_that_expire_on_a_slow_link_are_signed_again() {
 }
 
 #[tokio::test]
+async fn part_urls_are_signed_in_batches_ahead_of_the_senders() {
+    for backend in BACKENDS {
+        let srv = TestServer::start(backend).await;
+        let dir = tempfile::tempdir().unwrap();
+        let video = dir.path().join("class.mp4");
+        std::fs::write(&video, idance_tests::random_bytes(160 * 1024 * 1024)).unwrap();
+        let size: u64 = 160 * 1024 * 1024;
+        // A link slower than hashing (as any real one is), so parts are hashed ahead.
+        let config = idance_core::UploaderConfig {
+            workers: 2,
+            max_outage: Duration::from_secs(120),
+            max_bytes_per_sec: Some(32 * 1024 * 1024),
+        };
+        let runner = idance_tests::client_with(&srv, "teacher", dir.path(), config);
+        let job_id = enqueue(&runner, &video).await;
+        let (job, _) = runner.run_job(&job_id).await.unwrap();
+        assert_eq!(
+            job.state,
+            JobState::Completed,
+            "{backend:?}: {:?}",
+            job.error
+        );
+        let counters = runner.uploader.counters();
+        let (parts, signs) = (
+            Counters::get(&counters.parts_sent),
+            Counters::get(&counters.sign_calls),
+        );
+        assert_eq!(parts, size.div_ceil(8 * 1024 * 1024), "{backend:?}");
+        assert!(
+            signs * 2 <= parts,
+            "{backend:?}: {signs} sign calls for {parts} parts: URLs are not signed in batches"
+        );
+        srv.assert_stored(
+            &srv.token("teacher"),
+            job.stored_key.as_deref().unwrap(),
+            &video,
+            &format!("{backend:?}"),
+        )
+        .await;
+        srv.shutdown().await;
+    }
+}
+
+#[tokio::test]
 async fn uploads_survive_resets_stalls_and_refusals_on_the_way() {
     use idance_tests::fault_proxy::FaultProxy;
     // Storage behind a faulty proxy (the server signs URLs for the proxy's address),
@@ -500,17 +544,6 @@ async fn a_300_mb_file_is_stored_byte_identical() {
             job.error
         );
         assert_eq!(sent, 300 * 1024 * 1024);
-        // Parts are hashed ahead of the senders and their URLs signed in batches.
-        let counters = runner.uploader.counters();
-        let (parts, signs) = (
-            Counters::get(&counters.parts_sent),
-            Counters::get(&counters.sign_calls),
-        );
-        assert_eq!(parts, 38, "{backend:?}");
-        assert!(
-            signs * 2 <= parts,
-            "{backend:?}: {signs} sign calls for {parts} parts: URLs are not signed in batches"
-        );
         srv.assert_stored(
             &srv.token("teacher"),
             job.stored_key.as_deref().unwrap(),
@@ -518,6 +551,102 @@ async fn a_300_mb_file_is_stored_byte_identical() {
             &format!("{backend:?}: 300 MB object differs"),
         )
         .await;
+        srv.shutdown().await;
+    }
+}
+
+#[tokio::test]
+async fn a_pause_or_cancel_from_another_process_stops_the_transfer_mid_job() {
+    for backend in BACKENDS {
+        let srv = TestServer::start(backend).await;
+        let dir = tempfile::tempdir().unwrap();
+        let video = make_video(dir.path(), "long.mp4", 40);
+        let size = std::fs::metadata(&video).unwrap().len();
+        // 4 MiB/s: the whole file would take about 10 s.
+        let config = idance_core::UploaderConfig {
+            workers: 2,
+            max_outage: Duration::from_secs(120),
+            max_bytes_per_sec: Some(4 * 1024 * 1024),
+        };
+        let runner = idance_tests::client_with(&srv, "teacher", dir.path(), config);
+        // What `idance pause|cancel` in another process does: its own connection.
+        let other = runner_at(
+            &srv.handle.base_url(),
+            &srv.token("teacher"),
+            dir.path(),
+            Default::default(),
+        )
+        .uploader
+        .queue_handle();
+        let set_after = |job_id: String, state: JobState| {
+            let other = other.clone();
+            async move {
+                tokio::time::sleep(Duration::from_secs(2)).await;
+                other.set_state(job_id.clone(), state, None).await.unwrap();
+                other.job(job_id).await.unwrap().plan
+            }
+        };
+
+        // Pause: the runner stops before the file is through and leaves it paused.
+        let job_id = enqueue(&runner, &video).await;
+        let (_, ran) = tokio::join!(
+            set_after(job_id.clone(), JobState::Paused),
+            runner.run_job(&job_id)
+        );
+        let (job, sent) = ran.unwrap();
+        assert_eq!(job.state, JobState::Paused, "{backend:?}: {:?}", job.error);
+        assert!(
+            sent < size,
+            "{backend:?}: the whole file ({sent} bytes) went out after the pause"
+        );
+        // Resumed, it finishes; only the parts cut off in flight go again.
+        other
+            .set_state(job_id.clone(), JobState::Queued, None)
+            .await
+            .unwrap();
+        let (job, sent_after) = runner.run_job(&job_id).await.unwrap();
+        assert_eq!(
+            job.state,
+            JobState::Completed,
+            "{backend:?}: {:?}",
+            job.error
+        );
+        assert!(
+            sent + sent_after <= size + 2 * 8 * 1024 * 1024,
+            "{backend:?}"
+        );
+        srv.assert_stored(
+            &srv.token("teacher"),
+            job.stored_key.as_deref().unwrap(),
+            &video,
+            &format!("{backend:?}"),
+        )
+        .await;
+
+        // Cancel (the canceller aborts the upload): the runner neither finishes the
+        // job nor starts a new upload for it.
+        let job_id = enqueue(&runner, &video).await;
+        let cancel = async {
+            let plan = set_after(job_id.clone(), JobState::Cancelled)
+                .await
+                .unwrap();
+            idance_core::ApiClient::new(&srv.handle.base_url(), &srv.token("teacher"))
+                .unwrap()
+                .abort_multipart(&plan.file_key, &plan.upload_id)
+                .await
+                .unwrap();
+            plan
+        };
+        let (plan, ran) = tokio::join!(cancel, runner.run_job(&job_id));
+        let (job, sent) = ran.unwrap();
+        assert_eq!(job.state, JobState::Cancelled, "{backend:?}");
+        assert!(sent < size, "{backend:?}: {sent} bytes sent after cancel");
+        assert_eq!(
+            job.plan.map(|p| p.upload_id),
+            Some(plan.upload_id),
+            "{backend:?}: a new upload was started for a cancelled job"
+        );
+        assert!(job.stored_key.is_none(), "{backend:?}");
         srv.shutdown().await;
     }
 }

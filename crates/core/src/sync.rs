@@ -12,7 +12,10 @@ use std::time::{Duration, Instant, UNIX_EPOCH};
 
 // A killed process blocks its jobs for at most this long.
 const LEASE_MS: i64 = 15_000;
-const HEARTBEAT: Duration = Duration::from_secs(5);
+/// How often a job being run is checked for a pause or cancel given elsewhere.
+const WATCH: Duration = Duration::from_secs(1);
+/// The lease is renewed every this many checks (5 s).
+const HEARTBEAT_TICKS: u64 = 5;
 
 pub struct Runner {
     pub uploader: Uploader,
@@ -46,14 +49,23 @@ impl Runner {
         {
             return Ok((q.job(job_id.to_string()).await?, 0));
         }
-        let heartbeat = {
+        let (up, stop_job) = self.uploader.for_job();
+        let watch = {
             let (q, id, owner) = (q.clone(), job_id.to_string(), self.owner.clone());
             tokio::spawn(async move {
-                loop {
-                    tokio::time::sleep(HEARTBEAT).await;
-                    if q.try_lease(id.clone(), owner.clone(), LEASE_MS)
-                        .await
-                        .is_err()
+                for tick in 1u64.. {
+                    tokio::time::sleep(WATCH).await;
+                    // A pause or cancel given meanwhile, maybe by another process
+                    // (`idance pause`, the app), stops the transfer now.
+                    match q.job(id.clone()).await {
+                        Ok(j) if !j.state.is_pending() => stop_job.cancel(),
+                        Err(QueueError::NoJob(_)) => stop_job.cancel(),
+                        _ => {}
+                    }
+                    if tick % HEARTBEAT_TICKS == 0
+                        && q.try_lease(id.clone(), owner.clone(), LEASE_MS)
+                            .await
+                            .is_err()
                     {
                         break;
                     }
@@ -61,8 +73,8 @@ impl Runner {
             })
         };
         let sent_before = Counters::get(&self.uploader.counters.bytes_sent);
-        let result = self.drive(job_id).await;
-        heartbeat.abort();
+        let result = self.drive(&up, job_id).await;
+        watch.abort();
         let sent = Counters::get(&self.uploader.counters.bytes_sent) - sent_before;
         let (state, error) = match result {
             Ok(state) => (state, None),
@@ -77,24 +89,24 @@ impl Runner {
             Err(e) => (JobState::Failed, Some(e.to_string())),
         };
         if !matches!(state, JobState::Paused | JobState::Cancelled) {
-            q.set_state(job_id.to_string(), state, error).await?;
+            q.advance(job_id.to_string(), state, error).await?;
         }
         q.release(job_id.to_string(), self.owner.clone()).await?;
         Ok((q.job(job_id.to_string()).await?, sent))
     }
 
-    async fn drive(&self, job_id: &str) -> Result<JobState, UploadError> {
+    async fn drive(&self, up: &Uploader, job_id: &str) -> Result<JobState, UploadError> {
         let q = self.queue();
         let job = q.job(job_id.to_string()).await?;
         if !job.state.is_pending() {
             return Ok(job.state);
         }
-        let session_id = self.server_session(&job).await?;
+        let session_id = self.server_session(up, &job).await?;
         let job = if job.growing {
             if idance_media::record::is_recording(Path::new(&job.file)) {
                 // Upload what the recorder has finished so far; the runner comes back
                 // for more, and for the tail after Stop (the thumbnail then goes first).
-                self.uploader.feed_growing(&job, &session_id).await?;
+                up.feed_growing(&job, &session_id).await?;
                 return Ok(q.job(job_id.to_string()).await?.state);
             }
             // The recorder is gone (a crash): the file is final as it is (fragmented MP4
@@ -110,14 +122,18 @@ impl Runner {
             job
         };
         if job.stored_key.is_none() {
-            q.set_state(job_id.to_string(), JobState::Uploading, None)
-                .await?;
-            self.uploader.store(&job, &session_id).await?;
+            if !q
+                .advance(job_id.to_string(), JobState::Uploading, None)
+                .await?
+            {
+                return Err(UploadError::Cancelled);
+            }
+            up.store(&job, &session_id).await?;
         }
         if job.kind == FileKind::Thumbnail {
             return Ok(JobState::Uploaded);
         }
-        self.complete_session(&q.job(job_id.to_string()).await?, &session_id)
+        self.complete_session(up, &q.job(job_id.to_string()).await?, &session_id)
             .await?;
         Ok(JobState::Completed)
     }
@@ -125,7 +141,7 @@ impl Runner {
     /// The server's id of the job's session, starting it there the first time. The
     /// local id is sent as `client_ref`, so a crash between the call and the write
     /// below cannot make two server sessions on servers that honour it.
-    async fn server_session(&self, job: &Job) -> Result<String, UploadError> {
+    async fn server_session(&self, up: &Uploader, job: &Job) -> Result<String, UploadError> {
         let q = self.queue();
         let local = q
             .session(job.local_session.clone())
@@ -134,8 +150,8 @@ impl Runner {
         if let Some(id) = local.server_id {
             return Ok(id);
         }
-        let api = &self.uploader.api;
-        let id = crate::upload::retry_call(&self.uploader, || {
+        let api = &up.api;
+        let id = crate::upload::retry_call(up, || {
             api.start_session(local.title.as_deref(), Some(&local.local_id))
         })
         .await?;
@@ -143,7 +159,12 @@ impl Runner {
         Ok(id)
     }
 
-    async fn complete_session(&self, video: &Job, session_id: &str) -> Result<(), UploadError> {
+    async fn complete_session(
+        &self,
+        up: &Uploader,
+        video: &Job,
+        session_id: &str,
+    ) -> Result<(), UploadError> {
         let q = self.queue();
         let (Some(key), Some(url)) = (&video.stored_key, &video.stored_url) else {
             return Err(UploadError::Integrity("the video is not stored yet".into()));
@@ -172,8 +193,8 @@ impl Runner {
             thumbnail_url: thumb.as_ref().and_then(|t| t.stored_url.clone()),
             thumbnail_file_key: thumb.as_ref().and_then(|t| t.stored_key.clone()),
         };
-        let api = &self.uploader.api;
-        crate::upload::retry_call(&self.uploader, || api.complete_session(&req)).await?;
+        let api = &up.api;
+        crate::upload::retry_call(up, || api.complete_session(&req)).await?;
         if let Some(t) = thumb {
             q.set_state(t.job_id, JobState::Completed, None).await?;
         }

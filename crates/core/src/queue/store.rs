@@ -394,6 +394,25 @@ impl Queue {
         .await
     }
 
+    /// Moves a job the runner works on to `state`, unless the user paused or cancelled
+    /// it meanwhile (maybe from another process): their word wins. Returns whether
+    /// the state was written.
+    pub async fn advance(
+        &self,
+        job_id: String,
+        state: JobState,
+        error: Option<String>,
+    ) -> Result<bool, QueueError> {
+        self.call(move |c| {
+            let n = c.execute(
+                "UPDATE jobs SET state = ?2, error = ?3 WHERE job_id = ?1 AND state NOT IN ('paused', 'cancelled')",
+                params![job_id, state.as_str(), error],
+            )?;
+            Ok(n == 1)
+        })
+        .await
+    }
+
     /// Records a new multipart upload for the job (and forgets parts of an older one).
     pub async fn set_plan(
         &self,
@@ -465,7 +484,10 @@ impl Queue {
     ) -> Result<(), QueueError> {
         self.call(move |c| {
             c.execute(
-                "UPDATE jobs SET stored_key = ?2, stored_url = ?3, state = 'uploaded', error = NULL WHERE job_id = ?1",
+                // A pause or cancel given meanwhile stays (see `advance`).
+                "UPDATE jobs SET stored_key = ?2, stored_url = ?3, error = NULL,
+                   state = CASE WHEN state IN ('paused', 'cancelled') THEN state ELSE 'uploaded' END
+                 WHERE job_id = ?1",
                 params![job_id, key, url],
             )?;
             Ok(())
@@ -547,6 +569,49 @@ mod tests {
         // A new plan forgets the old upload's parts.
         q.set_plan(job.job_id.clone(), None).await.unwrap();
         assert!(q.parts(job.job_id).await.unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn the_runner_never_overwrites_a_pause_or_cancel() {
+        let dir = tempfile::tempdir().unwrap();
+        let video = dir.path().join("class.mp4");
+        std::fs::write(&video, b"bytes").unwrap();
+        let q = Queue::open(&dir.path().join("queue.db")).unwrap();
+        let s = q.create_session(None).await.unwrap();
+        let id = q
+            .enqueue(&s.local_id, &video, FileKind::Video, Some(60.0))
+            .await
+            .unwrap()
+            .job_id;
+        let state = |q: &Queue| {
+            let (q, id) = (q.clone(), id.clone());
+            async move { q.job(id).await.unwrap().state }
+        };
+        assert!(
+            q.advance(id.clone(), JobState::Uploading, None)
+                .await
+                .unwrap()
+        );
+        assert_eq!(state(&q).await, JobState::Uploading);
+        for user in [JobState::Paused, JobState::Cancelled] {
+            q.set_state(id.clone(), user, None).await.unwrap();
+            assert!(
+                !q.advance(id.clone(), JobState::Completed, None)
+                    .await
+                    .unwrap()
+            );
+            q.set_stored(id.clone(), "k".into(), "u".into())
+                .await
+                .unwrap();
+            assert_eq!(state(&q).await, user);
+        }
+        q.set_state(id.clone(), JobState::Queued, None)
+            .await
+            .unwrap();
+        q.set_stored(id.clone(), "k".into(), "u".into())
+            .await
+            .unwrap();
+        assert_eq!(state(&q).await, JobState::Uploaded);
     }
 
     #[tokio::test]

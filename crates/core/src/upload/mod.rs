@@ -98,6 +98,18 @@ impl Uploader {
         self.cancel.clone()
     }
 
+    /// This uploader for one job: cancelling the returned token stops that job's
+    /// transfers at once (requests in flight are dropped), and cancelling this
+    /// uploader still stops it too.
+    pub fn for_job(&self) -> (Uploader, CancellationToken) {
+        let token = self.cancel.child_token();
+        let up = Uploader {
+            cancel: token.clone(),
+            ..self.clone()
+        };
+        (up, token)
+    }
+
     /// Uploads the full parts a recording being written has so far (one pass). Against
     /// a server without multipart nothing is sent before Stop.
     pub async fn feed_growing(&self, job: &Job, server_session: &str) -> Result<(), UploadError> {

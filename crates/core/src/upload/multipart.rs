@@ -30,6 +30,11 @@ pub async fn upload(up: &Uploader, job: &Job, session_id: &str) -> Result<Stored
     for _ in 0..3 {
         match attempt(up, job, session_id).await {
             Err(UploadError::UploadGone) => {
+                // `idance cancel` in another process aborts the upload: that is no
+                // reason to start a new one.
+                if !up.queue.job(job.job_id.clone()).await?.state.is_pending() {
+                    return Err(UploadError::Cancelled);
+                }
                 tracing::warn!(job_id = %job.job_id, "multipart upload vanished; starting a new one");
                 up.queue.set_plan(job.job_id.clone(), None).await?;
             }
@@ -207,8 +212,9 @@ pub async fn feed_growing(up: &Uploader, job: &Job, session_id: &str) -> Result<
     Ok(())
 }
 
-/// Sends the parts as they are hashed: signs what is hashed whenever a sender is free
-/// and nothing signed is left, and keeps `workers` parts in flight meanwhile.
+/// Sends the parts as they are hashed, `workers` at once. URLs are signed ahead: when
+/// fewer than `workers` signed ones are left, everything hashed so far is signed in
+/// one call, while the parts in flight keep going; a free sender rarely waits for one.
 async fn send_hashed(
     up: &Uploader,
     job: &Job,
@@ -232,7 +238,7 @@ async fn send_hashed(
             in_flight.push(send_and_record(up, job, plan, part, url, done));
         }
         let idle = signing.is_terminated();
-        let want_more = more && idle && signed.is_empty() && in_flight.len() < workers;
+        let want_more = more && idle && signed.len() < workers;
         if !want_more && idle && in_flight.is_empty() {
             return Ok(());
         }
@@ -366,15 +372,18 @@ async fn send_part(
             }
         };
         Counters::add(&up.counters.bytes_sent, len);
-        let sent = up
+        let request = up
             .api
             .http()
             .put(&target)
             .header("content-md5", &md5_b64)
             .header("content-length", len)
             .body(body_of_range(&job.file, offset, len).await?)
-            .send()
-            .await;
+            .send();
+        let sent = tokio::select! {
+            () = up.cancel.cancelled() => return Err(UploadError::Cancelled),
+            sent = request => sent,
+        };
         let verdict = match sent {
             Ok(resp) if resp.status().is_success() => {
                 let etag = resp

@@ -51,8 +51,11 @@ pub async fn upload(up: &Uploader, job: &Job, session_id: &str) -> Result<Stored
             .header("content-length", job.size)
             .timeout(std::time::Duration::from_secs(24 * 3600))
             .body(body)
-            .send()
-            .await;
+            .send();
+        let sent = tokio::select! {
+            () = up.cancel.cancelled() => return Err(UploadError::Cancelled),
+            sent = sent => sent,
+        };
         let verdict = match sent {
             Ok(r) if r.status().is_success() => {
                 return Ok(Stored {
