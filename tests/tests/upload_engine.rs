@@ -3,9 +3,29 @@
 
 use idance_contract::FileKind;
 use idance_core::upload::Counters;
-use idance_core::{JobState, Runner};
+use idance_core::{Job, JobState, Runner};
 use idance_tests::{BACKENDS, TestServer, client, make_video, runner_at};
 use std::time::Duration;
+
+/// The job is completed and storage holds exactly `file` under its key.
+async fn assert_completed(srv: &TestServer, job: &Job, file: &std::path::Path, what: &str) {
+    assert_eq!(job.state, JobState::Completed, "{what}: {:?}", job.error);
+    let key = job
+        .stored_key
+        .as_deref()
+        .expect("a completed job has a key");
+    srv.assert_stored(&srv.token("teacher"), key, file, what)
+        .await;
+}
+
+/// An uploader over a link of `bytes_per_sec`.
+fn throttled(workers: usize, bytes_per_sec: u64) -> idance_core::UploaderConfig {
+    idance_core::UploaderConfig {
+        workers,
+        max_outage: Duration::from_secs(120),
+        max_bytes_per_sec: Some(bytes_per_sec),
+    }
+}
 
 async fn enqueue(runner: &Runner, file: &std::path::Path) -> String {
     let q = &runner.uploader.queue_handle();
@@ -96,23 +116,11 @@ async fn an_interrupted_upload_resumes_without_resending_stored_parts() {
         // Second run, as after a restart: a fresh process state over the same queue.
         let second = client(&srv, "teacher", dir.path(), 4);
         let (job, sent_second) = second.run_job(&job_id).await.unwrap();
-        assert_eq!(
-            job.state,
-            JobState::Completed,
-            "{backend:?}: {:?}",
-            job.error
-        );
         assert!(
             sent_second <= size - part,
             "{backend:?}: resume re-sent stored bytes ({sent_second} of {size}, first run stored ≥ {part})"
         );
-        srv.assert_stored(
-            &srv.token("teacher"),
-            job.stored_key.as_deref().unwrap(),
-            &video,
-            &format!("{backend:?}: resumed object differs"),
-        )
-        .await;
+        assert_completed(&srv, &job, &video, &format!("{backend:?}: resumed")).await;
         srv.shutdown().await;
     }
 }
@@ -388,31 +396,15 @@ async fn urls_that_expire_on_a_slow_link_are_signed_again() {
         let dir = tempfile::tempdir().unwrap();
         let video = make_video(dir.path(), "slow.mp4", 26);
         // 4 parts at 8 MB/s with 4 in flight: later parts wait > 2 s after signing.
-        let config = idance_core::UploaderConfig {
-            workers: 4,
-            max_outage: Duration::from_secs(120),
-            max_bytes_per_sec: Some(8 * 1024 * 1024),
-        };
+        let config = throttled(4, 8 * 1024 * 1024);
         let runner = idance_tests::client_with(&srv, "teacher", dir.path(), config);
         let job_id = enqueue(&runner, &video).await;
         let (job, _) = runner.run_job(&job_id).await.unwrap();
-        assert_eq!(
-            job.state,
-            JobState::Completed,
-            "{backend:?}: {:?}",
-            job.error
-        );
+        assert_completed(&srv, &job, &video, &format!("{backend:?}")).await;
         assert!(
             Counters::get(&runner.uploader.counters().resigns) > 0,
             "{backend:?}: no URL expired and was re-signed"
         );
-        srv.assert_stored(
-            &srv.token("teacher"),
-            job.stored_key.as_deref().unwrap(),
-            &video,
-            &format!("{backend:?}"),
-        )
-        .await;
         srv.shutdown().await;
     }
 }
@@ -426,20 +418,11 @@ async fn part_urls_are_signed_in_batches_ahead_of_the_senders() {
         std::fs::write(&video, idance_tests::random_bytes(160 * 1024 * 1024)).unwrap();
         let size: u64 = 160 * 1024 * 1024;
         // A link slower than hashing (as any real one is), so parts are hashed ahead.
-        let config = idance_core::UploaderConfig {
-            workers: 2,
-            max_outage: Duration::from_secs(120),
-            max_bytes_per_sec: Some(32 * 1024 * 1024),
-        };
+        let config = throttled(2, 32 * 1024 * 1024);
         let runner = idance_tests::client_with(&srv, "teacher", dir.path(), config);
         let job_id = enqueue(&runner, &video).await;
         let (job, _) = runner.run_job(&job_id).await.unwrap();
-        assert_eq!(
-            job.state,
-            JobState::Completed,
-            "{backend:?}: {:?}",
-            job.error
-        );
+        assert_completed(&srv, &job, &video, &format!("{backend:?}")).await;
         let counters = runner.uploader.counters();
         let (parts, signs) = (
             Counters::get(&counters.parts_sent),
@@ -450,13 +433,6 @@ async fn part_urls_are_signed_in_batches_ahead_of_the_senders() {
             signs * 2 <= parts,
             "{backend:?}: {signs} sign calls for {parts} parts: URLs are not signed in batches"
         );
-        srv.assert_stored(
-            &srv.token("teacher"),
-            job.stored_key.as_deref().unwrap(),
-            &video,
-            &format!("{backend:?}"),
-        )
-        .await;
         srv.shutdown().await;
     }
 }
@@ -537,20 +513,8 @@ async fn a_300_mb_file_is_stored_byte_identical() {
         let runner = client(&srv, "teacher", dir.path(), 4);
         let job_id = enqueue(&runner, &file).await;
         let (job, sent) = runner.run_job(&job_id).await.unwrap();
-        assert_eq!(
-            job.state,
-            JobState::Completed,
-            "{backend:?}: {:?}",
-            job.error
-        );
+        assert_completed(&srv, &job, &file, &format!("{backend:?}: 300 MB")).await;
         assert_eq!(sent, 300 * 1024 * 1024);
-        srv.assert_stored(
-            &srv.token("teacher"),
-            job.stored_key.as_deref().unwrap(),
-            &file,
-            &format!("{backend:?}: 300 MB object differs"),
-        )
-        .await;
         srv.shutdown().await;
     }
 }
@@ -563,11 +527,7 @@ async fn a_pause_or_cancel_from_another_process_stops_the_transfer_mid_job() {
         let video = make_video(dir.path(), "long.mp4", 40);
         let size = std::fs::metadata(&video).unwrap().len();
         // 4 MiB/s: the whole file would take about 10 s.
-        let config = idance_core::UploaderConfig {
-            workers: 2,
-            max_outage: Duration::from_secs(120),
-            max_bytes_per_sec: Some(4 * 1024 * 1024),
-        };
+        let config = throttled(2, 4 * 1024 * 1024);
         let runner = idance_tests::client_with(&srv, "teacher", dir.path(), config);
         // What `idance pause|cancel` in another process does: its own connection.
         let other = runner_at(
@@ -605,23 +565,11 @@ async fn a_pause_or_cancel_from_another_process_stops_the_transfer_mid_job() {
             .await
             .unwrap();
         let (job, sent_after) = runner.run_job(&job_id).await.unwrap();
-        assert_eq!(
-            job.state,
-            JobState::Completed,
-            "{backend:?}: {:?}",
-            job.error
-        );
+        assert_completed(&srv, &job, &video, &format!("{backend:?}")).await;
         assert!(
             sent + sent_after <= size + 2 * 8 * 1024 * 1024,
             "{backend:?}"
         );
-        srv.assert_stored(
-            &srv.token("teacher"),
-            job.stored_key.as_deref().unwrap(),
-            &video,
-            &format!("{backend:?}"),
-        )
-        .await;
 
         // Cancel (the canceller aborts the upload): the runner neither finishes the
         // job nor starts a new upload for it.
