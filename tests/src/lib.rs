@@ -329,6 +329,31 @@ pub fn make_video(dir: &std::path::Path, name: &str, mb: u32) -> std::path::Path
     path
 }
 
+/// A stored object's bytes, fetched through the download URL of the server at `base`.
+pub async fn download_stored(base: &str, token: &str, key: &str) -> Vec<u8> {
+    let http = reqwest::Client::new();
+    let answer = http
+        .get(format!("{base}/api/s3/files/{key}/url"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("the server answers");
+    let status = answer.status();
+    let url: serde_json::Value = answer.json().await.expect("a JSON answer");
+    assert_eq!(status, StatusCode::OK, "download URL for {key}: {url}");
+    let url = url["download_url"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no download_url: {url}"));
+    http.get(url)
+        .send()
+        .await
+        .expect("storage answers")
+        .bytes()
+        .await
+        .expect("the object's bytes")
+        .to_vec()
+}
+
 /// A client-side queue + uploader talking to `base_url` (the server or a proxy of it).
 pub fn runner_at(
     base_url: &str,
@@ -381,23 +406,6 @@ impl TestServer {
 
     /// The stored object's bytes, fetched through the API's download URL.
     pub async fn download(&self, token: &str, key: &str) -> Vec<u8> {
-        let d = self
-            .call_raw(
-                Method::GET,
-                &format!("/api/s3/files/{key}/url"),
-                Some(token),
-                None,
-            )
-            .await;
-        assert_eq!(d.status, StatusCode::OK, "{}", d.json);
-        self.http
-            .get(d.str("download_url"))
-            .send()
-            .await
-            .unwrap()
-            .bytes()
-            .await
-            .unwrap()
-            .to_vec()
+        download_stored(&self.handle.base_url(), token, key).await
     }
 }

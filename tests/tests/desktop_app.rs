@@ -333,27 +333,12 @@ async fn external_server_down_mid_upload_shows_offline_then_finishes() {
             Duration::from_secs(20),
         )
         .await;
-    let http = reqwest::Client::new();
-    let url: serde_json::Value = http
-        .get(format!(
-            "http://127.0.0.1:{port}/api/s3/files/{}/url",
-            key.as_str().unwrap()
-        ))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let stored = http
-        .get(url["download_url"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
-    assert_eq!(stored.as_ref(), std::fs::read(&video).unwrap().as_slice());
+    let stored = idance_tests::download_stored(
+        &format!("http://127.0.0.1:{port}"),
+        &token,
+        key.as_str().unwrap(),
+    )
+    .await;
+    assert_eq!(stored, std::fs::read(&video).unwrap());
     driver.quit().await;
 }

@@ -2,7 +2,8 @@
 
 mod common;
 
-use common::{download, idance, make_video, md5_hex, serve, token};
+use common::{idance, make_video, md5_hex, serve, token};
+use idance_tests::download_stored as download;
 use std::process::Command;
 
 /// `cmd` with the Garage of this test run as the bucket.

@@ -4,7 +4,8 @@
 
 mod common;
 
-use common::{download, idance, make_video, md5_hex, serve, token};
+use common::{idance, make_video, md5_hex, serve, token};
+use idance_tests::download_stored as download;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 

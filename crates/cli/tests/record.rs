@@ -249,7 +249,7 @@ async fn uploads_while_recording_and_stores_the_identical_file_and_its_thumbnail
         .find(|j| j["file"] == file.as_str())
         .expect("the video job");
     let key = video["file_key"].as_str().unwrap();
-    let stored = common::download(&server.base, &tok, key).await;
+    let stored = idance_tests::download_stored(&server.base, &tok, key).await;
     let local = std::fs::read(&file).unwrap();
     assert!(
         local.len() > 3 * 8 * 1024 * 1024,
@@ -258,7 +258,9 @@ async fn uploads_while_recording_and_stores_the_identical_file_and_its_thumbnail
     );
     assert_eq!(stored, local, "stored object differs");
     let thumb = jobs.iter().find(|j| j["file"] != file.as_str()).unwrap();
-    let jpeg = common::download(&server.base, &tok, thumb["file_key"].as_str().unwrap()).await;
+    let jpeg =
+        idance_tests::download_stored(&server.base, &tok, thumb["file_key"].as_str().unwrap())
+            .await;
     assert_eq!(&jpeg[..3], [0xFF, 0xD8, 0xFF], "thumbnail is not a JPEG");
 }
 

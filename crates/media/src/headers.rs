@@ -104,23 +104,7 @@ mod tests {
     use super::*;
 
     fn ffmpeg(dir: &Path, name: &str, args: &[&str]) -> std::path::PathBuf {
-        let out = dir.join(name);
-        let ok = std::process::Command::new("ffmpeg")
-            .args([
-                "-v",
-                "error",
-                "-y",
-                "-f",
-                "lavfi",
-                "-i",
-                "testsrc=size=320x240:rate=10:duration=7",
-            ])
-            .args(args)
-            .arg(&out)
-            .status()
-            .unwrap();
-        assert!(ok.success());
-        out
+        crate::test_clip::clip(dir, name, 7, args)
     }
 
     #[test]

@@ -5,6 +5,8 @@ pub mod devices;
 pub mod headers;
 pub mod probe;
 pub mod record;
+#[cfg(test)]
+mod test_clip;
 pub mod thumbnail;
 
 pub use probe::{ProbeError, VideoInfo, probe};

@@ -141,24 +141,7 @@ mod tests {
     use super::*;
 
     fn make(dir: &Path, name: &str, codec: &[&str]) -> PathBuf {
-        let path = dir.join(name);
-        let ok = std::process::Command::new("ffmpeg")
-            .args([
-                "-v",
-                "error",
-                "-y",
-                "-f",
-                "lavfi",
-                "-i",
-                "testsrc=size=320x240:rate=10:duration=4",
-            ])
-            .args(codec)
-            .arg(&path)
-            .status()
-            .expect("ffmpeg runs")
-            .success();
-        assert!(ok);
-        path
+        crate::test_clip::clip(dir, name, 4, codec)
     }
 
     #[test]

@@ -94,31 +94,6 @@ pub fn make_video(path: &Path, source: &str, extra: &[&str]) {
     assert!(made.success(), "ffmpeg failed");
 }
 
-/// The object's bytes, through the API's download URL.
-pub async fn download(base: &str, token: &str, key: &str) -> Vec<u8> {
-    let http = reqwest::Client::new();
-    let url: serde_json::Value = http
-        .get(format!("{base}/api/s3/files/{key}/url"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let url = url["download_url"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no download_url: {url}"));
-    http.get(url)
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap()
-        .to_vec()
-}
-
 pub fn md5_hex(data: &[u8]) -> String {
     hex::encode(Md5::digest(data))
 }
