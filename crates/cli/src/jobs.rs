@@ -49,7 +49,10 @@ async fn api_client(
         let d = crate::direct::start(data_dir).await?;
         let token = d
             .jwt
-            .issue(crate::direct::USER, Duration::from_secs(30 * 24 * 3600))
+            .issue(
+                idance_core::direct::USER,
+                Duration::from_secs(30 * 24 * 3600),
+            )
             .map_err(|e| Failure::Work(e.into()))?;
         let api = ApiClient::new(&d.base_url(), &token).map_err(|e| Failure::Usage(e.into()))?;
         return Ok((api, Some(d)));

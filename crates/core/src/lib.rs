@@ -6,6 +6,18 @@
 /// app and the CLI share.
 pub const APP_ID: &str = "app.idance.capture";
 
+/// Direct mode (own bucket, no iDance backend) as the app and `idance --direct` share it:
+/// the user its keys are made for, and where its in-process service keeps its records.
+pub mod direct {
+    use std::path::{Path, PathBuf};
+
+    pub const USER: &str = "direct";
+
+    pub fn server_dir(data_dir: &Path) -> PathBuf {
+        data_dir.join("client").join("direct").join("server")
+    }
+}
+
 pub mod api;
 pub mod intake;
 pub mod queue;

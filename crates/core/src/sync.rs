@@ -76,30 +76,33 @@ impl Runner {
         let result = self.drive(&up, job_id).await;
         watch.abort();
         let sent = Counters::get(&self.uploader.counters.bytes_sent) - sent_before;
-        let (state, error) = match result {
-            Ok(state) => (state, None),
+        let next = match result {
+            Ok(state) => state.map(|s| (s, None)),
             Err(UploadError::Queue(e)) => {
                 q.release(job_id.to_string(), self.owner.clone()).await?;
                 return Err(e);
             }
-            Err(UploadError::Cancelled) => (q.job(job_id.to_string()).await?.state, None),
+            // A pause, a cancel or this runner stopping: the state stays as it is.
+            Err(UploadError::Cancelled) => None,
             Err(e @ (UploadError::Offline(_) | UploadError::SignIn(_))) => {
-                (JobState::Waiting, Some(e.to_string()))
+                Some((JobState::Waiting, Some(e.to_string())))
             }
-            Err(e) => (JobState::Failed, Some(e.to_string())),
+            Err(e) => Some((JobState::Failed, Some(e.to_string()))),
         };
-        if !matches!(state, JobState::Paused | JobState::Cancelled) {
+        if let Some((state, error)) = next {
             q.advance(job_id.to_string(), state, error).await?;
         }
         q.release(job_id.to_string(), self.owner.clone()).await?;
         Ok((q.job(job_id.to_string()).await?, sent))
     }
 
-    async fn drive(&self, up: &Uploader, job_id: &str) -> Result<JobState, UploadError> {
+    /// Takes the job as far as it goes now; returns the state it reached, or None when
+    /// there was nothing to do.
+    async fn drive(&self, up: &Uploader, job_id: &str) -> Result<Option<JobState>, UploadError> {
         let q = self.queue();
         let job = q.job(job_id.to_string()).await?;
         if !job.state.is_pending() {
-            return Ok(job.state);
+            return Ok(None);
         }
         let session_id = self.server_session(up, &job).await?;
         let job = if job.growing {
@@ -107,7 +110,8 @@ impl Runner {
                 // Upload what the recorder has finished so far; the runner comes back
                 // for more, and for the tail after Stop (the thumbnail then goes first).
                 up.feed_growing(&job, &session_id).await?;
-                return Ok(q.job(job_id.to_string()).await?.state);
+                // Reached the service: no longer waiting, whatever it was before.
+                return Ok(Some(JobState::Queued));
             }
             // The recorder is gone (a crash): the file is final as it is (fragmented MP4
             // plays up to its last fragment). Upload it; it no longer needs recovering.
@@ -131,11 +135,11 @@ impl Runner {
             up.store(&job, &session_id).await?;
         }
         if job.kind == FileKind::Thumbnail {
-            return Ok(JobState::Uploaded);
+            return Ok(Some(JobState::Uploaded));
         }
         self.complete_session(up, &q.job(job_id.to_string()).await?, &session_id)
             .await?;
-        Ok(JobState::Completed)
+        Ok(Some(JobState::Completed))
     }
 
     /// The server's id of the job's session, starting it there the first time. The

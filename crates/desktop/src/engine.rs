@@ -77,9 +77,6 @@ struct Link {
     limit: Option<u64>,
 }
 
-/// The user keys are made for in direct mode (as the CLI's `--direct`).
-const DIRECT_USER: &str = "direct";
-
 async fn connect(data_dir: &Path, settings: Settings) -> Result<Link, DesktopError> {
     let in_process = |dir: PathBuf,
                       vars: std::collections::HashMap<String, String>,
@@ -118,8 +115,11 @@ async fn connect(data_dir: &Path, settings: Settings) -> Result<Link, DesktopErr
             if let Some(e) = endpoint {
                 vars.insert("S3_ENDPOINT_URL".to_string(), e);
             }
-            let dir = data_dir.join("client").join("direct").join("server");
-            (Mode::Direct, in_process(dir, vars, DIRECT_USER).await?)
+            let dir = idance_core::direct::server_dir(data_dir);
+            (
+                Mode::Direct,
+                in_process(dir, vars, idance_core::direct::USER).await?,
+            )
         }
     };
     Ok(Link {

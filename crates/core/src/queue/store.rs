@@ -282,17 +282,15 @@ impl Queue {
                 allowed.join(", ")
             ))
         })?;
-        let job_id = uuid::Uuid::new_v4().simple().to_string()[..12].to_string();
-        let local_session = local_session.to_string();
-        let file = abs.to_string_lossy().into_owned();
-        let kind_s = kind.noun();
-        self.call(move |c| {
-            c.execute(
-                "INSERT INTO jobs (job_id, local_session, kind, file, size, mtime_ns, extension, content_type, duration_secs, state, created_at, seq)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'queued', ?10, (SELECT COALESCE(MAX(seq), 0) + 1 FROM jobs))",
-                params![job_id, local_session, kind_s, file, size as i64, mtime_ns, media.extension, media.content_type, duration_secs, chrono::Utc::now().to_rfc3339()],
-            )?;
-            Ok(c.query_row(&format!("{SELECT_JOB} WHERE job_id = ?1"), [&job_id], job_from_row)?)
+        self.insert_job(NewJob {
+            local_session: local_session.to_string(),
+            kind,
+            file: abs.to_string_lossy().into_owned(),
+            size,
+            mtime_ns,
+            media,
+            duration_secs,
+            growing: false,
         })
         .await
     }
@@ -314,14 +312,27 @@ impl Queue {
                 reason: "mp4 is not accepted".into(),
             }
         })?;
+        self.insert_job(NewJob {
+            local_session: local_session.to_string(),
+            kind: FileKind::Video,
+            file: abs.to_string_lossy().into_owned(),
+            size: 0,
+            mtime_ns: 0,
+            media,
+            duration_secs: None,
+            growing: true,
+        })
+        .await
+    }
+
+    /// Adds a checked job at the end of the queue; returns it as stored.
+    async fn insert_job(&self, new: NewJob) -> Result<Job, QueueError> {
         let job_id = uuid::Uuid::new_v4().simple().to_string()[..12].to_string();
-        let local_session = local_session.to_string();
-        let file = abs.to_string_lossy().into_owned();
         self.call(move |c| {
             c.execute(
-                "INSERT INTO jobs (job_id, local_session, kind, file, size, mtime_ns, extension, content_type, state, created_at, seq, growing)
-                 VALUES (?1, ?2, 'video', ?3, 0, 0, ?4, ?5, 'queued', ?6, (SELECT COALESCE(MAX(seq), 0) + 1 FROM jobs), 1)",
-                params![job_id, local_session, file, media.extension, media.content_type, chrono::Utc::now().to_rfc3339()],
+                "INSERT INTO jobs (job_id, local_session, kind, file, size, mtime_ns, extension, content_type, duration_secs, state, created_at, seq, growing)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'queued', ?10, (SELECT COALESCE(MAX(seq), 0) + 1 FROM jobs), ?11)",
+                params![job_id, new.local_session, new.kind.noun(), new.file, new.size as i64, new.mtime_ns, new.media.extension, new.media.content_type, new.duration_secs, chrono::Utc::now().to_rfc3339(), new.growing],
             )?;
             Ok(c.query_row(&format!("{SELECT_JOB} WHERE job_id = ?1"), [&job_id], job_from_row)?)
         })
@@ -524,6 +535,18 @@ impl Queue {
         })
         .await
     }
+}
+
+/// A job about to be queued, its file already checked.
+struct NewJob {
+    local_session: String,
+    kind: FileKind,
+    file: String,
+    size: u64,
+    mtime_ns: i64,
+    media: MediaType,
+    duration_secs: Option<f64>,
+    growing: bool,
 }
 
 #[cfg(test)]
