@@ -12,8 +12,8 @@ use std::sync::{Arc, Mutex};
 pub enum DbError {
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
-    #[error("cannot create the database folder {0}: {1}")]
-    Folder(String, std::io::Error),
+    #[error("cannot open the database: {0}")]
+    Open(#[from] idance_sqlite::Error),
     #[error("stored completion is unreadable: {0}")]
     Corrupt(#[from] serde_json::Error),
     #[error("database task failed: {0}")]
@@ -97,17 +97,11 @@ pub struct Db {
 }
 
 impl Db {
+    /// Opens the database with the shared SQLite helper (busy timeout before WAL,
+    /// migrations in immediate transactions): the app and `idance serve` may open
+    /// one data folder at the same instant.
     pub fn open(path: &Path) -> Result<Self, DbError> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| DbError::Folder(dir.display().to_string(), e))?;
-        }
-        let mut conn = Connection::open(path)?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
-        conn.pragma_update(None, "foreign_keys", "ON")?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        migrate(&mut conn)?;
+        let conn = idance_sqlite::open(path, idance_sqlite::Durability::Normal, MIGRATIONS)?;
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),
         })
@@ -283,18 +277,6 @@ impl Db {
     }
 }
 
-fn migrate(conn: &mut Connection) -> Result<(), DbError> {
-    let version: usize =
-        conn.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))? as usize;
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
-        let tx = conn.transaction()?;
-        tx.execute_batch(sql)?;
-        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
-        tx.commit()?;
-    }
-    Ok(())
-}
-
 const SELECT_SESSION: &str = "SELECT session_id, user_id, status, title, client_ref, started_at, completed_at, completion FROM sessions";
 
 fn session_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<Session, DbError>> {
@@ -339,6 +321,23 @@ fn session_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<Session, D
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_app_and_serve_opening_a_new_database_together_both_start() {
+        for _ in 0..5 {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("server/sessions.db");
+            let handles: Vec<_> = (0..4)
+                .map(|_| {
+                    let path = path.clone();
+                    std::thread::spawn(move || Db::open(&path).map(|_| ()))
+                })
+                .collect();
+            for h in handles {
+                h.join().unwrap().unwrap();
+            }
+        }
+    }
 
     fn complete_req(session_id: &str, minutes: f64) -> CompleteSessionRequest {
         CompleteSessionRequest {

@@ -2,7 +2,7 @@
 
 use rusqlite::Connection;
 
-const MIGRATIONS: &[&str] = &[
+pub const MIGRATIONS: &[&str] = &[
     // 1: sessions, jobs and confirmed parts
     "CREATE TABLE sessions (
         local_id   TEXT PRIMARY KEY,
@@ -44,44 +44,13 @@ const MIGRATIONS: &[&str] = &[
     "ALTER TABLE jobs ADD COLUMN growing INTEGER NOT NULL DEFAULT 0;",
     // 3: what the instructor adds before completion
     "ALTER TABLE sessions ADD COLUMN calories REAL;",
+    // 4: why a waiting job waits, as data (lifecycle::WaitReason)
+    "ALTER TABLE jobs ADD COLUMN wait_reason TEXT;",
 ];
 
-/// Applies the missing migrations, each in an immediate transaction that re-reads the
-/// version: two processes opening a new queue at once apply each migration once.
-pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
-    loop {
-        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let version = tx.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))?;
-        let Some(sql) = MIGRATIONS.get(usize::try_from(version).unwrap_or(0)) else {
-            return Ok(());
-        };
-        tx.execute_batch(sql)?;
-        tx.pragma_update(None, "user_version", version + 1)?;
-        tx.commit()?;
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn processes_opening_a_new_queue_together_migrate_it_once() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("queue.db");
-        let handles: Vec<_> = (0..4)
-            .map(|_| {
-                let path = path.clone();
-                std::thread::spawn(move || crate::queue::Queue::open(&path).map(|_| ()))
-            })
-            .collect();
-        for h in handles {
-            h.join().unwrap().unwrap();
-        }
-        let conn = Connection::open(&path).unwrap();
-        let v: i64 = conn
-            .pragma_query_value(None, "user_version", |r| r.get(0))
-            .unwrap();
-        assert_eq!(v as usize, MIGRATIONS.len());
-    }
+/// Opens the queue file with the shared SQLite helper: busy timeout before WAL,
+/// migrations in immediate transactions; FULL sync: a confirmed part or state change
+/// survives power loss, not just a crash.
+pub fn open(path: &std::path::Path) -> Result<Connection, idance_sqlite::Error> {
+    idance_sqlite::open(path, idance_sqlite::Durability::Full, MIGRATIONS)
 }
