@@ -16,6 +16,15 @@ pub enum ServerMode {
     SinglePut,
 }
 
+/// What a complete capabilities answer says.
+fn mode_of(success: bool, body: &str) -> ServerMode {
+    let json: Option<serde_json::Value> = serde_json::from_str(body).ok();
+    match json.and_then(|j| j.get("multipart").and_then(|m| m.as_bool())) {
+        Some(true) if success => ServerMode::Multipart,
+        _ => ServerMode::SinglePut,
+    }
+}
+
 #[derive(Clone)]
 pub struct ApiClient {
     http: reqwest::Client,
@@ -46,8 +55,9 @@ impl ApiClient {
         &self.http
     }
 
-    /// Anything but a 200 JSON with `"multipart": true` means a Part A server.
-    /// Only an unreachable server is an error.
+    /// Anything but a 200 JSON with `"multipart": true` means a Part A server — but
+    /// only a whole, clean answer may say so: a connection cut before or during the
+    /// answer is an error to retry, never a downgrade to one whole PUT.
     pub async fn mode(&self) -> Result<ServerMode, ClientError> {
         let resp = self
             .http
@@ -55,22 +65,16 @@ impl ApiClient {
             .send()
             .await
             .map_err(ClientError::from_reqwest)?;
-        if resp.status().is_server_error() {
+        let status = resp.status();
+        if status.is_server_error() || status.as_u16() == 429 {
             return Err(ClientError::Server {
-                status: resp.status().as_u16(),
+                status: status.as_u16(),
                 detail: "capabilities".into(),
             });
         }
-        if !resp.status().is_success() {
-            return Ok(ServerMode::SinglePut);
-        }
-        let json: Option<serde_json::Value> = resp.json().await.ok();
-        Ok(
-            match json.and_then(|j| j.get("multipart").and_then(|m| m.as_bool())) {
-                Some(true) => ServerMode::Multipart,
-                _ => ServerMode::SinglePut,
-            },
-        )
+        // Read the whole body first: a reset mid-body fails here, as a network error.
+        let body = resp.text().await.map_err(ClientError::from_reqwest)?;
+        Ok(mode_of(status.is_success(), &body))
     }
 
     async fn send<B: Serialize, T: DeserializeOwned>(
@@ -199,5 +203,71 @@ impl ApiClient {
         };
         let _: serde_json::Value = self.post("/api/s3/multipart/abort", &body).await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// A server that answers every request with a 200 whose body is cut by a reset
+    /// after `sent` of its `declared` bytes.
+    async fn cutting_server(declared: usize, sent: usize) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            while let Ok((mut s, _)) = listener.accept().await {
+                let mut buf = vec![0u8; 64 * 1024];
+                let _ = s.read(&mut buf).await;
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {declared}\r\n\r\n"
+                );
+                let body = format!("{{\"multipart\": true, \"parts\": [{}", " ".repeat(sent));
+                let _ = s.write_all(head.as_bytes()).await;
+                let _ = s.write_all(&body.as_bytes()[..sent]).await;
+                drop(s);
+            }
+        });
+        format!("http://{addr}")
+    }
+
+    #[tokio::test]
+    async fn an_answer_cut_by_a_reset_is_a_network_error_to_retry() {
+        let api = ApiClient::new(&cutting_server(1000, 300).await, "t").unwrap();
+        let req = SignPartsRequest {
+            file_key: "k".into(),
+            upload_id: "u".into(),
+            parts: vec![],
+        };
+        let e = api.sign_parts(&req).await.unwrap_err();
+        assert!(e.is_transient(), "{e:?}");
+    }
+
+    #[tokio::test]
+    async fn a_cut_capabilities_answer_never_downgrades_to_part_a() {
+        let api = ApiClient::new(&cutting_server(1000, 20).await, "t").unwrap();
+        let got = api.mode().await;
+        assert!(
+            matches!(got, Err(ref e) if e.is_transient()),
+            "a cut answer gave {got:?}"
+        );
+    }
+
+    #[test]
+    fn only_a_clean_multipart_answer_means_part_b() {
+        assert_eq!(
+            mode_of(true, r#"{"multipart": true}"#),
+            ServerMode::Multipart
+        );
+        assert_eq!(
+            mode_of(true, r#"{"multipart": false}"#),
+            ServerMode::SinglePut
+        );
+        assert_eq!(
+            mode_of(false, r#"{"multipart": true}"#),
+            ServerMode::SinglePut
+        );
+        assert_eq!(mode_of(true, "<html>"), ServerMode::SinglePut);
     }
 }

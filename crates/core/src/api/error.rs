@@ -39,14 +39,12 @@ impl ClientError {
         }
     }
 
+    /// Every reqwest error is the network's: we decode bodies ourselves (serde_json,
+    /// after the whole body arrived), so reqwest's "error decoding response body" means
+    /// the connection died mid-body, which is worth retrying like any reset.
     pub(crate) fn from_reqwest(e: reqwest::Error) -> Self {
         // Never include the URL: presigned URLs carry signatures.
-        let e = e.without_url();
-        if e.is_decode() {
-            Self::Protocol(e.to_string())
-        } else {
-            Self::Offline(e.to_string())
-        }
+        Self::Offline(e.without_url().to_string())
     }
 
     /// Builds the error for a non-2xx answer; bodies may be ours (`detail` + `code`),
