@@ -250,6 +250,36 @@ impl TestServer {
         keys
     }
 
+    /// Completes a multipart upload in storage behind the server's back: what storage
+    /// holds when the server's CompleteMultipartUpload reached it but the answer, or the
+    /// client, went away before the server recorded it.
+    pub async fn complete_in_storage(&self, key: &str, upload_id: &str, etags: &[String]) {
+        use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
+        let parts = etags
+            .iter()
+            .enumerate()
+            .map(|(i, e)| {
+                CompletedPart::builder()
+                    .part_number(i as i32 + 1)
+                    .e_tag(format!("\"{e}\""))
+                    .build()
+            })
+            .collect();
+        self.s3
+            .complete_multipart_upload()
+            .bucket(&self.bucket)
+            .key(key)
+            .upload_id(upload_id)
+            .multipart_upload(
+                CompletedMultipartUpload::builder()
+                    .set_parts(Some(parts))
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("complete in storage");
+    }
+
     /// Multipart uploads storage still holds for `key`.
     pub async fn stored_part_count(&self, key: &str, upload_id: &str) -> Result<usize, String> {
         self.s3

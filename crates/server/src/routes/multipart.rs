@@ -218,6 +218,20 @@ pub async fn complete(
         ));
     }
     let record = owned_upload(&state, &user, &req.file_key, &req.upload_id).await?;
+    // Runs to the end even when the client goes away mid-call (a kill, a pause that
+    // drops the request): a complete storage did must be recorded, or the client's
+    // next try would find no upload and send the whole file again.
+    tokio::spawn(finish_complete(state, record, requested))
+        .await
+        .map_err(|e| ApiError::Internal(format!("completing the upload failed: {e}")))?
+        .map(Json)
+}
+
+async fn finish_complete(
+    state: AppState,
+    record: UploadRecord,
+    requested: Vec<(i32, String)>,
+) -> ApiResult<CompleteMultipartResponse> {
     let done = |size| CompleteMultipartResponse {
         file_key: record.file_key.clone(),
         file_url: state.storage.file_url(&record.file_key),
@@ -232,7 +246,7 @@ pub async fn complete(
                 .await?
                 .or(record.size)
                 .unwrap_or(0);
-            return Ok(Json(done(size)));
+            return Ok(done(size));
         }
         UploadState::Aborted => {
             return Err(ApiError::NoSuchUpload("the upload was aborted".into()));
@@ -240,10 +254,15 @@ pub async fn complete(
         UploadState::Active => {}
     }
 
-    let stored = state
+    let stored = match state
         .storage
         .list_parts(&record.file_key, &record.upload_id)
-        .await?;
+        .await
+    {
+        Ok(parts) => parts,
+        Err(StorageError::NoSuchUpload) => return recognise_completed(&state, &record).await,
+        Err(e) => return Err(e.into()),
+    };
     let mut total: u64 = 0;
     for (i, (n, etag)) in requested.iter().enumerate() {
         let part = stored
@@ -267,17 +286,47 @@ pub async fn complete(
             state.max_upload_mb
         )));
     }
-    state
+    match state
         .storage
         .complete_multipart(&record.file_key, &record.upload_id, &requested)
-        .await?;
+        .await
+    {
+        Ok(()) => {}
+        // Completed meanwhile (a repeated call racing this one).
+        Err(StorageError::NoSuchUpload) => return recognise_completed(&state, &record).await,
+        Err(e) => return Err(e.into()),
+    }
     let size = state.storage.head(&record.file_key).await?.unwrap_or(total);
     state
         .db
         .set_upload_state(record.upload_id.clone(), UploadState::Completed, Some(size))
         .await?;
     tracing::info!(file_key = %record.file_key, size, "multipart upload completed");
-    Ok(Json(done(size)))
+    Ok(done(size))
+}
+
+/// Storage no longer knows an upload our records call active: either an earlier
+/// complete reached storage and its answer was lost (the object is there: its key is
+/// this upload's own, made for it alone), or it was aborted or expired (no object).
+async fn recognise_completed(
+    state: &AppState,
+    record: &UploadRecord,
+) -> ApiResult<CompleteMultipartResponse> {
+    let Some(size) = state.storage.head(&record.file_key).await? else {
+        return Err(ApiError::NoSuchUpload(
+            "storage no longer has this upload (aborted or expired); start a new one".into(),
+        ));
+    };
+    state
+        .db
+        .set_upload_state(record.upload_id.clone(), UploadState::Completed, Some(size))
+        .await?;
+    tracing::info!(file_key = %record.file_key, size, "multipart upload found completed in storage");
+    Ok(CompleteMultipartResponse {
+        file_key: record.file_key.clone(),
+        file_url: state.storage.file_url(&record.file_key),
+        size,
+    })
 }
 
 pub async fn abort(
