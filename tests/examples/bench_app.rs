@@ -10,7 +10,6 @@
 
 use idance_contract::FileKind;
 use idance_core::Queue;
-use idance_core::queue::JobState;
 use idance_tests::desktop::{tauri_driver, workspace_bin, xvfb};
 use idance_tests::webdriver::Driver;
 use std::path::{Path, PathBuf};
@@ -27,8 +26,7 @@ async fn seed(data: &Path, video: &Path, jobs: usize) {
             .enqueue(&session.local_id, video, FileKind::Video, Some(600.0))
             .await
             .unwrap();
-        queue
-            .set_state(job.job_id, JobState::Paused, None)
+        idance_core::lifecycle::pause(&queue, &job.job_id)
             .await
             .unwrap();
     }

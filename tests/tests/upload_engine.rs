@@ -5,15 +5,13 @@ use idance_contract::FileKind;
 use idance_core::upload::Counters;
 use idance_core::{Job, JobState, Runner};
 use idance_tests::{BACKENDS, TestServer, client, make_video, runner_at};
+use idance_tests::{md5_b64, md5_hex};
 use std::time::Duration;
 
 /// The job is completed and storage holds exactly `file` under its key.
 async fn assert_completed(srv: &TestServer, job: &Job, file: &std::path::Path, what: &str) {
     assert_eq!(job.state, JobState::Completed, "{what}: {:?}", job.error);
-    let key = job
-        .stored_key
-        .as_deref()
-        .expect("a completed job has a key");
+    let (key, _) = job.stored().expect("a completed job has a key");
     srv.assert_stored(&srv.token("teacher"), key, file, what)
         .await;
 }
@@ -61,7 +59,7 @@ async fn a_queued_video_is_stored_byte_identical_and_the_session_completed() {
             job.error
         );
         assert_eq!(sent, size, "{backend:?}: bytes sent ≠ file size");
-        let key = job.stored_key.unwrap();
+        let key = job.stored().unwrap().0.to_string();
         srv.assert_stored(
             &srv.token("teacher"),
             &key,
@@ -105,7 +103,7 @@ async fn an_interrupted_upload_resumes_without_resending_stored_parts() {
                 }
             }
         });
-        let _ = first.run_job(&job_id).await.unwrap();
+        let _ = first.run_job(&job_id, None).await.unwrap();
         watcher.abort();
         let sent_first = Counters::get(&first.uploader.counters().bytes_sent);
         assert!(
@@ -115,7 +113,7 @@ async fn an_interrupted_upload_resumes_without_resending_stored_parts() {
 
         // Second run, as after a restart: a fresh process state over the same queue.
         let second = client(&srv, "teacher", dir.path(), 4);
-        let (job, sent_second) = second.run_job(&job_id).await.unwrap();
+        let (job, sent_second) = second.run_job(&job_id, None).await.unwrap();
         assert!(
             sent_second <= size - part,
             "{backend:?}: resume re-sent stored bytes ({sent_second} of {size}, first run stored ≥ {part})"
@@ -140,7 +138,7 @@ async fn a_file_changed_after_queueing_fails_with_the_reason_and_uploads_nothing
             .unwrap();
         f.write_all(b"more").unwrap();
     }
-    let (job, sent) = runner.run_job(&job_id).await.unwrap();
+    let (job, sent) = runner.run_job(&job_id, None).await.unwrap();
     assert_eq!(job.state, JobState::Failed);
     assert!(
         job.error
@@ -236,7 +234,7 @@ async fn a_part_a_only_backend_gets_one_streamed_put() {
         Default::default(),
     );
     let job_id = enqueue(&runner, &video).await;
-    let (job, sent) = runner.run_job(&job_id).await.unwrap();
+    let (job, sent) = runner.run_job(&job_id, None).await.unwrap();
     assert_eq!(job.state, JobState::Completed, "{:?}", job.error);
     assert_eq!(sent, size);
     assert_eq!(
@@ -246,7 +244,7 @@ async fn a_part_a_only_backend_gets_one_streamed_put() {
     );
     srv.assert_stored(
         &srv.token("seed_user"),
-        job.stored_key.as_deref().unwrap(),
+        job.stored().unwrap().0,
         &video,
         "object",
     )
@@ -263,7 +261,7 @@ async fn a_part_a_only_backend_gets_one_streamed_put() {
         .enqueue(&s.local_id, &other, FileKind::Video, Some(60.0))
         .await
         .unwrap();
-    let (bad, _) = runner.run_job(&bad.job_id).await.unwrap();
+    let (bad, _) = runner.run_job(&bad.job_id, None).await.unwrap();
     assert_eq!(bad.state, JobState::Failed);
     assert!(
         bad.error
@@ -290,7 +288,7 @@ async fn a_recording_against_a_part_a_backend_is_sent_whole_after_stop() {
     let q = runner.uploader.queue_handle();
     let s = q.create_session(Some("Live class".into())).await.unwrap();
     let job = q.enqueue_growing(&s.local_id, &video).await.unwrap();
-    let (during, sent) = runner.run_job(&job.job_id).await.unwrap();
+    let (during, sent) = runner.run_job(&job.job_id, None).await.unwrap();
     assert_eq!(
         sent, 0,
         "a single PUT cannot start before the recording ends"
@@ -301,17 +299,12 @@ async fn a_recording_against_a_part_a_backend_is_sent_whole_after_stop() {
         .await
         .unwrap();
     marker.release().unwrap();
-    let (done, sent) = runner.run_job(&job.job_id).await.unwrap();
+    let (done, sent) = runner.run_job(&job.job_id, None).await.unwrap();
     assert_eq!(done.state, JobState::Completed, "{:?}", done.error);
     assert_eq!(sent, size);
     assert_eq!(Counters::get(&runner.uploader.counters().parts_sent), 0);
-    srv.assert_stored(
-        &token,
-        done.stored_key.as_deref().unwrap(),
-        &video,
-        "recording",
-    )
-    .await;
+    srv.assert_stored(&token, done.stored().unwrap().0, &video, "recording")
+        .await;
     srv.shutdown().await;
 }
 
@@ -330,7 +323,7 @@ async fn a_revoked_token_leaves_jobs_waiting_until_a_new_one_is_given() {
         Default::default(),
     );
     let job_id = enqueue(&runner, &video).await;
-    let (job, _) = runner.run_job(&job_id).await.unwrap();
+    let (job, _) = runner.run_job(&job_id, None).await.unwrap();
     assert_eq!(job.state, JobState::Waiting, "a 401 must not fail the job");
     assert!(
         job.error.as_deref().unwrap_or("").contains("sign in again"),
@@ -399,7 +392,7 @@ async fn urls_that_expire_on_a_slow_link_are_signed_again() {
         let config = throttled(4, 8 * 1024 * 1024);
         let runner = idance_tests::client_with(&srv, "teacher", dir.path(), config);
         let job_id = enqueue(&runner, &video).await;
-        let (job, _) = runner.run_job(&job_id).await.unwrap();
+        let (job, _) = runner.run_job(&job_id, None).await.unwrap();
         assert_completed(&srv, &job, &video, &format!("{backend:?}")).await;
         assert!(
             Counters::get(&runner.uploader.counters().resigns) > 0,
@@ -421,7 +414,7 @@ async fn part_urls_are_signed_in_batches_ahead_of_the_senders() {
         let config = throttled(2, 32 * 1024 * 1024);
         let runner = idance_tests::client_with(&srv, "teacher", dir.path(), config);
         let job_id = enqueue(&runner, &video).await;
-        let (job, _) = runner.run_job(&job_id).await.unwrap();
+        let (job, _) = runner.run_job(&job_id, None).await.unwrap();
         assert_completed(&srv, &job, &video, &format!("{backend:?}")).await;
         let counters = runner.uploader.counters();
         let (parts, signs) = (
@@ -487,7 +480,7 @@ async fn uploads_survive_resets_stalls_and_refusals_on_the_way() {
     assert!(Counters::get(&runner.uploader.counters().retries) > 0);
     srv.assert_stored(
         &srv.token("teacher"),
-        job.stored_key.as_deref().unwrap(),
+        job.stored().unwrap().0,
         &video,
         "object differs after faults",
     )
@@ -512,7 +505,7 @@ async fn a_300_mb_file_is_stored_byte_identical() {
         }
         let runner = client(&srv, "teacher", dir.path(), 4);
         let job_id = enqueue(&runner, &file).await;
-        let (job, sent) = runner.run_job(&job_id).await.unwrap();
+        let (job, sent) = runner.run_job(&job_id, None).await.unwrap();
         assert_completed(&srv, &job, &file, &format!("{backend:?}: 300 MB")).await;
         assert_eq!(sent, 300 * 1024 * 1024);
         srv.shutdown().await;
@@ -538,20 +531,25 @@ async fn a_pause_or_cancel_from_another_process_stops_the_transfer_mid_job() {
         )
         .uploader
         .queue_handle();
-        let set_after = |job_id: String, state: JobState| {
+        let set_after = |job_id: String, t: idance_core::Transition| {
             let other = other.clone();
             async move {
                 tokio::time::sleep(Duration::from_secs(2)).await;
-                other.set_state(job_id.clone(), state, None).await.unwrap();
-                other.job(job_id).await.unwrap().plan
+                assert!(
+                    idance_core::lifecycle::apply(&other, &job_id, t, None)
+                        .await
+                        .unwrap()
+                        .is_done()
+                );
+                other.job(job_id).await.unwrap().plan().cloned()
             }
         };
 
         // Pause: the runner stops before the file is through and leaves it paused.
         let job_id = enqueue(&runner, &video).await;
         let (_, ran) = tokio::join!(
-            set_after(job_id.clone(), JobState::Paused),
-            runner.run_job(&job_id)
+            set_after(job_id.clone(), idance_core::Transition::Pause),
+            runner.run_job(&job_id, None)
         );
         let (job, sent) = ran.unwrap();
         assert_eq!(job.state, JobState::Paused, "{backend:?}: {:?}", job.error);
@@ -560,11 +558,10 @@ async fn a_pause_or_cancel_from_another_process_stops_the_transfer_mid_job() {
             "{backend:?}: the whole file ({sent} bytes) went out after the pause"
         );
         // Resumed, it finishes; only the parts cut off in flight go again.
-        other
-            .set_state(job_id.clone(), JobState::Queued, None)
+        idance_core::lifecycle::resume(&other, &job_id)
             .await
             .unwrap();
-        let (job, sent_after) = runner.run_job(&job_id).await.unwrap();
+        let (job, sent_after) = runner.run_job(&job_id, None).await.unwrap();
         assert_completed(&srv, &job, &video, &format!("{backend:?}")).await;
         assert!(
             sent + sent_after <= size + 2 * 8 * 1024 * 1024,
@@ -575,7 +572,7 @@ async fn a_pause_or_cancel_from_another_process_stops_the_transfer_mid_job() {
         // job nor starts a new upload for it.
         let job_id = enqueue(&runner, &video).await;
         let cancel = async {
-            let plan = set_after(job_id.clone(), JobState::Cancelled)
+            let plan = set_after(job_id.clone(), idance_core::Transition::Cancel)
                 .await
                 .unwrap();
             idance_core::ApiClient::new(&srv.handle.base_url(), &srv.token("teacher"))
@@ -585,16 +582,116 @@ async fn a_pause_or_cancel_from_another_process_stops_the_transfer_mid_job() {
                 .unwrap();
             plan
         };
-        let (plan, ran) = tokio::join!(cancel, runner.run_job(&job_id));
+        let (plan, ran) = tokio::join!(cancel, runner.run_job(&job_id, None));
         let (job, sent) = ran.unwrap();
         assert_eq!(job.state, JobState::Cancelled, "{backend:?}");
         assert!(sent < size, "{backend:?}: {sent} bytes sent after cancel");
         assert_eq!(
-            job.plan.map(|p| p.upload_id),
+            job.plan().map(|p| p.upload_id.clone()),
             Some(plan.upload_id),
             "{backend:?}: a new upload was started for a cancelled job"
         );
-        assert!(job.stored_key.is_none(), "{backend:?}");
+        assert!(job.stored().is_none(), "{backend:?}");
+        srv.shutdown().await;
+    }
+}
+
+/// Bug: storage completed the multipart upload, but the server never recorded it (the
+/// client went away during `/complete`, or storage's answer was lost): the next try got
+/// NoSuchUpload and sent the whole file again under a new key. Now the upload is
+/// recognised as completed: nothing is sent again and the object is the one key.
+#[tokio::test]
+async fn an_upload_storage_completed_behind_the_servers_back_is_not_sent_again() {
+    use idance_contract::wire::{CreateMultipartRequest, PartToSign, SignPartsRequest};
+    for backend in BACKENDS {
+        let srv = TestServer::start(backend).await;
+        let dir = tempfile::tempdir().unwrap();
+        let video = make_video(dir.path(), "class.mp4", 12);
+        let data = std::fs::read(&video).unwrap();
+        let runner = client(&srv, "teacher", dir.path(), 2);
+        let q = runner.uploader.queue_handle();
+        let job_id = enqueue(&runner, &video).await;
+        let job = q.job(job_id.clone()).await.unwrap();
+        // What the first process did before it died: session, upload, every part.
+        let api =
+            idance_core::ApiClient::new(&srv.handle.base_url(), &srv.token("teacher")).unwrap();
+        let session = api
+            .start_session(None, Some(&job.local_session))
+            .await
+            .unwrap();
+        q.set_server_session(job.local_session.clone(), session.clone())
+            .await
+            .unwrap();
+        let created = api
+            .create_multipart(&CreateMultipartRequest {
+                session_id: session.clone(),
+                file_extension: Some("mp4".into()),
+                content_type: Some("video/mp4".into()),
+                file_size_bytes: Some(data.len() as u64),
+            })
+            .await
+            .unwrap();
+        let plan = idance_core::queue::UploadPlan {
+            upload_id: created.upload_id.clone(),
+            file_key: created.file_key.clone(),
+            file_url: created.file_url.clone(),
+            part_size: created.part_size,
+        };
+        q.set_plan(job_id.clone(), Some(plan.clone()))
+            .await
+            .unwrap();
+        let chunks: Vec<&[u8]> = data.chunks(created.part_size as usize).collect();
+        let signed = api
+            .sign_parts(&SignPartsRequest {
+                file_key: plan.file_key.clone(),
+                upload_id: plan.upload_id.clone(),
+                parts: chunks
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| PartToSign {
+                        part_number: i as i64 + 1,
+                        content_md5: Some(md5_b64(c)),
+                    })
+                    .collect(),
+            })
+            .await
+            .unwrap();
+        let mut etags = Vec::new();
+        for (p, chunk) in signed.parts.iter().zip(&chunks) {
+            let r = srv
+                .http
+                .put(&p.url)
+                .header("content-md5", md5_b64(chunk))
+                .body(chunk.to_vec())
+                .send()
+                .await
+                .unwrap();
+            assert!(r.status().is_success(), "{backend:?}: {}", r.status());
+            let etag = md5_hex(chunk);
+            q.record_part(
+                job_id.clone(),
+                p.part_number as u32,
+                etag.clone(),
+                chunk.len() as u64,
+            )
+            .await
+            .unwrap();
+            etags.push(etag);
+        }
+        srv.complete_in_storage(&plan.file_key, &plan.upload_id, &etags)
+            .await;
+
+        let (job, sent) = runner.run_job(&job_id, None).await.unwrap();
+        assert_completed(&srv, &job, &video, &format!("{backend:?}")).await;
+        assert_eq!(sent, 0, "{backend:?}: the file was sent again");
+        assert_eq!(job.stored().unwrap().0, plan.file_key, "{backend:?}");
+        let videos: Vec<_> = srv
+            .keys()
+            .await
+            .into_iter()
+            .filter(|k| k.starts_with(&format!("sessions/teacher/{session}/")))
+            .collect();
+        assert_eq!(videos, vec![plan.file_key.clone()], "{backend:?}: orphans");
         srv.shutdown().await;
     }
 }

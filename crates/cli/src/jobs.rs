@@ -4,6 +4,7 @@ use crate::Failure;
 use crate::args::{Global, SyncArgs, UploadArgs};
 use anyhow::anyhow;
 use idance_contract::FileKind;
+use idance_core::lifecycle::{self, Outcome, Transition};
 use idance_core::{ApiClient, Job, JobState, Queue, Runner, Uploader, UploaderConfig};
 use serde::Serialize;
 use std::path::Path;
@@ -22,6 +23,9 @@ struct JobLine<'a> {
     size: u64,
     bytes_sent: u64,
     error: Option<&'a str>,
+    /// Why a `waiting` job waits: network, sign_in, storage or clock.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    wait_reason: Option<idance_core::WaitReason>,
 }
 
 pub(crate) fn open_queue(data_dir: &Path) -> Result<Queue, Failure> {
@@ -103,10 +107,7 @@ async fn print_job(queue: &Queue, job: &Job, bytes_sent: u64, json: bool) {
         .ok()
         .flatten()
         .and_then(|s| s.server_id);
-    let key = job
-        .stored_key
-        .as_deref()
-        .or(job.plan.as_ref().map(|p| p.file_key.as_str()));
+    let key = job.file_key();
     if json {
         let line = JobLine {
             job_id: &job.job_id,
@@ -117,6 +118,7 @@ async fn print_job(queue: &Queue, job: &Job, bytes_sent: u64, json: bool) {
             size: job.size,
             bytes_sent,
             error: job.error.as_deref(),
+            wait_reason: job.wait_reason,
         };
         println!("{}", serde_json::to_string(&line).unwrap_or_default());
     } else {
@@ -318,52 +320,44 @@ async fn select(queue: &Queue, which: &str) -> Result<Vec<Job>, Failure> {
     Ok(found)
 }
 
-async fn set_states(
-    data_dir: &Path,
+/// Applies the user's `t` to the selected jobs through the lifecycle. For one named
+/// job a refusal is an error that says why; for `all` jobs that cannot take it are
+/// skipped. Returns the ids changed.
+async fn apply_to(
+    queue: &Queue,
     which: &str,
-    from: &[JobState],
-    to: JobState,
-) -> Result<(), Failure> {
-    let queue = open_queue(data_dir)?;
-    let mut changed = 0;
-    for job in select(&queue, which).await? {
-        if from.contains(&job.state) {
-            queue
-                .set_state(job.job_id.clone(), to, None)
-                .await
-                .map_err(|e| Failure::Work(e.into()))?;
-            changed += 1;
-        } else if which != "all" {
-            return Err(Failure::Work(anyhow!(
-                "job {} is {}; it cannot become {}",
-                job.job_id,
-                job.state.as_str(),
-                to.as_str()
-            )));
+    t: Transition,
+    mut act: impl AsyncFnMut(&Job) -> Result<Outcome, idance_core::QueueError>,
+) -> Result<Vec<String>, Failure> {
+    let mut changed = Vec::new();
+    for job in select(queue, which).await? {
+        let outcome = act(&job).await.map_err(|e| Failure::Work(e.into()))?;
+        match outcome.refusal(&job.job_id, t) {
+            None => changed.push(job.job_id.clone()),
+            Some(why) if which != "all" => return Err(Failure::Work(anyhow!(why))),
+            Some(_) => {}
         }
     }
-    println!("{changed} job(s) {}", to.as_str());
-    Ok(())
+    println!("{} job(s) {}", changed.len(), t.verb());
+    Ok(changed)
 }
 
 pub async fn pause(data_dir: &Path, which: &str) -> Result<(), Failure> {
-    set_states(
-        data_dir,
-        which,
-        &[JobState::Queued, JobState::Uploading, JobState::Waiting],
-        JobState::Paused,
-    )
+    let queue = open_queue(data_dir)?;
+    apply_to(&queue, which, Transition::Pause, async |j| {
+        lifecycle::pause(&queue, &j.job_id).await
+    })
     .await
+    .map(|_| ())
 }
 
 pub async fn resume(data_dir: &Path, which: &str) -> Result<(), Failure> {
-    set_states(
-        data_dir,
-        which,
-        &[JobState::Paused, JobState::Waiting, JobState::Failed],
-        JobState::Queued,
-    )
+    let queue = open_queue(data_dir)?;
+    apply_to(&queue, which, Transition::Resume, async |j| {
+        lifecycle::resume(&queue, &j.job_id).await
+    })
     .await
+    .map(|_| ())
 }
 
 pub async fn cancel(data_dir: &Path, global: &Global, which: &str) -> Result<(), Failure> {
@@ -373,31 +367,15 @@ pub async fn cancel(data_dir: &Path, global: &Global, which: &str) -> Result<(),
         Ok((api, d)) => (Some(api), d),
         Err(_) => (None, None),
     };
-    let mut changed = 0;
-    for job in select(&queue, which).await? {
-        if matches!(
-            job.state,
-            JobState::Completed | JobState::Cancelled | JobState::Uploaded
-        ) {
-            continue;
+    apply_to(&queue, which, Transition::Cancel, async |j| {
+        let (outcome, warning) = lifecycle::cancel(&queue, api.as_ref(), &j.job_id).await?;
+        if let Some(w) = warning {
+            eprintln!("warning: {w}");
         }
-        queue
-            .set_state(job.job_id.clone(), JobState::Cancelled, None)
-            .await
-            .map_err(|e| Failure::Work(e.into()))?;
-        changed += 1;
-        // Free the parts storage holds; the job is cancelled either way.
-        if let (Some(plan), Some(api)) = (&job.plan, &api)
-            && let Err(e) = api.abort_multipart(&plan.file_key, &plan.upload_id).await
-        {
-            eprintln!(
-                "warning: job {}: could not abort its upload on the server: {e}",
-                job.job_id
-            );
-        }
-    }
-    println!("{changed} job(s) cancelled");
-    Ok(())
+        Ok(outcome)
+    })
+    .await
+    .map(|_| ())
 }
 
 pub async fn probe(file: &Path) -> Result<(), Failure> {

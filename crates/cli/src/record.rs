@@ -109,13 +109,7 @@ pub async fn record(data_dir: &Path, global: &Global, args: RecordArgs) -> Resul
     stop.cancel();
     let _ = task.await;
     if finished.bytes == 0 {
-        let _ = queue
-            .set_state(
-                job.job_id.clone(),
-                JobState::Cancelled,
-                Some("nothing was recorded".into()),
-            )
-            .await;
+        let _ = idance_core::intake::drop_empty_recording(&queue, &job.job_id).await;
         let _ = finished.hand_off();
         return Err(Failure::Work(anyhow!("nothing was recorded")));
     }

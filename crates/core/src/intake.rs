@@ -105,6 +105,19 @@ pub async fn finish_recording_job(
     Ok((video, thumb_job))
 }
 
+/// A recording that stopped before writing anything: its growing job is cancelled
+/// (there is nothing to send), with the reason.
+pub async fn drop_empty_recording(queue: &Queue, job_id: &str) -> Result<(), IntakeError> {
+    crate::lifecycle::apply(
+        queue,
+        job_id,
+        crate::lifecycle::Transition::Cancel,
+        Some("nothing was recorded".into()),
+    )
+    .await?;
+    Ok(())
+}
+
 async fn resolve_session(
     queue: &Queue,
     file: &Path,

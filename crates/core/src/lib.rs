@@ -20,6 +20,7 @@ pub mod direct {
 
 pub mod api;
 pub mod intake;
+pub mod lifecycle;
 pub mod queue;
 pub mod secrets;
 pub mod sync;
@@ -29,7 +30,8 @@ pub use api::{ApiClient, ClientError, ServerMode};
 pub use intake::{
     Intake, IntakeError, SessionChoice, add_video, finish_recording_job, start_recording_job,
 };
-pub use queue::{Job, JobState, Queue, QueueError};
+pub use lifecycle::{Outcome, Transition, WaitReason};
+pub use queue::{Job, JobState, Queue, QueueError, Transfer};
 pub use sync::Runner;
 pub use upload::{UploadError, Uploader, UploaderConfig};
 

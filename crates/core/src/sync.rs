@@ -2,12 +2,14 @@
 //! bytes stored, session completed. Waits out outages; fails a job only for reasons
 //! retrying cannot fix. A lease with a heartbeat keeps two processes off one job.
 
+use crate::lifecycle::{self, Transition};
 use crate::queue::{Job, JobState, Queue, QueueError};
 use crate::upload::{Counters, UploadError, Uploader};
 use chrono::{DateTime, SecondsFormat, Utc};
 use idance_contract::FileKind;
 use idance_contract::wire::CompleteSessionRequest;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::{Duration, Instant, UNIX_EPOCH};
 
 // A killed process blocks its jobs for at most this long.
@@ -20,6 +22,10 @@ const HEARTBEAT_TICKS: u64 = 5;
 pub struct Runner {
     pub uploader: Uploader,
     owner: String,
+    /// Told the id of every job this runner ran (its state may have changed).
+    changes: Option<tokio::sync::broadcast::Sender<String>>,
+    /// Cuts the wait between rounds short (new work, the service back).
+    wake: Arc<tokio::sync::Notify>,
 }
 
 /// `durationMinutes` as the contract asks: whole minutes, rounded, at least 1.
@@ -32,16 +38,35 @@ impl Runner {
         Self {
             uploader,
             owner: format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple()),
+            changes: None,
+            wake: Arc::default(),
         }
+    }
+
+    /// Sends the id of every job run to `tx` after it ran.
+    pub fn with_changes(mut self, tx: tokio::sync::broadcast::Sender<String>) -> Self {
+        self.changes = Some(tx);
+        self
+    }
+
+    /// `wake.notify_one()` ends the wait between rounds of [`Runner::sync`].
+    pub fn with_wake(mut self, wake: Arc<tokio::sync::Notify>) -> Self {
+        self.wake = wake;
+        self
     }
 
     fn queue(&self) -> &Queue {
         &self.uploader.queue
     }
 
-    /// Runs one job as far as it can go now; returns its new state and the bytes this
-    /// process sent for it. A job another process holds is left alone.
-    pub async fn run_job(&self, job_id: &str) -> Result<(Job, u64), QueueError> {
+    /// Runs one job as far as it can go now (at the latest until `deadline`, which
+    /// stops a part in flight too); returns its new state and the bytes this process
+    /// sent for it. A job another process holds is left alone.
+    pub async fn run_job(
+        &self,
+        job_id: &str,
+        deadline: Option<tokio::time::Instant>,
+    ) -> Result<(Job, u64), QueueError> {
         let q = self.queue();
         if !q
             .try_lease(job_id.to_string(), self.owner.clone(), LEASE_MS)
@@ -54,9 +79,23 @@ impl Runner {
             let (q, id, owner) = (q.clone(), job_id.to_string(), self.owner.clone());
             tokio::spawn(async move {
                 for tick in 1u64.. {
-                    tokio::time::sleep(WATCH).await;
+                    let woke = match deadline {
+                        Some(d) => tokio::time::timeout_at(d, tokio::time::sleep(WATCH))
+                            .await
+                            .is_ok(),
+                        None => {
+                            tokio::time::sleep(WATCH).await;
+                            true
+                        }
+                    };
+                    if !woke {
+                        // `sync --timeout` is up: stop this job where it is.
+                        stop_job.cancel();
+                        break;
+                    }
                     // A pause or cancel given meanwhile, maybe by another process
-                    // (`idance pause`, the app), stops the transfer now.
+                    // (`idance pause`, the app), stops this job's transfer now; other
+                    // jobs are not touched.
                     match q.job(id.clone()).await {
                         Ok(j) if !j.state.is_pending() => stop_job.cancel(),
                         Err(QueueError::NoJob(_)) => stop_job.cancel(),
@@ -77,28 +116,30 @@ impl Runner {
         watch.abort();
         let sent = Counters::get(&self.uploader.counters.bytes_sent) - sent_before;
         let next = match result {
-            Ok(state) => state.map(|s| (s, None)),
+            Ok(t) => t.map(|t| (t, None)),
             Err(UploadError::Queue(e)) => {
                 q.release(job_id.to_string(), self.owner.clone()).await?;
                 return Err(e);
             }
-            // A pause, a cancel or this runner stopping: the state stays as it is.
-            Err(UploadError::Cancelled) => None,
-            Err(e @ (UploadError::Offline(_) | UploadError::SignIn(_))) => {
-                Some((JobState::Waiting, Some(e.to_string())))
-            }
-            Err(e) => Some((JobState::Failed, Some(e.to_string()))),
+            // A pause or cancel keeps its state (the lifecycle refuses to write over
+            // it); a deadline or shutdown puts an `uploading` job back in line.
+            Err(UploadError::Cancelled) => Some((Transition::Requeue, None)),
+            Err(e) => e.transition().map(|t| (t, Some(e.to_string()))),
         };
-        if let Some((state, error)) = next {
-            q.advance(job_id.to_string(), state, error).await?;
+        if let Some((t, error)) = next {
+            lifecycle::apply(q, job_id, t, error).await?;
         }
         q.release(job_id.to_string(), self.owner.clone()).await?;
-        Ok((q.job(job_id.to_string()).await?, sent))
+        let job = q.job(job_id.to_string()).await?;
+        if let Some(tx) = &self.changes {
+            let _ = tx.send(job.job_id.clone());
+        }
+        Ok((job, sent))
     }
 
-    /// Takes the job as far as it goes now; returns the state it reached, or None when
-    /// there was nothing to do.
-    async fn drive(&self, up: &Uploader, job_id: &str) -> Result<Option<JobState>, UploadError> {
+    /// Takes the job as far as it goes now; returns the transition it reached, or None
+    /// when there was nothing to do.
+    async fn drive(&self, up: &Uploader, job_id: &str) -> Result<Option<Transition>, UploadError> {
         let q = self.queue();
         let job = q.job(job_id.to_string()).await?;
         if !job.state.is_pending() {
@@ -111,7 +152,7 @@ impl Runner {
                 // for more, and for the tail after Stop (the thumbnail then goes first).
                 up.feed_growing(&job, &session_id).await?;
                 // Reached the service: no longer waiting, whatever it was before.
-                return Ok(Some(JobState::Queued));
+                return Ok((job.state == JobState::Waiting).then_some(Transition::Resume));
             }
             // The recorder is gone (a crash): the file is final as it is (fragmented MP4
             // plays up to its last fragment). Upload it; it no longer needs recovering.
@@ -125,21 +166,25 @@ impl Runner {
         } else {
             job
         };
-        if job.stored_key.is_none() {
-            if !q
-                .advance(job_id.to_string(), JobState::Uploading, None)
+        if job.stored().is_none() {
+            // `uploading` only once the service answered (the session above), so a
+            // job never reads "Uploading" while the service is away.
+            if !lifecycle::apply(q, job_id, Transition::Start, None)
                 .await?
+                .is_done()
+                && job.state != JobState::Uploading
             {
                 return Err(UploadError::Cancelled);
             }
             up.store(&job, &session_id).await?;
         }
         if job.kind == FileKind::Thumbnail {
-            return Ok(Some(JobState::Uploaded));
+            // Stored; completed with its session's video.
+            return Ok(None);
         }
         self.complete_session(up, &q.job(job_id.to_string()).await?, &session_id)
             .await?;
-        Ok(Some(JobState::Completed))
+        Ok(Some(Transition::Complete))
     }
 
     /// The server's id of the job's session, starting it there the first time. The
@@ -170,7 +215,7 @@ impl Runner {
         session_id: &str,
     ) -> Result<(), UploadError> {
         let q = self.queue();
-        let (Some(key), Some(url)) = (&video.stored_key, &video.stored_url) else {
+        let Some((key, url)) = video.stored() else {
             return Err(UploadError::Integrity("the video is not stored yet".into()));
         };
         let secs = video.duration_secs.ok_or_else(|| {
@@ -179,7 +224,7 @@ impl Runner {
         let thumb = q.jobs().await?.into_iter().find(|j| {
             j.local_session == video.local_session
                 && j.kind == FileKind::Thumbnail
-                && j.stored_key.is_some()
+                && j.stored().is_some()
         });
         let end: DateTime<Utc> = std::fs::metadata(&video.file)
             .and_then(|m| m.modified())
@@ -192,15 +237,19 @@ impl Runner {
             end_time: end.to_rfc3339_opts(SecondsFormat::Secs, true),
             duration_minutes: duration_minutes(secs),
             calories_burned: q.calories(video.local_session.clone()).await?,
-            video_url: url.clone(),
-            video_file_key: key.clone(),
-            thumbnail_url: thumb.as_ref().and_then(|t| t.stored_url.clone()),
-            thumbnail_file_key: thumb.as_ref().and_then(|t| t.stored_key.clone()),
+            video_url: url.to_string(),
+            video_file_key: key.to_string(),
+            thumbnail_url: thumb
+                .as_ref()
+                .and_then(|t| t.stored().map(|s| s.1.to_string())),
+            thumbnail_file_key: thumb
+                .as_ref()
+                .and_then(|t| t.stored().map(|s| s.0.to_string())),
         };
         let api = &up.api;
         crate::upload::retry_call(up, || api.complete_session(&req)).await?;
         if let Some(t) = thumb {
-            q.set_state(t.job_id, JobState::Completed, None).await?;
+            lifecycle::apply(q, &t.job_id, Transition::Complete, None).await?;
         }
         Ok(())
     }
@@ -215,15 +264,19 @@ impl Runner {
     ) -> Result<Vec<(Job, u64)>, QueueError> {
         let wanted = |j: &Job| only.is_none_or(|ids| ids.contains(&j.job_id));
         let started = Instant::now();
+        let deadline = tokio::time::Instant::now().checked_add(timeout);
         let mut sent: std::collections::HashMap<String, u64> = Default::default();
         let mut idle_rounds = 0u32;
+        // Jobs that wait for the user (a sign-in, a clock set right): tried once per
+        // call, then left waiting; retrying cannot help until the user acts.
+        let mut blocked = std::collections::HashSet::new();
         loop {
             let mut pending: Vec<Job> = self
                 .queue()
                 .jobs()
                 .await?
                 .into_iter()
-                .filter(|j| j.state.is_pending() && wanted(j))
+                .filter(|j| j.state.is_pending() && wanted(j) && !blocked.contains(&j.job_id))
                 .collect();
             if pending.is_empty()
                 || started.elapsed() >= timeout
@@ -238,14 +291,21 @@ impl Runner {
                     .min(timeout.saturating_sub(started.elapsed()));
                 tokio::select! {
                     () = tokio::time::sleep(wait) => {}
+                    () = self.wake.notified() => {}
                     () = self.uploader.cancel.cancelled() => break,
                 }
             }
             pending.sort_by_key(|j| j.kind == FileKind::Video);
             let mut progressed = false;
             for job in &pending {
-                let (after, bytes) = self.run_job(&job.job_id).await?;
+                if started.elapsed() >= timeout || self.uploader.cancel.is_cancelled() {
+                    break;
+                }
+                let (after, bytes) = self.run_job(&job.job_id, deadline).await?;
                 *sent.entry(job.job_id.clone()).or_default() += bytes;
+                if after.wait_reason.is_some_and(|r| r.needs_user()) {
+                    blocked.insert(after.job_id.clone());
+                }
                 progressed |= after.state != job.state || !after.state.is_pending() || bytes > 0;
             }
             idle_rounds = if progressed { 0 } else { idle_rounds + 1 };

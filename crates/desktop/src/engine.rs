@@ -6,7 +6,7 @@ use crate::progress::{ProgressView, Throttle};
 use crate::recorder::{self, Active, RecordRequest, RecorderSlot};
 use crate::views::{self, JobView, SessionView};
 use base64::Engine as _;
-use idance_core::queue::JobState;
+use idance_core::lifecycle::{self, Outcome, Transition};
 use idance_core::{
     ApiClient, Queue, Runner, SessionChoice, Uploader, UploaderConfig, add_video,
     finish_recording_job, start_recording_job,
@@ -139,6 +139,9 @@ pub struct Desktop {
     wake: Notify,
     online: AtomicBool,
     current: Mutex<Option<CancellationToken>>,
+    /// Ends the runner's wait between rounds.
+    runner_wake: Arc<Notify>,
+    last_digest: tokio::sync::Mutex<Option<u64>>,
     recorder: RecorderSlot,
     preview: tokio::sync::Mutex<Option<idance_media::record::Preview>>,
     shutdown: CancellationToken,
@@ -167,6 +170,8 @@ impl Desktop {
             wake: Notify::new(),
             online: AtomicBool::new(true),
             current: Mutex::new(None),
+            runner_wake: Arc::default(),
+            last_digest: tokio::sync::Mutex::new(None),
             recorder: RecorderSlot::default(),
             preview: tokio::sync::Mutex::new(None),
             shutdown: CancellationToken::new(),
@@ -223,7 +228,7 @@ impl Desktop {
         self.online.store(up, Ordering::Relaxed);
         self.emit(Event::Online { online: up });
         self.restart_uploads();
-        self.emit(Event::Changed);
+        self.changed().await;
         Ok(())
     }
 
@@ -288,8 +293,8 @@ impl Desktop {
                 }
             }
         }
-        self.emit(Event::Changed);
-        self.wake.notify_one();
+        self.changed().await;
+        self.wake_uploads();
         out
     }
 
@@ -331,7 +336,7 @@ impl Desktop {
         self.queue
             .set_calories(session.to_string(), calories)
             .await?;
-        self.emit(Event::Changed);
+        self.changed().await;
         Ok(())
     }
 
@@ -352,67 +357,118 @@ impl Desktop {
         Ok(answer.download_url)
     }
 
-    /// Pause (`None`: every job). A job being sent stops now; its stored parts are kept.
+    /// Pause (`None`: every job that can be paused). A job being sent stops within
+    /// about a second (the runner watches its state); other jobs are not interrupted.
     pub async fn pause(&self, job: Option<&str>) -> Result<(), DesktopError> {
-        self.set_states(job, |s| s.is_pending(), JobState::Paused)
-            .await?;
-        self.restart_uploads();
+        for id in self.targets(job).await? {
+            refused(
+                job,
+                lifecycle::pause(&self.queue, &id).await?,
+                &id,
+                Transition::Pause,
+            )?;
+        }
+        self.changed().await;
         Ok(())
     }
 
     /// Resume paused jobs; also retries failed ones (Retry) and waiting ones (now).
     pub async fn resume(&self, job: Option<&str>) -> Result<(), DesktopError> {
-        self.set_states(
-            job,
-            |s| matches!(s, JobState::Paused | JobState::Failed | JobState::Waiting),
-            JobState::Queued,
-        )
-        .await?;
-        self.restart_uploads();
+        for id in self.targets(job).await? {
+            refused(
+                job,
+                lifecycle::resume(&self.queue, &id).await?,
+                &id,
+                Transition::Resume,
+            )?;
+        }
+        self.changed().await;
+        self.wake_uploads();
         Ok(())
     }
 
     /// Cancel: nothing more is sent and the multipart upload is aborted on the server.
+    /// A video already stored is refused (its session completes by itself).
     pub async fn cancel(&self, job: &str) -> Result<(), DesktopError> {
-        self.set_states(Some(job), |s| s != JobState::Completed, JobState::Cancelled)
-            .await?;
-        self.restart_uploads();
-        let j = self.queue.job(job.to_string()).await?;
-        if let Some(plan) = &j.plan {
-            // Best effort: an upload left behind expires by the bucket's lifecycle rule.
-            let _ = self
-                .link()
-                .api
-                .abort_multipart(&plan.file_key, &plan.upload_id)
-                .await;
+        let api = self.link().api.clone();
+        let (outcome, warning) = lifecycle::cancel(&self.queue, Some(&api), job).await?;
+        if let Some(w) = warning {
+            // An upload left behind expires by the bucket's lifecycle rule.
+            tracing::warn!("{w}");
         }
+        refused(Some(job), outcome, job, Transition::Cancel)?;
+        self.changed().await;
         Ok(())
     }
 
-    async fn set_states(
-        &self,
-        job: Option<&str>,
-        from: impl Fn(JobState) -> bool,
-        to: JobState,
-    ) -> Result<(), DesktopError> {
-        for j in self.queue.jobs().await? {
-            if job.is_none_or(|id| id == j.job_id) && from(j.state) {
-                self.queue.set_state(j.job_id.clone(), to, None).await?;
-            }
-        }
-        self.emit(Event::Changed);
-        Ok(())
+    /// The job (or every job's id).
+    async fn targets(&self, job: Option<&str>) -> Result<Vec<String>, DesktopError> {
+        Ok(match job {
+            Some(id) => vec![id.to_string()],
+            None => self
+                .queue
+                .jobs()
+                .await?
+                .into_iter()
+                .map(|j| j.job_id)
+                .collect(),
+        })
     }
 
-    /// Stops the uploads in flight (they resume from storage's parts) and starts over
-    /// with the queue as it is now.
+    /// Ends the wait between upload rounds (new or resumed work), without interrupting
+    /// anything in flight.
+    fn wake_uploads(&self) {
+        self.wake.notify_one();
+        self.runner_wake.notify_one();
+    }
+
+    /// Stops the uploads in flight (they resume from storage's parts) and starts over:
+    /// only for a new backend or shutdown, never for one job's pause.
     fn restart_uploads(&self) {
         if let Ok(current) = self.current.lock()
             && let Some(token) = current.as_ref()
         {
             token.cancel();
         }
-        self.wake.notify_one();
+        self.wake_uploads();
+    }
+
+    /// Tells the UI to fetch its views again — when they would show something new.
+    async fn changed(&self) {
+        let digest = self.digest().await;
+        let mut last = self.last_digest.lock().await;
+        if *last != Some(digest) {
+            *last = Some(digest);
+            self.emit(Event::Changed);
+        }
+    }
+
+    /// A fingerprint of what the views show (jobs' states, reasons and transfers;
+    /// sessions' ids and calories).
+    async fn digest(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        for j in self.queue.jobs().await.unwrap_or_default() {
+            (
+                &j.job_id,
+                j.state.as_str(),
+                &j.error,
+                j.file_key(),
+                j.stored().is_some(),
+                j.size,
+            )
+                .hash(&mut h);
+        }
+        for (s, _, calories) in self.queue.sessions().await.unwrap_or_default() {
+            (
+                &s.local_id,
+                &s.server_id,
+                &s.title,
+                calories.map(f64::to_bits),
+            )
+                .hash(&mut h);
+        }
+        h.finish()
     }
 
     pub async fn devices(&self) -> Vec<idance_media::devices::Device> {
@@ -535,8 +591,8 @@ impl Desktop {
                 None
             }
         };
-        self.emit(Event::Changed);
-        self.wake.notify_one();
+        self.changed().await;
+        self.wake_uploads();
         let me = self.clone();
         tokio::spawn(async move {
             me.finish_recording(recording, stopped, status, job, title)
@@ -586,13 +642,7 @@ impl Desktop {
         };
         let thumbs = self.thumbs_dir();
         let queued = match (&job, finished.bytes) {
-            (Some(job), 0) => self
-                .queue
-                .set_state(
-                    job.clone(),
-                    JobState::Cancelled,
-                    Some("nothing was recorded".into()),
-                )
+            (Some(job), 0) => idance_core::intake::drop_empty_recording(&self.queue, job)
                 .await
                 .map_err(|e| e.to_string()),
             (Some(job), _) => finish_recording_job(&self.queue, job, &thumbs)
@@ -626,9 +676,10 @@ impl Desktop {
             }
         }
         self.emit(Event::Record(last));
-        self.emit(Event::Changed);
-        // A new round: the thumbnail goes first, then the rest of the video.
-        self.restart_uploads();
+        self.changed().await;
+        // The next round sends the thumbnail first, then the rest of the video; the
+        // round in flight (other jobs' parts) is not interrupted.
+        self.wake_uploads();
     }
 
     pub fn stop_recording(&self) -> Result<(), DesktopError> {
@@ -680,6 +731,20 @@ impl Desktop {
     }
 }
 
+/// A refused action on one named job is an error in words; for "every job" the jobs
+/// that cannot take it are skipped.
+fn refused(
+    named: Option<&str>,
+    outcome: Outcome,
+    id: &str,
+    t: Transition,
+) -> Result<(), DesktopError> {
+    match (named, outcome.refusal(id, t)) {
+        (Some(_), Some(why)) => Err(DesktopError::Refused(why)),
+        _ => Ok(()),
+    }
+}
+
 fn jpeg_data_url(path: &Path) -> Option<String> {
     let bytes = std::fs::read(path).ok()?;
     (bytes.len() > 3 && bytes[..3] == [0xFF, 0xD8, 0xFF]).then(|| {
@@ -701,14 +766,15 @@ async fn sync_loop(d: Arc<Desktop>) {
             *current = Some(token.clone());
         }
         let forward = tokio::spawn(forward_progress(d.clone(), uploader.subscribe()));
-        let runner = Runner::new(uploader);
+        let runner = Runner::new(uploader).with_wake(d.runner_wake.clone());
         let ran = runner.sync(None, Duration::from_secs(30)).await;
         drop(runner);
         forward.abort();
         if let Err(e) = ran {
             tracing::warn!("sync: {e}");
         }
-        d.emit(Event::Changed);
+        // Also catches what another process (`idance pause`, `idance sync`) changed.
+        d.changed().await;
         let completed = completed_sessions(&d).await;
         for (id, title) in &completed {
             if !completed_before.iter().any(|(b, _)| b == id) {
@@ -768,7 +834,7 @@ async fn probe_loop(d: Arc<Desktop>) {
             d.emit(Event::Online { online: up });
             if up {
                 // Back: do not wait out the backoff of jobs left waiting.
-                d.restart_uploads();
+                d.wake_uploads();
             }
         }
         tokio::select! {

@@ -1,6 +1,7 @@
 //! What the UI's queue and sessions views show, built from the queue database.
 
 use idance_contract::FileKind;
+use idance_core::WaitReason;
 use idance_core::queue::{Job, JobState, LocalSession};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -14,6 +15,8 @@ pub struct JobView {
     pub state: JobState,
     /// The reason, in words, for failed and waiting jobs.
     pub error: Option<String>,
+    /// Why a waiting job waits, as data the UI switches on.
+    pub wait_reason: Option<WaitReason>,
     /// Bytes known stored (whole file once uploaded; live progress comes as events).
     pub bytes_done: u64,
     pub duration_secs: Option<f64>,
@@ -43,7 +46,7 @@ pub fn job_view(job: &Job) -> JobView {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| job.file.clone());
     let stored =
-        matches!(job.state, JobState::Uploaded | JobState::Completed) || job.stored_key.is_some();
+        matches!(job.state, JobState::Uploaded | JobState::Completed) || job.stored().is_some();
     JobView {
         job_id: job.job_id.clone(),
         session: job.local_session.clone(),
@@ -51,6 +54,7 @@ pub fn job_view(job: &Job) -> JobView {
         size: job.size,
         state: job.state,
         error: job.error.clone(),
+        wait_reason: job.wait_reason,
         bytes_done: if stored { job.size } else { 0 },
         duration_secs: job.duration_secs,
     }
@@ -99,7 +103,9 @@ pub fn sessions_view(
                     .reduce(f64::max),
                 state: session_state(&videos),
                 thumbnail_job,
-                video_key: videos.iter().find_map(|j| j.stored_key.clone()),
+                video_key: videos
+                    .iter()
+                    .find_map(|j| j.stored().map(|(k, _)| k.to_string())),
                 calories: *calories,
             }
         })

@@ -48,13 +48,24 @@ impl JobState {
         })
     }
 
-    /// States `sync` still has work for.
+    /// States the runner still has work for (the rule lives in `lifecycle`).
     pub fn is_pending(self) -> bool {
-        matches!(
-            self,
-            Self::Queued | Self::Uploading | Self::Waiting | Self::Uploaded
-        )
+        crate::lifecycle::is_pending(self)
     }
+}
+
+/// How far a job's bytes got: one value, so a row cannot claim a plan and a stored
+/// object at once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Transfer {
+    NotStarted,
+    /// A multipart upload is open; its confirmed parts are in the queue's parts table.
+    Multipart(UploadPlan),
+    /// Storage holds the whole file.
+    Stored {
+        key: String,
+        url: String,
+    },
 }
 
 /// A multipart upload in progress for a job.
@@ -77,16 +88,43 @@ pub struct Job {
     pub extension: String,
     pub content_type: String,
     pub state: JobState,
+    /// Why the job failed or waits, in words.
     pub error: Option<String>,
-    pub plan: Option<UploadPlan>,
-    /// Set once the bytes are stored (multipart complete or single PUT done).
-    pub stored_key: Option<String>,
-    pub stored_url: Option<String>,
+    /// Why a `waiting` job waits, as data.
+    pub wait_reason: Option<crate::lifecycle::WaitReason>,
+    pub transfer: Transfer,
     /// Video length from the probe, for `durationMinutes`.
     pub duration_secs: Option<f64>,
     /// A recording still being written: its full parts are uploaded as they appear;
     /// size and mtime are fixed only when it is finished.
     pub growing: bool,
+}
+
+impl Job {
+    /// The open multipart upload, if any.
+    pub fn plan(&self) -> Option<&UploadPlan> {
+        match &self.transfer {
+            Transfer::Multipart(p) => Some(p),
+            _ => None,
+        }
+    }
+
+    /// (key, url) once storage holds the file.
+    pub fn stored(&self) -> Option<(&str, &str)> {
+        match &self.transfer {
+            Transfer::Stored { key, url } => Some((key, url)),
+            _ => None,
+        }
+    }
+
+    /// The object key the job's bytes go to, once known.
+    pub fn file_key(&self) -> Option<&str> {
+        match &self.transfer {
+            Transfer::NotStarted => None,
+            Transfer::Multipart(p) => Some(&p.file_key),
+            Transfer::Stored { key, .. } => Some(key),
+        }
+    }
 }
 
 /// A session as this machine knows it: created locally first, mapped to the server's

@@ -1,7 +1,8 @@
 //! Queue operations. Each runs on the blocking pool against one SQLite connection;
 //! several processes may share the file (WAL + busy timeout + leases).
 
-use super::job::{Job, JobState, LocalSession, UploadPlan};
+use super::job::{Job, JobState, LocalSession, Transfer, UploadPlan};
+use crate::lifecycle::{Outcome, Transition, WaitReason};
 use idance_contract::{FileKind, MediaType};
 use rusqlite::{Connection, OptionalExtension, params};
 use std::path::Path;
@@ -12,11 +13,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 pub enum QueueError {
     #[error("queue database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
-    #[error("cannot open the queue in {path}: {source}")]
-    Open {
-        path: String,
-        source: std::io::Error,
-    },
+    #[error("cannot open the queue: {0}")]
+    Open(#[from] idance_sqlite::Error),
     #[error("{file}: {reason}")]
     BadFile { file: String, reason: String },
     #[error("no job '{0}' in the queue")]
@@ -49,21 +47,27 @@ pub fn file_stamp(path: &Path) -> std::io::Result<(u64, i64)> {
 }
 
 const SELECT_JOB: &str = "SELECT job_id, local_session, kind, file, size, mtime_ns, extension, content_type, state, error,
-    upload_id, file_key, file_url, part_size, stored_key, stored_url, duration_secs, growing FROM jobs";
+    upload_id, file_key, file_url, part_size, stored_key, stored_url, duration_secs, growing, wait_reason FROM jobs";
 
 fn job_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Job> {
     let upload_id: Option<String> = r.get(10)?;
-    let plan = match upload_id {
-        Some(upload_id) => Some(UploadPlan {
+    let stored: (Option<String>, Option<String>) = (r.get(14)?, r.get(15)?);
+    let transfer = match (stored, upload_id) {
+        ((Some(key), url), _) => Transfer::Stored {
+            key,
+            url: url.unwrap_or_default(),
+        },
+        (_, Some(upload_id)) => Transfer::Multipart(UploadPlan {
             upload_id,
             file_key: r.get::<_, Option<String>>(11)?.unwrap_or_default(),
             file_url: r.get::<_, Option<String>>(12)?.unwrap_or_default(),
             part_size: r.get::<_, Option<i64>>(13)?.unwrap_or(0) as u64,
         }),
-        None => None,
+        _ => Transfer::NotStarted,
     };
     let kind: String = r.get(2)?;
     let state: String = r.get(8)?;
+    let state = JobState::parse(&state).unwrap_or(JobState::Failed);
     Ok(Job {
         job_id: r.get(0)?,
         local_session: r.get(1)?,
@@ -77,33 +81,27 @@ fn job_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Job> {
         mtime_ns: r.get(5)?,
         extension: r.get(6)?,
         content_type: r.get(7)?,
-        state: JobState::parse(&state).unwrap_or(JobState::Failed),
+        state,
         error: r.get(9)?,
-        plan,
-        stored_key: r.get(14)?,
-        stored_url: r.get(15)?,
+        wait_reason: (state == JobState::Waiting)
+            .then(|| r.get::<_, Option<String>>(18).ok().flatten())
+            .flatten()
+            .and_then(|w| WaitReason::parse(&w)),
+        transfer,
         growing: r.get::<_, i64>(17)? != 0,
         duration_secs: r.get(16)?,
     })
 }
 
+/// `state IN ('a', 'b')` for a transition's allowed states (names are constants).
+fn state_in(states: &[JobState]) -> String {
+    let names: Vec<String> = states.iter().map(|s| format!("'{}'", s.as_str())).collect();
+    format!("state IN ({})", names.join(", "))
+}
+
 impl Queue {
     pub fn open(path: &Path) -> Result<Self, QueueError> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|source| QueueError::Open {
-                path: dir.display().to_string(),
-                source,
-            })?;
-        }
-        let mut conn = Connection::open(path)?;
-        // First: the app and the CLI may open a new queue at the same instant, and
-        // switching it to WAL or migrating it takes a lock the other must wait for.
-        conn.busy_timeout(std::time::Duration::from_secs(10))?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        // FULL: a confirmed part or state change survives power loss, not just a crash.
-        conn.pragma_update(None, "synchronous", "FULL")?;
-        conn.pragma_update(None, "foreign_keys", "ON")?;
-        super::schema::migrate(&mut conn)?;
+        let conn = super::schema::open(path)?;
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),
         })
@@ -386,40 +384,51 @@ impl Queue {
         .await
     }
 
-    pub async fn set_state(
+    /// Applies a lifecycle transition as one compare-and-set; see `crate::lifecycle`,
+    /// the only caller.
+    pub(crate) async fn transition(
         &self,
         job_id: String,
-        state: JobState,
+        t: Transition,
         error: Option<String>,
-    ) -> Result<(), QueueError> {
+    ) -> Result<Outcome, QueueError> {
         self.call(move |c| {
+            let unstored = if t.needs_unstored() {
+                " AND stored_key IS NULL"
+            } else {
+                ""
+            };
+            let sql = format!(
+                "UPDATE jobs SET state = ?2, error = ?3, wait_reason = ?4 WHERE job_id = ?1 AND {}{unstored}",
+                state_in(t.from())
+            );
             let n = c.execute(
-                "UPDATE jobs SET state = ?2, error = ?3 WHERE job_id = ?1",
-                params![job_id, state.as_str(), error],
+                &sql,
+                params![
+                    job_id,
+                    t.to().as_str(),
+                    error,
+                    t.wait_reason().map(WaitReason::as_str)
+                ],
             )?;
-            if n == 0 {
-                return Err(QueueError::NoJob(job_id));
+            if n == 1 {
+                return Ok(Outcome::Done);
             }
-            Ok(())
-        })
-        .await
-    }
-
-    /// Moves a job the runner works on to `state`, unless the user paused or cancelled
-    /// it meanwhile (maybe from another process): their word wins. Returns whether
-    /// the state was written.
-    pub async fn advance(
-        &self,
-        job_id: String,
-        state: JobState,
-        error: Option<String>,
-    ) -> Result<bool, QueueError> {
-        self.call(move |c| {
-            let n = c.execute(
-                "UPDATE jobs SET state = ?2, error = ?3 WHERE job_id = ?1 AND state NOT IN ('paused', 'cancelled')",
-                params![job_id, state.as_str(), error],
-            )?;
-            Ok(n == 1)
+            // Only to say why: nothing is written from what is read here.
+            let found: Option<(String, Option<String>)> = c
+                .query_row(
+                    "SELECT state, stored_key FROM jobs WHERE job_id = ?1",
+                    [&job_id],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            Ok(match found {
+                None => Outcome::NoJob,
+                Some((state, stored)) => Outcome::Refused {
+                    state: JobState::parse(&state).unwrap_or(JobState::Failed),
+                    stored: stored.is_some(),
+                },
+            })
         })
         .await
     }
@@ -487,6 +496,9 @@ impl Queue {
         .await
     }
 
+    /// Storage holds the whole file: the fact is written whatever the state (a pause
+    /// given meanwhile stays, and resuming goes straight to completing), and the state
+    /// moves as [`Transition::Stored`] allows.
     pub async fn set_stored(
         &self,
         job_id: String,
@@ -494,13 +506,19 @@ impl Queue {
         url: String,
     ) -> Result<(), QueueError> {
         self.call(move |c| {
-            c.execute(
-                // A pause or cancel given meanwhile stays (see `advance`).
-                "UPDATE jobs SET stored_key = ?2, stored_url = ?3, error = NULL,
-                   state = CASE WHEN state IN ('paused', 'cancelled') THEN state ELSE 'uploaded' END
-                 WHERE job_id = ?1",
+            let tx = c.transaction()?;
+            tx.execute(
+                "UPDATE jobs SET stored_key = ?2, stored_url = ?3 WHERE job_id = ?1",
                 params![job_id, key, url],
             )?;
+            tx.execute(
+                &format!(
+                    "UPDATE jobs SET state = ?2, error = NULL, wait_reason = NULL WHERE job_id = ?1 AND {}",
+                    state_in(Transition::Stored.from())
+                ),
+                params![job_id, Transition::Stored.to().as_str()],
+            )?;
+            tx.commit()?;
             Ok(())
         })
         .await
@@ -584,7 +602,7 @@ mod tests {
         drop(q);
         let q = Queue::open(&path).unwrap();
         let again = q.job(job.job_id.clone()).await.unwrap();
-        assert_eq!(again.plan, Some(plan));
+        assert_eq!(again.plan(), Some(&plan));
         assert_eq!(
             q.parts(job.job_id.clone()).await.unwrap(),
             vec![(1, "e1".to_string(), 8)]
@@ -596,6 +614,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_runner_never_overwrites_a_pause_or_cancel() {
+        use crate::lifecycle::{Transition as T, apply};
         let dir = tempfile::tempdir().unwrap();
         let video = dir.path().join("class.mp4");
         std::fs::write(&video, b"bytes").unwrap();
@@ -610,31 +629,81 @@ mod tests {
             let (q, id) = (q.clone(), id.clone());
             async move { q.job(id).await.unwrap().state }
         };
-        assert!(
-            q.advance(id.clone(), JobState::Uploading, None)
-                .await
-                .unwrap()
-        );
+        assert!(apply(&q, &id, T::Start, None).await.unwrap().is_done());
         assert_eq!(state(&q).await, JobState::Uploading);
-        for user in [JobState::Paused, JobState::Cancelled] {
-            q.set_state(id.clone(), user, None).await.unwrap();
-            assert!(
-                !q.advance(id.clone(), JobState::Completed, None)
-                    .await
-                    .unwrap()
-            );
+        for user in [T::Pause, T::Cancel] {
+            assert!(apply(&q, &id, user, None).await.unwrap().is_done());
+            for runner in [T::Complete, T::Fail, T::Start, T::Requeue] {
+                assert_eq!(
+                    apply(&q, &id, runner, None).await.unwrap(),
+                    Outcome::Refused {
+                        state: user.to(),
+                        stored: false
+                    }
+                );
+            }
             q.set_stored(id.clone(), "k".into(), "u".into())
                 .await
                 .unwrap();
-            assert_eq!(state(&q).await, user);
-        }
-        q.set_state(id.clone(), JobState::Queued, None)
+            assert_eq!(state(&q).await, user.to());
+            // Undo the stored fact and the user's word for the next round.
+            q.call({
+                let id = id.clone();
+                move |c| {
+                    c.execute(
+                        "UPDATE jobs SET stored_key = NULL, stored_url = NULL, state = 'uploading' WHERE job_id = ?1",
+                        [&id],
+                    )?;
+                    Ok(())
+                }
+            })
             .await
             .unwrap();
+        }
         q.set_stored(id.clone(), "k".into(), "u".into())
             .await
             .unwrap();
         assert_eq!(state(&q).await, JobState::Uploaded);
+        // A pause cannot overwrite completed, and a stored job cannot be cancelled.
+        assert_eq!(
+            apply(&q, &id, T::Cancel, None).await.unwrap(),
+            Outcome::Refused {
+                state: JobState::Uploaded,
+                stored: true
+            }
+        );
+        assert!(apply(&q, &id, T::Complete, None).await.unwrap().is_done());
+        assert!(!apply(&q, &id, T::Pause, None).await.unwrap().is_done());
+        assert_eq!(state(&q).await, JobState::Completed);
+        assert_eq!(
+            apply(&q, "nope", T::Pause, None).await.unwrap(),
+            Outcome::NoJob
+        );
+    }
+
+    #[tokio::test]
+    async fn a_waiting_job_carries_its_reason() {
+        use crate::lifecycle::{Transition as T, apply};
+        let dir = tempfile::tempdir().unwrap();
+        let video = dir.path().join("class.mp4");
+        std::fs::write(&video, b"bytes").unwrap();
+        let q = Queue::open(&dir.path().join("queue.db")).unwrap();
+        let s = q.create_session(None).await.unwrap();
+        let id = q
+            .enqueue(&s.local_id, &video, FileKind::Video, None)
+            .await
+            .unwrap()
+            .job_id;
+        apply(&q, &id, T::Wait(WaitReason::Clock), Some("clock".into()))
+            .await
+            .unwrap();
+        let j = q.job(id.clone()).await.unwrap();
+        assert_eq!(
+            (j.state, j.wait_reason),
+            (JobState::Waiting, Some(WaitReason::Clock))
+        );
+        apply(&q, &id, T::Resume, None).await.unwrap();
+        assert_eq!(q.job(id).await.unwrap().wait_reason, None);
     }
 
     #[tokio::test]

@@ -18,6 +18,12 @@ pub enum UploadError {
     /// The service or storage stayed unreachable; the job waits.
     #[error("waiting for the network: {0}")]
     Offline(String),
+    /// Storage kept failing or refusing links; the job waits and is tried again later.
+    #[error("waiting for storage: {0}")]
+    Storage(String),
+    /// Links expired as soon as they were signed: a clock is off; the job waits.
+    #[error("{0}")]
+    Clock(String),
     /// What storage holds is not what was sent.
     #[error("upload check failed: {0}")]
     Integrity(String),
@@ -25,10 +31,34 @@ pub enum UploadError {
     /// rule): the one reason to start a file over.
     #[error("the multipart upload no longer exists")]
     UploadGone,
+    /// The service says the thing is done already (409): for a multipart upload, it
+    /// was completed and the answer lost.
+    #[error("{0}")]
+    Conflict(String),
     #[error(transparent)]
     Queue(#[from] QueueError),
     #[error("cancelled")]
     Cancelled,
+}
+
+impl UploadError {
+    /// Where the job goes after this error, per the lifecycle; None: it stays (a pause,
+    /// a cancel or this runner stopping).
+    pub fn transition(&self) -> Option<crate::lifecycle::Transition> {
+        use crate::lifecycle::{Transition, WaitReason};
+        Some(match self {
+            Self::Cancelled | Self::Queue(_) => return None,
+            Self::Offline(_) => Transition::Wait(WaitReason::Network),
+            Self::SignIn(_) => Transition::Wait(WaitReason::SignIn),
+            Self::Storage(_) => Transition::Wait(WaitReason::Storage),
+            Self::Clock(_) => Transition::Wait(WaitReason::Clock),
+            Self::Source(_)
+            | Self::Rejected(_)
+            | Self::Conflict(_)
+            | Self::Integrity(_)
+            | Self::UploadGone => Transition::Fail,
+        })
+    }
 }
 
 impl From<ClientError> for UploadError {
@@ -39,6 +69,10 @@ impl From<ClientError> for UploadError {
                 code: Some(ErrorCode::NoSuchUpload),
                 ..
             } => Self::UploadGone,
+            ClientError::Rejected {
+                code: Some(ErrorCode::Conflict),
+                ..
+            } => Self::Conflict(e.to_string()),
             ClientError::Offline(_) | ClientError::Server { .. } => Self::Offline(e.to_string()),
             ClientError::Rejected { .. } | ClientError::Protocol(_) => {
                 Self::Rejected(e.to_string())

@@ -5,6 +5,7 @@
 mod error;
 mod md5;
 mod multipart;
+mod put_policy;
 
 pub mod progress;
 mod retry;

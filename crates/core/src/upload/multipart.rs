@@ -2,9 +2,10 @@
 //! parts exist: on every start the part list is asked for, and only missing parts are
 //! sent. Each part is signed with its MD5, so storage refuses corrupted bytes.
 
-use super::retry::{backoff, pause, until_reachable};
+use super::put_policy::{Next, PutPolicy};
+use super::retry::{pause, until_reachable};
 use super::source::{body_of_range, check_unchanged, md5_of_range};
-use super::storage_answer::{Verdict, judge};
+use super::storage_answer::judge;
 use super::{Counters, Progress, Stored, UploadError, Uploader};
 use crate::queue::{Job, UploadPlan};
 use base64::Engine;
@@ -26,10 +27,16 @@ pub fn part_count(size: u64, part_size: u64) -> u32 {
 }
 
 pub async fn upload(up: &Uploader, job: &Job, session_id: &str) -> Result<Stored, UploadError> {
-    // NoSuchUpload (aborted or expired upload) is the one reason to start over.
+    // NoSuchUpload (aborted or expired upload) is the one reason to start over — once
+    // it is clear the upload was not completed: a completion whose answer was lost (a
+    // reset, a kill, a pause mid-call) looks the same from here.
     for _ in 0..3 {
         match attempt(up, job, session_id).await {
-            Err(UploadError::UploadGone) => {
+            Err(UploadError::UploadGone | UploadError::Conflict(_)) => {
+                if let Some(stored) = completed_before(up, job).await? {
+                    tracing::info!(job_id = %job.job_id, "the upload was completed before; not sending it again");
+                    return Ok(stored);
+                }
                 // `idance cancel` in another process aborts the upload: that is no
                 // reason to start a new one.
                 if !up.queue.job(job.job_id.clone()).await?.state.is_pending() {
@@ -46,10 +53,50 @@ pub async fn upload(up: &Uploader, job: &Job, session_id: &str) -> Result<Stored
     ))
 }
 
+/// Whether the job's open upload was completed already (the server recorded it, or
+/// storage holds the object under its key): asked by completing again with the parts
+/// this queue confirmed, which the server answers as before. None: not completed.
+async fn completed_before(up: &Uploader, job: &Job) -> Result<Option<Stored>, UploadError> {
+    let current = up.queue.job(job.job_id.clone()).await?;
+    let Some(plan) = current.plan() else {
+        return Ok(None);
+    };
+    let parts: Vec<CompletedPart> = up
+        .queue
+        .parts(job.job_id.clone())
+        .await?
+        .into_iter()
+        .map(|(n, etag, _)| CompletedPart {
+            part_number: i64::from(n),
+            etag,
+        })
+        .collect();
+    if parts.is_empty() {
+        return Ok(None);
+    }
+    let req = CompleteMultipartRequest {
+        file_key: plan.file_key.clone(),
+        upload_id: plan.upload_id.clone(),
+        parts,
+    };
+    match until_reachable(up, || up.api.complete_multipart(&req)).await {
+        Ok(done) if done.size == job.size && done.file_key == plan.file_key => Ok(Some(Stored {
+            file_key: done.file_key,
+            file_url: done.file_url,
+            size: done.size,
+        })),
+        Ok(_)
+        | Err(UploadError::UploadGone | UploadError::Conflict(_) | UploadError::Rejected(_)) => {
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
+}
+
 async fn plan_for(up: &Uploader, job: &Job, session_id: &str) -> Result<UploadPlan, UploadError> {
     let current = up.queue.job(job.job_id.clone()).await?;
-    if let Some(plan) = current.plan {
-        return Ok(plan);
+    if let Some(plan) = current.plan() {
+        return Ok(plan.clone());
     }
     let req = CreateMultipartRequest {
         session_id: session_id.to_string(),
@@ -261,7 +308,7 @@ async fn send_and_record(
     job: &Job,
     plan: &UploadPlan,
     part: Hashed,
-    url: String,
+    url: (String, Instant),
     done: &AtomicU64,
 ) -> Result<(), UploadError> {
     let (_, len) = part_range(job.size, plan.part_size, part.n);
@@ -297,7 +344,7 @@ impl Hashed {
 
 async fn one_url(up: &Uploader, plan: &UploadPlan, part: Hashed) -> Result<String, UploadError> {
     let mut signed = sign(up, plan, vec![part]).await?;
-    Ok(signed.remove(0).1)
+    Ok(signed.remove(0).1.0)
 }
 
 /// Signs the parts in one call; returns each with its URL.
@@ -305,7 +352,7 @@ async fn sign(
     up: &Uploader,
     plan: &UploadPlan,
     parts: Vec<Hashed>,
-) -> Result<Vec<(Hashed, String)>, UploadError> {
+) -> Result<Vec<(Hashed, (String, Instant))>, UploadError> {
     let req = SignPartsRequest {
         file_key: plan.file_key.clone(),
         upload_id: plan.upload_id.clone(),
@@ -319,6 +366,7 @@ async fn sign(
     };
     let signed = until_reachable(up, || up.api.sign_parts(&req)).await?;
     Counters::add(&up.counters.sign_calls, 1);
+    let at = Instant::now();
     let mut urls: HashMap<u32, String> = signed
         .parts
         .into_iter()
@@ -327,7 +375,7 @@ async fn sign(
     parts
         .into_iter()
         .map(|p| {
-            urls.remove(&p.n).map(|url| (p, url)).ok_or_else(|| {
+            urls.remove(&p.n).map(|url| (p, (url, at))).ok_or_else(|| {
                 UploadError::Rejected(format!("the server did not sign part {}", p.n))
             })
         })
@@ -335,47 +383,41 @@ async fn sign(
 }
 
 /// PUTs one part until storage confirms it; returns its ETag. `url` is its signed URL
-/// when one was signed in a batch; a missing or expired one is signed again. The body
-/// is streamed from disk: memory stays flat whatever the part size.
+/// when one was signed in a batch; a missing or expired one is signed again, within
+/// the bounds of [`PutPolicy`]. The body is streamed from disk: memory stays flat
+/// whatever the part size.
 async fn send_part(
     up: &Uploader,
     job: &Job,
     plan: &UploadPlan,
     part: Hashed,
-    mut url: Option<String>,
+    url: Option<(String, Instant)>,
     file_size: u64,
 ) -> Result<String, UploadError> {
     let n = part.n;
     let (offset, len) = part_range(file_size, plan.part_size, n);
     let md5_hex = hex::encode(part.md5);
     let md5_b64 = part.md5_b64();
-    if url.is_none() {
-        url = Some(one_url(up, plan, part).await?);
-    }
+    let mut url = match url {
+        Some(u) => u,
+        None => (one_url(up, plan, part).await?, Instant::now()),
+    };
     // Signed first, then the bandwidth wait: a slow link makes URLs expire before
-    // use, and the loop below re-signs them.
+    // use, and the policy re-signs them.
     if let Some(t) = &up.throttle {
         t.acquire(len).await;
     }
-    let started = Instant::now();
-    let mut failures = 0u32;
+    let mut policy = PutPolicy::new(format!("part {n}"), up.config.max_outage);
     loop {
         if up.cancel.is_cancelled() {
             return Err(UploadError::Cancelled);
         }
-        let target = match &url {
-            Some(u) => u.clone(),
-            None => {
-                let u = one_url(up, plan, part).await?;
-                url = Some(u.clone());
-                u
-            }
-        };
+        let age = url.1.elapsed();
         Counters::add(&up.counters.bytes_sent, len);
         let request = up
             .api
             .http()
-            .put(&target)
+            .put(&url.0)
             .header("content-md5", &md5_b64)
             .header("content-length", len)
             .body(body_of_range(&job.file, offset, len).await?)
@@ -405,36 +447,24 @@ async fn send_part(
             Ok(resp) => {
                 let status = resp.status().as_u16();
                 let body = resp.text().await.unwrap_or_default();
-                let v = judge(status, &body);
-                if v == Verdict::Refuse {
-                    return Err(UploadError::Rejected(format!(
-                        "storage refused part {n} ({status})"
-                    )));
-                }
-                v
+                Some(judge(status, &body))
             }
             Err(e) => {
                 tracing::debug!(part = n, error = %e.without_url(), "part upload failed");
-                Verdict::Retry
+                None
             }
         };
-        match verdict {
-            Verdict::Resign => {
+        match policy.after(verdict, &url.0, age)? {
+            Next::Resign(wait) => {
                 Counters::add(&up.counters.resigns, 1);
-                url = None;
+                pause(up, wait).await?;
+                url = (one_url(up, plan, part).await?, Instant::now());
             }
-            Verdict::UploadGone => return Err(UploadError::UploadGone),
-            _ => {
+            Next::Retry(wait) => {
                 // A file edited while being sent makes storage refuse the digest.
                 check_unchanged(job)?;
-                if started.elapsed() > up.config.max_outage {
-                    return Err(UploadError::Offline(format!(
-                        "part {n} could not be stored"
-                    )));
-                }
                 Counters::add(&up.counters.retries, 1);
-                pause(up, backoff(failures)).await?;
-                failures += 1;
+                pause(up, wait).await?;
             }
         }
     }

@@ -1,8 +1,9 @@
 //! Part A upload: one presigned PUT streamed from disk, retried whole.
 
-use super::retry::{backoff, pause, until_reachable};
+use super::put_policy::{Next, PutPolicy};
+use super::retry::{pause, until_reachable};
 use super::source::body_of_range;
-use super::storage_answer::{Verdict, judge};
+use super::storage_answer::judge;
 use super::{Counters, Stored, UploadError, Uploader};
 use crate::queue::Job;
 use idance_contract::FileKind;
@@ -19,8 +20,7 @@ pub async fn upload(up: &Uploader, job: &Job, session_id: &str) -> Result<Stored
             job.file
         )));
     }
-    let started = Instant::now();
-    let mut failures = 0u32;
+    let mut policy = PutPolicy::new(job.file.clone(), up.config.max_outage);
     loop {
         let presigned = match job.kind {
             FileKind::Video => {
@@ -41,7 +41,10 @@ pub async fn upload(up: &Uploader, job: &Job, session_id: &str) -> Result<Stored
                 until_reachable(up, || up.api.thumbnail_upload_url(&req)).await?
             }
         };
+        let signed_at = Instant::now();
         let body = body_of_range(&job.file, 0, job.size).await?;
+        // Storage checks a link's expiry when the request starts.
+        let age = signed_at.elapsed();
         Counters::add(&up.counters.bytes_sent, job.size);
         let sent = up
             .api
@@ -66,32 +69,24 @@ pub async fn upload(up: &Uploader, job: &Job, session_id: &str) -> Result<Stored
             }
             Ok(r) => {
                 let status = r.status().as_u16();
-                let v = judge(status, &r.text().await.unwrap_or_default());
-                if v == Verdict::Refuse {
-                    return Err(UploadError::Rejected(format!(
-                        "storage refused {} ({status})",
-                        job.file
-                    )));
-                }
-                v
+                Some(judge(status, &r.text().await.unwrap_or_default()))
             }
             Err(e) => {
                 tracing::debug!(error = %e.without_url(), "single PUT failed");
-                Verdict::Retry
+                None
             }
         };
-        if verdict == Verdict::Resign {
-            Counters::add(&up.counters.resigns, 1);
-            continue;
-        }
-        if started.elapsed() > up.config.max_outage {
-            return Err(UploadError::Offline(format!(
-                "{} could not be stored",
-                job.file
-            )));
-        }
-        Counters::add(&up.counters.retries, 1);
-        pause(up, backoff(failures)).await?;
-        failures += 1;
+        // Every retry signs a new link (the Part A endpoints sign one per call).
+        let wait = match policy.after(verdict, &presigned.upload_url, age)? {
+            Next::Resign(wait) => {
+                Counters::add(&up.counters.resigns, 1);
+                wait
+            }
+            Next::Retry(wait) => {
+                Counters::add(&up.counters.retries, 1);
+                wait
+            }
+        };
+        pause(up, wait).await?;
     }
 }

@@ -24,7 +24,6 @@ pub fn judge(status: u16, body: &str) -> Verdict {
         (403 | 400, _) if message.contains("expired") || message.contains("too old") => {
             Verdict::Resign
         }
-        (403, "AccessDenied") if message.is_empty() => Verdict::Resign,
         (400, "BadDigest") | (400, "RequestTimeout") | (400, "IncompleteBody") => Verdict::Retry,
         (408 | 429, _) | (500..=599, _) => Verdict::Retry,
         _ => Verdict::Refuse,
@@ -61,6 +60,12 @@ mod tests {
                 403,
                 "<Error><Code>SignatureDoesNotMatch</Code><Message>nope</Message></Error>"
             ),
+            Verdict::Refuse
+        );
+        // A bare AccessDenied (a bucket policy, a revoked key) is not an expiry:
+        // signing again would loop.
+        assert_eq!(
+            judge(403, "<Error><Code>AccessDenied</Code></Error>"),
             Verdict::Refuse
         );
     }

@@ -1,0 +1,282 @@
+//! A job's life: the one table of allowed transitions. Every state change of a job —
+//! the user's pause, resume and cancel from the CLI or the app, the runner's steps —
+//! goes through [`Transition`], and each is a compare-and-set in SQL (`UPDATE … WHERE
+//! state IN (from)`), so two processes can never write over each other's word: a pause
+//! cannot overwrite `completed`, and the runner never overwrites a pause.
+//!
+//! ```text
+//!            start            stored            complete
+//!  queued ─────────► uploading ───────► uploaded ────────► completed
+//!    ▲  ▲              │  │                │
+//!    │  └── requeue ───┘  └─ wait(reason) ─┴──► waiting ──► (start / complete)
+//!    │                                             │
+//!    └──────────── resume ◄── paused ◄── pause ────┘  (also from queued, uploading)
+//!                           failed  ◄── fail (from any state the runner works on)
+//!  cancel: from queued, uploading, waiting, paused, failed — only while nothing is
+//!  stored (a stored video finishes by itself; cancelling it would orphan the object).
+//! ```
+
+use crate::api::ApiClient;
+use crate::queue::{Job, JobState, Queue, QueueError};
+use serde::{Deserialize, Serialize};
+
+/// Why a job waits: data the UI switches on, not words to parse.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WaitReason {
+    /// The upload service does not answer.
+    Network,
+    /// The service refused the sign-in: a new sign-in or token continues the job.
+    SignIn,
+    /// Storage keeps refusing or failing the transfer; it is tried again later.
+    Storage,
+    /// Links were refused as expired right after they were signed: the clock of this
+    /// computer, the service or storage is off.
+    Clock,
+}
+
+impl WaitReason {
+    /// Retrying cannot help until the user acts (signs in, sets the clock).
+    pub fn needs_user(self) -> bool {
+        matches!(self, Self::SignIn | Self::Clock)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Network => "network",
+            Self::SignIn => "sign_in",
+            Self::Storage => "storage",
+            Self::Clock => "clock",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "network" => Self::Network,
+            "sign_in" => Self::SignIn,
+            "storage" => Self::Storage,
+            "clock" => Self::Clock,
+            _ => return None,
+        })
+    }
+}
+
+/// Every way a job's state may change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transition {
+    /// The user: stop sending (stored parts are kept).
+    Pause,
+    /// The user: go on (also Retry of a failed job, and "now" for a waiting one).
+    Resume,
+    /// The user: never send it. Only while nothing is stored.
+    Cancel,
+    /// The runner: bytes start to flow.
+    Start,
+    /// The runner: storage holds the whole file.
+    Stored,
+    /// The runner: the session is completed on the server.
+    Complete,
+    /// The runner: cannot go on now; goes on by itself later.
+    Wait(WaitReason),
+    /// The runner: a reason retrying cannot fix.
+    Fail,
+    /// The runner stopped (deadline, shutdown) mid-job: back in line.
+    Requeue,
+}
+
+use JobState::*;
+
+impl Transition {
+    /// The states this transition may leave.
+    pub fn from(self) -> &'static [JobState] {
+        match self {
+            Self::Pause => &[Queued, Uploading, Waiting],
+            Self::Resume => &[Paused, Waiting, Failed],
+            Self::Cancel => &[Queued, Uploading, Waiting, Paused, Failed],
+            Self::Start => &[Queued, Waiting],
+            Self::Stored => &[Queued, Uploading, Waiting],
+            Self::Complete | Self::Wait(_) | Self::Fail => &[Queued, Uploading, Waiting, Uploaded],
+            Self::Requeue => &[Uploading],
+        }
+    }
+
+    pub fn to(self) -> JobState {
+        match self {
+            Self::Pause => Paused,
+            Self::Resume | Self::Requeue => Queued,
+            Self::Cancel => Cancelled,
+            Self::Start => Uploading,
+            Self::Stored => Uploaded,
+            Self::Complete => Completed,
+            Self::Wait(_) => Waiting,
+            Self::Fail => Failed,
+        }
+    }
+
+    /// Allowed only while the job's bytes are not stored.
+    pub fn needs_unstored(self) -> bool {
+        self == Self::Cancel
+    }
+
+    pub fn wait_reason(self) -> Option<WaitReason> {
+        match self {
+            Self::Wait(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    pub fn verb(self) -> &'static str {
+        match self {
+            Self::Pause => "paused",
+            Self::Resume => "resumed",
+            Self::Cancel => "cancelled",
+            _ => "moved",
+        }
+    }
+}
+
+/// States the runner still has work for.
+pub fn is_pending(state: JobState) -> bool {
+    matches!(state, Queued | Uploading | Waiting | Uploaded)
+}
+
+/// What a compare-and-set found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// The job moved to the transition's state.
+    Done,
+    /// The job's state (or its stored bytes) does not allow it; nothing was written.
+    Refused {
+        state: JobState,
+        stored: bool,
+    },
+    NoJob,
+}
+
+impl Outcome {
+    pub fn is_done(&self) -> bool {
+        *self == Self::Done
+    }
+
+    /// Why a user's action was refused, in words.
+    pub fn refusal(&self, job_id: &str, t: Transition) -> Option<String> {
+        match self {
+            Self::Done => None,
+            Self::NoJob => Some(format!("no job '{job_id}' in the queue")),
+            Self::Refused { stored: true, .. } if t.needs_unstored() => Some(format!(
+                "job {job_id} is already stored; its session completes by itself"
+            )),
+            Self::Refused { state, .. } => Some(format!(
+                "job {job_id} is {}; it cannot be {}",
+                state.as_str(),
+                t.verb()
+            )),
+        }
+    }
+}
+
+/// Applies `t` to the job if its state allows it (one conditional UPDATE).
+pub async fn apply(
+    queue: &Queue,
+    job_id: &str,
+    t: Transition,
+    error: Option<String>,
+) -> Result<Outcome, QueueError> {
+    queue.transition(job_id.to_string(), t, error).await
+}
+
+/// The user's pause of one job. A process sending it stops within about a second.
+pub async fn pause(queue: &Queue, job_id: &str) -> Result<Outcome, QueueError> {
+    apply(queue, job_id, Transition::Pause, None).await
+}
+
+pub async fn resume(queue: &Queue, job_id: &str) -> Result<Outcome, QueueError> {
+    apply(queue, job_id, Transition::Resume, None).await
+}
+
+/// The user's cancel: nothing more is sent, and the multipart upload storage holds is
+/// aborted (when `api` is given and answers; otherwise storage's lifecycle rule or the
+/// server's reaper frees it). A job whose bytes are stored is refused, not cancelled.
+pub async fn cancel(
+    queue: &Queue,
+    api: Option<&ApiClient>,
+    job_id: &str,
+) -> Result<(Outcome, Option<String>), QueueError> {
+    let outcome = apply(queue, job_id, Transition::Cancel, None).await?;
+    let mut warning = None;
+    if outcome.is_done() {
+        let job: Job = queue.job(job_id.to_string()).await?;
+        if let (Some(plan), Some(api)) = (job.plan(), api)
+            && let Err(e) = api.abort_multipart(&plan.file_key, &plan.upload_id).await
+        {
+            warning = Some(format!(
+                "job {job_id}: could not abort its upload on the server: {e}"
+            ));
+        }
+    }
+    Ok((outcome, warning))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ALL: [JobState; 8] = [
+        Queued, Uploading, Paused, Waiting, Failed, Cancelled, Uploaded, Completed,
+    ];
+
+    #[test]
+    fn nothing_leaves_completed_or_cancelled() {
+        let ts = [
+            Transition::Pause,
+            Transition::Resume,
+            Transition::Cancel,
+            Transition::Start,
+            Transition::Stored,
+            Transition::Complete,
+            Transition::Wait(WaitReason::Network),
+            Transition::Fail,
+            Transition::Requeue,
+        ];
+        for t in ts {
+            assert!(!t.from().contains(&Completed), "{t:?}");
+            assert!(!t.from().contains(&Cancelled), "{t:?}");
+            // The runner never writes over the user's pause.
+            if !matches!(t, Transition::Resume | Transition::Cancel) {
+                assert!(!t.from().contains(&Paused), "{t:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_user_pauses_what_is_in_flight_and_resumes_what_stopped() {
+        let pausable: Vec<_> = ALL
+            .into_iter()
+            .filter(|s| Transition::Pause.from().contains(s))
+            .collect();
+        assert_eq!(pausable, [Queued, Uploading, Waiting]);
+        let resumable: Vec<_> = ALL
+            .into_iter()
+            .filter(|s| Transition::Resume.from().contains(s))
+            .collect();
+        assert_eq!(resumable, [Paused, Waiting, Failed]);
+        assert!(Transition::Cancel.needs_unstored());
+        assert!(!Transition::Cancel.from().contains(&Uploaded));
+    }
+
+    #[test]
+    fn wait_reasons_round_trip() {
+        for r in [
+            WaitReason::Network,
+            WaitReason::SignIn,
+            WaitReason::Storage,
+            WaitReason::Clock,
+        ] {
+            assert_eq!(WaitReason::parse(r.as_str()), Some(r));
+            assert_eq!(
+                serde_json::to_value(r).unwrap(),
+                serde_json::Value::String(r.as_str().into())
+            );
+        }
+    }
+}
