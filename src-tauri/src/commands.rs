@@ -60,7 +60,7 @@ pub async fn pick_files(app: tauri::AppHandle, d: D<'_>) -> Res<Vec<FileRef>> {
     let (tx, rx) = tokio::sync::oneshot::channel();
     app.dialog()
         .file()
-        .add_filter("Videos", &["mp4", "mov", "webm", "mkv", "m4v", "avi"])
+        .add_filter("Videos", &idance_desktop::files::picker_extensions())
         .pick_files(move |files| {
             let _ = tx.send(files);
         });

@@ -20,6 +20,9 @@ pub struct Faults {
     pub stall: Duration,
     /// Connections cut so far (for assertions).
     pub resets_done: u32,
+    /// Upstream bytes per second of each connection (a slow uplink); None: as fast as
+    /// loopback goes.
+    pub pace: Option<u64>,
 }
 
 pub struct FaultProxy {
@@ -77,7 +80,10 @@ async fn relay(
         let mut buf = vec![0u8; 64 * 1024];
         let mut sent = 0u64;
         let mut cut_checked = false;
-        let reset_after = faults.lock().unwrap().reset_after;
+        let (reset_after, pace) = {
+            let f = faults.lock().unwrap();
+            (f.reset_after, f.pace)
+        };
         loop {
             let n = match cr.read(&mut buf).await {
                 Ok(0) | Err(_) => return,
@@ -97,6 +103,9 @@ async fn relay(
                 return;
             }
             sent += n as u64;
+            if let Some(rate) = pace {
+                tokio::time::sleep(Duration::from_secs_f64(n as f64 / rate.max(1) as f64)).await;
+            }
         }
     };
     let down = async move {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import * as f from "../app/js/format.js";
+import { JOB_VIEWS } from "./mock.js";
 
 describe("formatting", () => {
   it("bytes, clock, durations, eta, speed", () => {
@@ -17,25 +18,35 @@ describe("formatting", () => {
     expect(f.formatSpeed(0)).toBe("");
   });
 
-  it("names every job state, telling network waits from sign-in waits", () => {
-    const label = (state, error = null) => f.stateLabel({ state, error });
+  it("names every job state, telling the reasons of a wait apart by their kind", () => {
+    const label = (state, wait_reason = null) => f.stateLabel({ state, wait_reason, error: "sign in token 401" });
     expect(label("queued")).toBe("Queued");
     expect(label("uploading")).toBe("Uploading");
+    expect(f.stateLabel({ state: "uploading" }, false)).toBe("Waiting for network");
     expect(label("paused")).toBe("Paused");
-    expect(label("waiting", "waiting for the network: connection refused")).toBe("Waiting for network");
-    expect(label("waiting", "sign in again: the token has expired")).toBe("Sign in again");
+    expect(label("waiting", "network")).toBe("Waiting for network");
+    expect(label("waiting", "sign_in")).toBe("Sign in again");
+    expect(label("waiting", "storage")).toBe("Waiting for storage");
+    expect(label("waiting", "clock")).toBe("Check the clock");
     expect(label("failed")).toBe("Failed");
     expect(label("cancelled")).toBe("Cancelled");
     expect(label("uploaded")).toBe("Finishing");
     expect(label("completed")).toBe("Done");
   });
 
-  it("offers the actions each state allows", () => {
-    expect(f.actionsFor("uploading")).toEqual(["pause", "cancel"]);
-    expect(f.actionsFor("paused")).toEqual(["resume", "cancel"]);
-    expect(f.actionsFor("failed")).toEqual(["retry", "cancel"]);
-    expect(f.actionsFor("completed")).toEqual([]);
-    expect(f.actionsFor("cancelled")).toEqual([]);
+  it("has words for every state and wait reason the app sends", () => {
+    for (const j of JOB_VIEWS) {
+      const label = f.stateLabel(j);
+      expect(label, JSON.stringify(j)).not.toBe(j.state);
+    }
+    const reasons = JOB_VIEWS.filter((j) => j.wait_reason).map((j) => f.stateLabel(j));
+    expect(new Set(reasons).size).toBe(reasons.length);
+  });
+
+  it("offers exactly the actions the app says the job allows", () => {
+    const job = { job_id: "a", name: "x.mp4", size: 1000, state: "uploaded", bytes_done: 0 };
+    expect(f.jobRow({ ...job, actions: [] }).actions).toEqual([]);
+    expect(f.jobRow({ ...job, state: "failed", actions: ["retry", "cancel"] }).actions).toEqual(["retry", "cancel"]);
   });
 
   it("a row merges the job with its latest progress", () => {

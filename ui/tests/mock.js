@@ -38,6 +38,14 @@ export function mockTauri(handlers) {
 
 export const tick = () => new Promise((r) => setTimeout(r, 0));
 
+// Job views exactly as the app sends them, one per state and wait reason, written by
+// a Rust test (crates/desktop/src/views.rs): a renamed field or state fails here too.
+export const JOB_VIEWS = JSON.parse(readFileSync(join(here, "fixtures", "job_views.json"), "utf8"));
+
+// The app's view of a job in `over.state` (and `over.wait_reason`), with `over` on top.
 export function job(over = {}) {
-  return { job_id: "j1", session: "s1", name: "salsa.mp4", size: 10_000_000, state: "queued", error: null, bytes_done: 0, duration_secs: 600, ...over };
+  const state = over.state || "queued";
+  const base = JOB_VIEWS.find((j) => j.state === state && (state !== "waiting" || j.wait_reason === (over.wait_reason || "network")));
+  if (!base) throw new Error(`the app sends no job in state ${state}`);
+  return { ...base, job_id: "j1", ...over };
 }

@@ -11,7 +11,7 @@ describe("queue view", () => {
     q.setJobs([
       job({ job_id: "a", state: "uploading" }),
       job({ job_id: "b", state: "paused" }),
-      job({ job_id: "c", state: "waiting", error: "waiting for the network: connection refused" }),
+      job({ job_id: "c", state: "waiting", wait_reason: "network", error: "waiting for the network: connection refused" }),
       job({ job_id: "d", state: "failed", error: "salsa.mp4 changed after it was queued" }),
       job({ job_id: "e", state: "completed" }),
     ]);
@@ -65,6 +65,26 @@ describe("queue view", () => {
     expect(more.hidden).toBe(false);
     more.click();
     expect(document.querySelectorAll("#queue-list li").length).toBe(PAGE * 6);
+  });
+
+  it("a recording's row shows its thumbnail once one exists", async () => {
+    let thumb = null;
+    const ipc = mockTauri({ thumbnail: () => thumb });
+    const q = new QueueView(document);
+    q.setJobs([job({ job_id: "r", state: "uploading" })]);
+    await tick();
+    const img = () => document.querySelector('li[data-job="r"] img.thumb');
+    expect(img().hidden).toBe(true);
+    // Stopped: the thumbnail is made and the job moves on.
+    thumb = "data:image/jpeg;base64,/9j/";
+    q.setJobs([job({ job_id: "r", state: "uploaded" })]);
+    await tick();
+    expect(img().hidden).toBe(false);
+    expect(img().getAttribute("src")).toBe(thumb);
+    // Found once, it is not asked for again.
+    q.setJobs([job({ job_id: "r", state: "completed" })]);
+    await tick();
+    expect(ipc.called("thumbnail").length).toBe(2);
   });
 
   it("an empty queue says so", () => {

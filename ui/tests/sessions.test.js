@@ -4,7 +4,7 @@ import { loadPage, mockTauri, tick } from "./mock.js";
 
 const session = (over = {}) => ({
   local_id: "s1", server_id: "srv1", title: "Salsa basics", created_at: "2026-11-26T10:00:00Z",
-  duration_secs: 1800, state: "online", thumbnail_job: "j1", video_key: "sessions/u/srv1/1_a.mp4", ...over,
+  duration_secs: 1800, state: "online", thumbnail_job: "j1", video_key: "sessions/u/srv1/1_a.mp4", accepts_video: false, ...over,
 });
 
 describe("sessions view", () => {
@@ -13,10 +13,14 @@ describe("sessions view", () => {
   it("lists sessions with thumbnail, title, duration, state and a link", async () => {
     const ipc = mockTauri({ thumbnail: "data:image/jpeg;base64,/9j/", download_url: "http://127.0.0.1:1/idance/x?sig" });
     const v = new SessionsView(document);
-    v.setSessions([session(), session({ local_id: "s2", title: null, state: "waiting", video_key: null, thumbnail_job: null })]);
+    v.setSessions([
+      session(),
+      session({ local_id: "s2", title: null, state: "waiting", video_key: null, thumbnail_job: null }),
+      session({ local_id: "s3", title: null, state: "empty", video_key: null, thumbnail_job: null, accepts_video: true }),
+    ]);
     await tick();
     const items = document.querySelectorAll("#session-list li");
-    expect(items.length).toBe(2);
+    expect(items.length).toBe(3);
     expect(items[0].querySelector(".title").textContent).toBe("Salsa basics");
     expect(items[0].querySelector(".duration").textContent).toBe("30 min");
     expect(items[0].querySelector(".state").textContent).toBe("Online");
@@ -28,7 +32,8 @@ describe("sessions view", () => {
     await tick();
     expect(ipc.called("download_url")).toEqual([{ fileKey: "sessions/u/srv1/1_a.mp4" }]);
     expect(items[0].querySelector("input.link").value).toBe("http://127.0.0.1:1/idance/x?sig");
-    expect(v.targets()).toEqual([{ value: "s2", label: "Untitled session" }]);
+    // Only a session without a video takes one (s2's video is waiting to upload).
+    expect(v.targets()).toEqual([{ value: "s3", label: "Untitled session" }]);
   });
 
   it("calories can be entered before completion and are sent as a number", async () => {
@@ -50,10 +55,23 @@ describe("sessions view", () => {
     expect(open.querySelector(".calories-msg").textContent).toContain("number of kcal");
   });
 
+  it("calories being typed survive a redraw of the sessions", () => {
+    mockTauri({ thumbnail: null });
+    const v = new SessionsView(document);
+    const list = [session({ state: "uploading", calories: null }), session({ local_id: "s2", state: "uploading", calories: 100 })];
+    v.setSessions(list);
+    const input = () => document.querySelector('li[data-session="s1"] input.calories');
+    input().value = "45";
+    input().focus();
+    v.setSessions(list.map((s) => ({ ...s })));
+    expect(input().value).toBe("45");
+    expect(document.querySelector('li[data-session="s2"] input.calories').value).toBe("100");
+  });
+
   it("a long history draws one page of cards at first", () => {
     mockTauri({ thumbnail: null });
     const v = new SessionsView(document);
-    v.setSessions(Array.from({ length: 1000 }, (_, i) => session({ local_id: `s${i}`, thumbnail_job: null, state: "paused" })));
+    v.setSessions(Array.from({ length: 1000 }, (_, i) => session({ local_id: `s${i}`, thumbnail_job: null, state: "empty", accepts_video: true })));
     expect(document.querySelectorAll("#session-list li").length).toBe(SESSION_PAGE);
     expect(v.targets().length).toBe(30);
     document.getElementById("sessions-more").click();

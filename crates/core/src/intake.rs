@@ -126,16 +126,44 @@ async fn resolve_session(
     Ok(match choice {
         SessionChoice::New { title } => queue.create_session(title).await?,
         SessionChoice::Local(id) => {
-            queue
+            let s = queue
                 .session(id.clone())
                 .await?
                 .ok_or_else(|| QueueError::BadFile {
                     file: file.display().to_string(),
                     reason: format!("session {id} is not in this queue"),
-                })?
+                })?;
+            takes_a_video(queue, file, s).await?
         }
-        SessionChoice::Server(id) => queue.adopt_session(id).await?,
+        SessionChoice::Server(id) => {
+            let s = queue.adopt_session(id).await?;
+            takes_a_video(queue, file, s).await?
+        }
     })
+}
+
+/// Refuses a second video for a session (the server would answer 409 at its upload).
+async fn takes_a_video(
+    queue: &Queue,
+    file: &Path,
+    session: LocalSession,
+) -> Result<LocalSession, IntakeError> {
+    let jobs = queue.jobs().await?;
+    let of_session: Vec<&Job> = jobs
+        .iter()
+        .filter(|j| j.local_session == session.local_id)
+        .collect();
+    if !crate::lifecycle::session_takes_a_video(&of_session) {
+        return Err(QueueError::BadFile {
+            file: file.display().to_string(),
+            reason: format!(
+                "session \"{}\" already has a video (a session holds one video); add it to a new session",
+                session.title.as_deref().unwrap_or("untitled")
+            ),
+        }
+        .into());
+    }
+    Ok(session)
 }
 
 /// Queues `thumb` as the session's thumbnail unless it has one already.

@@ -135,6 +135,37 @@ impl Transition {
     }
 }
 
+/// The user's actions a job offers now (the buttons the app shows): exactly those
+/// whose compare-and-set would succeed. "retry" is Resume of a failed job.
+pub fn user_actions(job: &Job) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    let allows = |t: Transition| {
+        t.from().contains(&job.state) && !(t.needs_unstored() && job.stored().is_some())
+    };
+    if allows(Transition::Pause) {
+        out.push("pause");
+    }
+    if allows(Transition::Resume) {
+        out.push(if job.state == Failed {
+            "retry"
+        } else {
+            "resume"
+        });
+    }
+    if allows(Transition::Cancel) {
+        out.push("cancel");
+    }
+    out
+}
+
+/// One session holds one video (the contract): a session takes a new video only while
+/// every video it had was cancelled.
+pub fn session_takes_a_video(session_jobs: &[&Job]) -> bool {
+    !session_jobs
+        .iter()
+        .any(|j| j.kind == idance_contract::FileKind::Video && j.state != Cancelled)
+}
+
 /// States the runner still has work for.
 pub fn is_pending(state: JobState) -> bool {
     matches!(state, Queued | Uploading | Waiting | Uploaded)

@@ -141,6 +141,8 @@ pub struct Desktop {
     current: Mutex<Option<CancellationToken>>,
     /// Ends the runner's wait between rounds.
     runner_wake: Arc<Notify>,
+    /// What this app put on the wire, across upload rounds.
+    counters: Arc<idance_core::upload::Counters>,
     last_digest: tokio::sync::Mutex<Option<u64>>,
     recorder: RecorderSlot,
     preview: tokio::sync::Mutex<Option<idance_media::record::Preview>>,
@@ -171,6 +173,7 @@ impl Desktop {
             online: AtomicBool::new(true),
             current: Mutex::new(None),
             runner_wake: Arc::default(),
+            counters: Arc::default(),
             last_digest: tokio::sync::Mutex::new(None),
             recorder: RecorderSlot::default(),
             preview: tokio::sync::Mutex::new(None),
@@ -728,6 +731,12 @@ impl Desktop {
                 ..UploaderConfig::default()
             },
         )
+        .with_counters(self.counters.clone())
+    }
+
+    /// Bytes this app sent to storage since it started (re-sent ones included).
+    pub fn bytes_sent(&self) -> u64 {
+        idance_core::upload::Counters::get(&self.counters.bytes_sent)
     }
 }
 

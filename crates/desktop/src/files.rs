@@ -13,6 +13,15 @@ pub struct FileRef {
     pub name: String,
 }
 
+/// The extensions the file dialog offers: exactly the video types the service takes
+/// (the contract's list), so nothing it offers is refused afterwards.
+pub fn picker_extensions() -> Vec<&'static str> {
+    idance_contract::MediaType::allowed(idance_contract::FileKind::Video)
+        .iter()
+        .map(|m| m.extension)
+        .collect()
+}
+
 #[derive(Default)]
 pub struct FileRegistry {
     files: Mutex<HashMap<String, PathBuf>>,
@@ -40,6 +49,19 @@ impl FileRegistry {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_dialog_offers_only_what_the_service_accepts() {
+        let offered = picker_extensions();
+        assert!(offered.contains(&"mp4") && offered.contains(&"mov"));
+        for ext in offered {
+            assert!(
+                idance_contract::MediaType::for_extension(idance_contract::FileKind::Video, ext)
+                    .is_some(),
+                "{ext}"
+            );
+        }
+    }
 
     #[test]
     fn ids_are_opaque_and_single_use() {

@@ -17,6 +17,9 @@ pub struct JobView {
     pub error: Option<String>,
     /// Why a waiting job waits, as data the UI switches on.
     pub wait_reason: Option<WaitReason>,
+    /// The buttons the job offers now (`pause`, `resume`, `retry`, `cancel`), from the
+    /// lifecycle: the UI does not decide them.
+    pub actions: Vec<&'static str>,
     /// Bytes known stored (whole file once uploaded; live progress comes as events).
     pub bytes_done: u64,
     pub duration_secs: Option<f64>,
@@ -38,6 +41,8 @@ pub struct SessionView {
     pub video_key: Option<String>,
     /// `caloriesBurned` sent with the completion (editable until then).
     pub calories: Option<f64>,
+    /// Whether a dropped video may be added to it (one session holds one video).
+    pub accepts_video: bool,
 }
 
 pub fn job_view(job: &Job) -> JobView {
@@ -55,6 +60,7 @@ pub fn job_view(job: &Job) -> JobView {
         state: job.state,
         error: job.error.clone(),
         wait_reason: job.wait_reason,
+        actions: idance_core::lifecycle::user_actions(job),
         bytes_done: if stored { job.size } else { 0 },
         duration_secs: job.duration_secs,
     }
@@ -107,6 +113,7 @@ pub fn sessions_view(
                     .iter()
                     .find_map(|j| j.stored().map(|(k, _)| k.to_string())),
                 calories: *calories,
+                accepts_video: idance_core::lifecycle::session_takes_a_video(&jobs),
             }
         })
         .collect()
@@ -128,5 +135,90 @@ fn session_state(videos: &[&Job]) -> &'static str {
         "cancelled"
     } else {
         "uploading"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use idance_core::queue::Transfer;
+
+    /// A job view for every state the UI can get (waiting once per reason), as the
+    /// app sends them: the UI's mocks load this file, so renaming a field, a state or
+    /// a reason here fails the UI's tests until the UI follows.
+    fn every_kind_of_job() -> Vec<JobView> {
+        let job = |state: JobState, reason: Option<WaitReason>, stored: bool| Job {
+            job_id: format!("{}{}", state.as_str(), reason.map_or("", |r| r.as_str())),
+            local_session: "s1".into(),
+            kind: FileKind::Video,
+            file: "/videos/salsa.mp4".into(),
+            size: 10_000_000,
+            mtime_ns: 0,
+            extension: "mp4".into(),
+            content_type: "video/mp4".into(),
+            state,
+            error: reason.map(|r| format!("why it waits: {}", r.as_str())),
+            wait_reason: reason,
+            transfer: if stored {
+                Transfer::Stored {
+                    key: "sessions/u/s/k.mp4".into(),
+                    url: "https://bucket/sessions/u/s/k.mp4".into(),
+                }
+            } else {
+                Transfer::NotStarted
+            },
+            duration_secs: Some(600.0),
+            growing: false,
+        };
+        use JobState::*;
+        let mut jobs = vec![
+            job(Queued, None, false),
+            job(Uploading, None, false),
+            job(Paused, None, false),
+            job(Failed, None, false),
+            job(Cancelled, None, false),
+            job(Uploaded, None, true),
+            job(Completed, None, true),
+        ];
+        for r in [
+            WaitReason::Network,
+            WaitReason::SignIn,
+            WaitReason::Storage,
+            WaitReason::Clock,
+        ] {
+            jobs.push(job(Waiting, Some(r), false));
+        }
+        jobs.iter().map(job_view).collect()
+    }
+
+    #[test]
+    fn the_ui_fixture_is_what_the_app_sends() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../ui/tests/fixtures/job_views.json");
+        let want = serde_json::to_string_pretty(&every_kind_of_job()).unwrap() + "\n";
+        if std::env::var_os("IDANCE_WRITE_FIXTURES").is_some() {
+            std::fs::write(&path, &want).unwrap();
+        }
+        let have = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            have == want,
+            "ui/tests/fixtures/job_views.json is not what the app sends: run `IDANCE_WRITE_FIXTURES=1 cargo test -p idance-desktop --lib` and make the UI follow"
+        );
+    }
+
+    #[test]
+    fn a_stored_video_offers_no_cancel_and_a_failed_one_a_retry() {
+        let views = every_kind_of_job();
+        let actions = |id: &str| {
+            views
+                .iter()
+                .find(|v| v.job_id == id)
+                .map(|v| v.actions.clone())
+                .unwrap()
+        };
+        assert_eq!(actions("uploaded"), Vec::<&str>::new());
+        assert_eq!(actions("uploading"), ["pause", "cancel"]);
+        assert_eq!(actions("failed"), ["retry", "cancel"]);
+        assert_eq!(actions("waitingclock"), ["pause", "resume", "cancel"]);
     }
 }

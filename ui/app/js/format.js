@@ -41,37 +41,27 @@ export function formatDate(iso) {
   return Number.isNaN(d.getTime()) ? "" : d.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
 }
 
-const SIGN_IN = /sign in|token|401/i;
+// Why a waiting job waits, by the reason the app sends (never by parsing words).
+const WAITING = {
+  network: "Waiting for network",
+  sign_in: "Sign in again",
+  storage: "Waiting for storage",
+  clock: "Check the clock",
+};
 
-// What a job's state is called in the UI.
-export function stateLabel(job) {
+// What a job's state is called in the UI. Offline, a job that was being sent waits
+// for the network (the service cannot be reached), whatever the last state said.
+export function stateLabel(job, online = true) {
   switch (job.state) {
     case "queued": return "Queued";
-    case "uploading": return "Uploading";
+    case "uploading": return online ? "Uploading" : WAITING.network;
     case "paused": return "Paused";
-    case "waiting": return SIGN_IN.test(job.error || "") ? "Sign in again" : "Waiting for network";
+    case "waiting": return WAITING[job.wait_reason] || WAITING.network;
     case "failed": return "Failed";
     case "cancelled": return "Cancelled";
     case "uploaded": return "Finishing";
     case "completed": return "Done";
     default: return job.state;
-  }
-}
-
-// The buttons a job offers in its state.
-export function actionsFor(state) {
-  switch (state) {
-    case "queued":
-    case "uploading":
-    case "waiting":
-    case "uploaded":
-      return ["pause", "cancel"];
-    case "paused":
-      return ["resume", "cancel"];
-    case "failed":
-      return ["retry", "cancel"];
-    default:
-      return [];
   }
 }
 
@@ -88,11 +78,12 @@ export function jobRow(job, progress, online = true) {
     size: formatBytes(job.size),
     percent,
     state: job.state,
-    label: stateLabel(job),
+    label: stateLabel(job, online),
     reason: job.state === "failed" || job.state === "waiting" ? job.error || "" : "",
     speed: p && online && job.state === "uploading" ? formatSpeed(p.speed) : "",
     eta: p && online && job.state === "uploading" ? formatEta(p.eta_secs) : "",
-    actions: actionsFor(job.state),
+    // The app says which actions the job's state allows (its lifecycle decides).
+    actions: job.actions || [],
   };
 }
 

@@ -94,15 +94,16 @@ export class QueueView {
         <div class="job-bottom"><span class="state"></span><span class="reason"></span><span class="speed"></span><span class="eta"></span></div>
       </div>
       <div class="actions"></div>`;
-    this.loadThumb(job.job_id, li);
     return li;
   }
 
+  // Only a thumbnail found is kept: a recording has none until it is stopped, so a
+  // row without one asks again whenever its job's state changes.
   async loadThumb(jobId, li) {
     let url = this.thumbs.get(jobId);
-    if (url === undefined) {
-      url = (await invoke("thumbnail", { jobId })) || null;
-      this.thumbs.set(jobId, url);
+    if (!url) {
+      url = await invoke("thumbnail", { jobId });
+      if (url) this.thumbs.set(jobId, url);
     }
     if (url) {
       const img = li.querySelector("img.thumb");
@@ -116,6 +117,10 @@ export class QueueView {
     const li = this.rows.get(job.job_id);
     if (!li) return;
     const r = jobRow(job, this.progress.get(job.job_id), this.online);
+    if (li.dataset.thumbAsked !== job.state && li.querySelector("img.thumb").hidden) {
+      li.dataset.thumbAsked = job.state;
+      this.loadThumb(job.job_id, li);
+    }
     li.className = `job state-${r.state}`;
     li.querySelector(".name").textContent = r.name;
     li.querySelector(".size").textContent = r.size;

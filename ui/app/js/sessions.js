@@ -42,6 +42,14 @@ export class SessionsView {
   setSessions(sessions) {
     const d = this.doc;
     this.sessions = sessions;
+    // Calories being typed survive a redraw (the views are fetched again on changes).
+    const typing = new Map();
+    const focused = d.activeElement;
+    for (const input of this.list.querySelectorAll("input.calories")) {
+      if (input === focused || input.value !== input.dataset.saved) {
+        typing.set(input.closest("li").dataset.session, { value: input.value, focus: input === focused });
+      }
+    }
     this.list.innerHTML = "";
     for (const s of sessions.slice(0, this.shown)) {
       const li = d.createElement("li");
@@ -66,7 +74,13 @@ export class SessionsView {
       } else {
         calRow.innerHTML = `<label>Calories burned <input class="calories" type="number" min="0" step="1" placeholder="optional"></label>
           <button type="button" data-calories="1">Save</button><span class="calories-msg hint"></span>`;
-        calRow.querySelector("input").value = s.calories != null ? String(s.calories) : "";
+        const input = calRow.querySelector("input");
+        input.value = input.dataset.saved = s.calories != null ? String(s.calories) : "";
+        const typed = typing.get(s.local_id);
+        if (typed) {
+          input.value = typed.value;
+          if (typed.focus) queueMicrotask(() => input.focus());
+        }
       }
       if (s.video_key) {
         const row = li.querySelector(".link-row");
@@ -100,6 +114,7 @@ export class SessionsView {
     }
     try {
       await invoke("set_calories", { session: li.dataset.session, calories });
+      input.dataset.saved = raw;
       msg.textContent = calories === null ? "No calories will be sent." : "Saved; sent when the session is completed.";
     } catch (err) {
       msg.textContent = String(err);
@@ -118,10 +133,11 @@ export class SessionsView {
     }
   }
 
-  // Session choices for the drop zone's "Add to" select: the 30 newest not yet online.
+  // Session choices for the drop zone's "Add to" select: the 30 newest that take a
+  // video (one session holds one video; the app says which).
   targets() {
     return (this.sessions || [])
-      .filter((s) => s.state !== "online")
+      .filter((s) => s.accepts_video)
       .slice(0, 30)
       .map((s) => ({ value: s.local_id, label: s.title || "Untitled session" }));
   }

@@ -82,6 +82,12 @@ impl Uploader {
         }
     }
 
+    /// Counts into `counters` (e.g. one set across the app's upload rounds).
+    pub fn with_counters(mut self, counters: Arc<Counters>) -> Self {
+        self.counters = counters;
+        self
+    }
+
     /// The queue this uploader works on.
     pub fn queue_handle(&self) -> Queue {
         self.queue.clone()

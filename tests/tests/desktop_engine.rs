@@ -1,0 +1,162 @@
+//! The desktop engine (no window) on its built-in service: one job's pause leaves the
+//! others alone, one session holds one video, and the UI hears of changes only when
+//! something changed.
+
+use idance_desktop::{Desktop, Event, Settings};
+use idance_tests::fault_proxy::FaultProxy;
+use idance_tests::{Backend, Options, TestServer, make_video};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+async fn start(dir: &std::path::Path, limit: Option<u64>) -> Arc<Desktop> {
+    let settings = Settings {
+        limit,
+        ..Settings::default()
+    };
+    Desktop::start(dir.to_path_buf(), settings).await.unwrap()
+}
+
+async fn add(
+    d: &Desktop,
+    file: &std::path::Path,
+    session: Option<String>,
+) -> Result<String, String> {
+    let r = d.register_file(file);
+    let added = d.add_files(&[r.id], session).await.remove(0);
+    match (added.job_id, added.error) {
+        (Some(id), None) => Ok(id),
+        (_, e) => Err(e.unwrap_or_default()),
+    }
+}
+
+async fn state_of(d: &Desktop, job: &str) -> String {
+    d.queue_view()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|j| j.job_id == job)
+        .map(|j| j.state.as_str().to_string())
+        .unwrap_or_default()
+}
+
+/// Bug: pausing (or resuming, cancelling) any job cancelled the whole upload round, so
+/// the parts of the job in flight were thrown away and sent again.
+#[tokio::test(flavor = "multi_thread")]
+async fn pausing_one_job_does_not_interrupt_the_one_being_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = make_video(dir.path(), "a.mp4", 40);
+    let b = make_video(dir.path(), "b.mp4", 2);
+    let size_a = std::fs::metadata(&a).unwrap().len();
+    // Garage behind a slow uplink (3 MiB/s per connection): parts stay in flight.
+    let proxy = FaultProxy::start(idance_tests::garage_addr()).await;
+    proxy.set(|f| f.pace = Some(3 * 1024 * 1024));
+    let srv = TestServer::start_with(
+        Backend::Garage,
+        Options {
+            storage_endpoint: Some(proxy.url.clone()),
+            ..Default::default()
+        },
+    )
+    .await;
+    let settings = Settings {
+        backend: idance_desktop::Backend::Remote {
+            url: srv.handle.base_url(),
+            token: srv.token("teacher"),
+        },
+        limit: None,
+    };
+    let d = Desktop::start(dir.path().to_path_buf(), settings)
+        .await
+        .unwrap();
+    let mut events = d.subscribe();
+    let job_a = add(&d, &a, None).await.unwrap();
+    let job_b = add(&d, &b, None).await.unwrap();
+    // Once storage confirmed a first part of A, its other parts are in flight.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match tokio::time::timeout(left, events.recv()).await {
+            Ok(Ok(Event::Progress(p))) if p.job_id == job_a && p.bytes_done > 0 => break,
+            Ok(_) => {}
+            Err(_) => panic!("A never made progress"),
+        }
+    }
+    d.pause(Some(&job_b)).await.unwrap();
+    d.resume(Some(&job_b)).await.unwrap();
+    d.pause(Some(&job_b)).await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(90);
+    while state_of(&d, &job_a).await != "completed" {
+        assert!(Instant::now() < deadline, "A did not finish");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(state_of(&d, &job_b).await, "paused");
+    // Thumbnails are a few tens of KiB; a part cut off and sent again is 8 MiB.
+    let sent = d.bytes_sent();
+    assert!(
+        sent < size_a + 1024 * 1024,
+        "sent {sent} bytes for a {size_a}-byte file: parts in flight were sent again"
+    );
+    d.shutdown().await;
+    srv.shutdown().await;
+}
+
+/// Bug: "Add to" offered sessions that already had a video, and the second upload
+/// then failed on the server's 409. One session holds one video.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_session_takes_one_video() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = make_video(dir.path(), "a.mp4", 1);
+    let b = make_video(dir.path(), "b.mp4", 1);
+    let d = start(dir.path(), None).await;
+    add(&d, &a, None).await.unwrap();
+    let sessions = d.sessions_view().await.unwrap();
+    assert_eq!(sessions.len(), 1);
+    assert!(!sessions[0].accepts_video, "{sessions:?}");
+    let refused = add(&d, &b, Some(sessions[0].local_id.clone()))
+        .await
+        .unwrap_err();
+    assert!(refused.contains("already has a video"), "{refused}");
+    assert_eq!(
+        d.queue_view().await.unwrap().len(),
+        1,
+        "nothing more queued"
+    );
+    // A new session takes it.
+    add(&d, &b, None).await.unwrap();
+    d.shutdown().await;
+}
+
+/// Bug: `Changed` fired every few seconds whether or not anything changed, and the
+/// sessions view redrew every card, wiping calories being typed.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_ui_is_told_of_changes_only_when_something_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = make_video(dir.path(), "a.mp4", 1);
+    let d = start(dir.path(), None).await;
+    add(&d, &a, None).await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while d.sessions_view().await.unwrap()[0].state != "online" {
+        assert!(Instant::now() < deadline, "not uploaded");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // Let the last round's events through, then listen to a quiet app.
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let mut events = d.subscribe();
+    let quiet = Instant::now() + Duration::from_secs(8);
+    let mut changed = 0;
+    while let Ok(got) = tokio::time::timeout(
+        quiet.saturating_duration_since(Instant::now()),
+        events.recv(),
+    )
+    .await
+    {
+        if matches!(got, Ok(Event::Changed)) {
+            changed += 1;
+        }
+    }
+    assert_eq!(
+        changed, 0,
+        "Changed fired {changed} times with nothing changing"
+    );
+    d.shutdown().await;
+}
