@@ -160,3 +160,66 @@ async fn the_ui_is_told_of_changes_only_when_something_changed() {
     );
     d.shutdown().await;
 }
+
+/// Bug: Stop emptied the recorder's slot at once and the finished recording emptied it
+/// again later, so a recording started during the previous one's stop grace lost its
+/// stop sender. Now the slot holds the recording until it is saved; `stopping` is sent.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_new_recording_waits_until_the_last_one_is_saved_and_can_be_stopped() {
+    use idance_desktop::recorder::RecordRequest;
+    use idance_media::record::RecordState;
+    let dir = tempfile::tempdir().unwrap();
+    let d = start(dir.path(), None).await;
+    let req = RecordRequest {
+        screen: Some("lavfi:testsrc2=size=320x240:rate=15".into()),
+        mic: Some("lavfi:sine".into()),
+        title: Some("Warm-up".into()),
+        ..Default::default()
+    };
+    let mut events = d.subscribe();
+    let wait_for = async |events: &mut tokio::sync::broadcast::Receiver<Event>,
+                          want: RecordState| {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match tokio::time::timeout(left, events.recv()).await {
+                Ok(Ok(Event::Record(s))) if s.state == want => return,
+                Ok(_) => {}
+                Err(_) => panic!("no {want:?} status"),
+            }
+        }
+    };
+    d.start_recording(req.clone()).await.unwrap();
+    wait_for(&mut events, RecordState::Recording).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    d.stop_recording().unwrap();
+    wait_for(&mut events, RecordState::Stopping).await;
+    // During the stop grace: refused in words, not started.
+    let refused = d.start_recording(req.clone()).await.unwrap_err();
+    assert!(
+        refused.to_string().contains("still being saved"),
+        "{refused}"
+    );
+    assert!(
+        d.stop_recording().is_err(),
+        "a second Stop of the same recording"
+    );
+    wait_for(&mut events, RecordState::Finished).await;
+    // The next recording starts and its Stop works.
+    d.start_recording(req).await.unwrap();
+    wait_for(&mut events, RecordState::Recording).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    d.stop_recording().unwrap();
+    wait_for(&mut events, RecordState::Finished).await;
+    assert!(d.record_status().is_none());
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let jobs = d.queue_view().await.unwrap();
+        if jobs.len() == 2 && jobs.iter().all(|j| j.state.as_str() == "completed") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{jobs:?}");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    d.shutdown().await;
+}

@@ -29,6 +29,9 @@ describe("record view", () => {
     v.button.click();
     await tick();
     expect(ipc.called("stop_recording").length).toBe(1);
+    v.onStatus({ state: "stopping", elapsed_secs: 66, bytes_written: 2_600_000, audio_level_db: null, error: null });
+    expect(v.button.textContent).toBe("Saving…");
+    expect(v.button.disabled).toBe(true);
     v.onStatus({ state: "finished", elapsed_secs: 70, bytes_written: 2_700_000, audio_level_db: null, error: null });
     expect(v.button.textContent).toBe("● Record");
     expect(document.getElementById("rec-screen").disabled).toBe(false);

@@ -53,6 +53,8 @@ pub enum DesktopError {
     Refused(String),
     #[error("a recording is already running")]
     AlreadyRecording,
+    #[error("the last recording is still being saved; start again in a moment")]
+    StillSaving,
     #[error("no recording is running")]
     NotRecording,
     #[error(transparent)]
@@ -556,8 +558,10 @@ impl Desktop {
                 .active
                 .lock()
                 .map_err(|_| DesktopError::AlreadyRecording)?;
-            if slot.is_some() {
-                return Err(DesktopError::AlreadyRecording);
+            match slot.as_ref() {
+                Some(a) if a.stop.is_none() => return Err(DesktopError::StillSaving),
+                Some(_) => return Err(DesktopError::AlreadyRecording),
+                None => {}
             }
             let dir = self.recordings_dir();
             std::fs::create_dir_all(&dir).map_err(|e| {
@@ -576,7 +580,7 @@ impl Desktop {
             let (stop, stopped) = oneshot::channel();
             let status = recording.status();
             *slot = Some(Active {
-                stop,
+                stop: Some(stop),
                 status: status.clone(),
             });
             (out, stopped, status, recording)
@@ -628,9 +632,6 @@ impl Desktop {
             })
             .await;
         forward.abort();
-        if let Ok(mut slot) = self.recorder.active.lock() {
-            *slot = None;
-        }
         let mut last = RecordStatus {
             state: if finished.graceful {
                 RecordState::Finished
@@ -678,6 +679,10 @@ impl Desktop {
                 ));
             }
         }
+        // Only now may the next recording start.
+        if let Ok(mut slot) = self.recorder.active.lock() {
+            *slot = None;
+        }
         self.emit(Event::Record(last));
         self.changed().await;
         // The next round sends the thumbnail first, then the rest of the video; the
@@ -685,25 +690,33 @@ impl Desktop {
         self.wake_uploads();
     }
 
+    /// Asks the recording to stop (gracefully, with a bound); it stays in the slot as
+    /// `stopping` until it is finished and queued.
     pub fn stop_recording(&self) -> Result<(), DesktopError> {
-        let active = self
-            .recorder
-            .active
-            .lock()
-            .ok()
-            .and_then(|mut s| s.take())
-            .ok_or(DesktopError::NotRecording)?;
-        let _ = active.stop.send(());
+        let (stop, mut status) = {
+            let mut slot = self
+                .recorder
+                .active
+                .lock()
+                .map_err(|_| DesktopError::NotRecording)?;
+            let active = slot.as_mut().ok_or(DesktopError::NotRecording)?;
+            let stop = active.stop.take().ok_or(DesktopError::NotRecording)?;
+            (stop, active.status.borrow().clone())
+        };
+        let _ = stop.send(());
+        status.state = RecordState::Stopping;
+        self.emit(Event::Record(status));
         Ok(())
     }
 
     pub fn record_status(&self) -> Option<RecordStatus> {
-        self.recorder
-            .active
-            .lock()
-            .ok()?
-            .as_ref()
-            .map(|a| a.status.borrow().clone())
+        self.recorder.active.lock().ok()?.as_ref().map(|a| {
+            let mut s = a.status.borrow().clone();
+            if a.stop.is_none() {
+                s.state = RecordState::Stopping;
+            }
+            s
+        })
     }
 
     /// The latest preview frame of the running recording.

@@ -21,8 +21,12 @@ pub struct RecorderSlot {
     pub(crate) active: Mutex<Option<Active>>,
 }
 
+/// The recording in the slot, from Start until it is finished and queued: the slot is
+/// emptied only then, so no second recording can start during the first one's stop
+/// grace (and lose its stop sender to the first one's clean-up).
 pub(crate) struct Active {
-    pub stop: oneshot::Sender<()>,
+    /// Taken by Stop; None while the recording is stopping.
+    pub stop: Option<oneshot::Sender<()>>,
     pub status: watch::Receiver<RecordStatus>,
 }
 

@@ -123,7 +123,14 @@ export class RecordView {
       this.setRecording(false);
       if (this.doc.body.dataset.view === "record") this.startPreview();
     }
-    else if (!this.recording) this.setRecording(true);
+    else {
+      if (!this.recording) this.setRecording(true);
+      // Stop was pressed: the file is being finished and queued; no second Stop.
+      if (s.state === "stopping") {
+        this.button.disabled = true;
+        this.button.textContent = "Saving…";
+      }
+    }
   }
 
   showError(text) {
