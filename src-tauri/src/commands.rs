@@ -1,8 +1,11 @@
 //! The commands the UI may call (and nothing else: see build.rs and capabilities/).
-//! Each one forwards to the desktop engine; errors reach the UI as plain sentences.
+//! Each one forwards to the desktop engine; errors reach the UI as `{kind, message}`.
+//! Every command that reads a file or the keychain is async (off the main thread).
 
+use crate::settings::PluginStore;
 use idance_desktop::engine::Added;
 use idance_desktop::recorder::RecordRequest;
+use idance_desktop::settings::{self, View};
 use idance_desktop::{Desktop, FileRef, JobView, SessionView};
 use idance_media::devices::Device;
 use idance_media::record::{RecordStatus, Unfinished};
@@ -11,12 +14,9 @@ use std::sync::Arc;
 use tauri::State;
 use tauri_plugin_dialog::DialogExt;
 
-type D<'a> = State<'a, Arc<Desktop>>;
-type Res<T> = Result<T, String>;
+use crate::error::{Res, UiError};
 
-fn words(e: impl std::fmt::Display) -> String {
-    e.to_string()
-}
+type D<'a> = State<'a, Arc<Desktop>>;
 
 #[derive(Serialize)]
 pub struct AppInfo {
@@ -36,22 +36,22 @@ pub fn app_info(d: D<'_>) -> AppInfo {
 
 #[tauri::command]
 pub async fn queue_view(d: D<'_>) -> Res<Vec<JobView>> {
-    d.queue_view().await.map_err(words)
+    d.queue_view().await.map_err(UiError::from)
 }
 
 #[tauri::command]
 pub async fn sessions_view(d: D<'_>) -> Res<Vec<SessionView>> {
-    d.sessions_view().await.map_err(words)
+    d.sessions_view().await.map_err(UiError::from)
 }
 
 #[tauri::command]
-pub fn thumbnail(d: D<'_>, job_id: String) -> Option<String> {
-    d.thumbnail(&job_id)
+pub async fn thumbnail(d: D<'_>, job_id: String) -> Res<Option<String>> {
+    Ok(d.thumbnail(&job_id).await)
 }
 
 #[tauri::command]
 pub async fn download_url(d: D<'_>, file_key: String) -> Res<String> {
-    d.download_url(&file_key).await.map_err(words)
+    d.download_url(&file_key).await.map_err(UiError::from)
 }
 
 /// Opens the native file dialog (in Rust); the UI gets ids, never paths.
@@ -64,7 +64,7 @@ pub async fn pick_files(app: tauri::AppHandle, d: D<'_>) -> Res<Vec<FileRef>> {
         .pick_files(move |files| {
             let _ = tx.send(files);
         });
-    let picked = rx.await.map_err(words)?.unwrap_or_default();
+    let picked = rx.await.map_err(UiError::app)?.unwrap_or_default();
     Ok(picked
         .into_iter()
         .filter_map(|f| f.into_path().ok())
@@ -79,17 +79,17 @@ pub async fn add_files(d: D<'_>, ids: Vec<String>, session: Option<String>) -> R
 
 #[tauri::command]
 pub async fn pause(d: D<'_>, job_id: Option<String>) -> Res<()> {
-    d.pause(job_id.as_deref()).await.map_err(words)
+    d.pause(job_id.as_deref()).await.map_err(UiError::from)
 }
 
 #[tauri::command]
 pub async fn resume(d: D<'_>, job_id: Option<String>) -> Res<()> {
-    d.resume(job_id.as_deref()).await.map_err(words)
+    d.resume(job_id.as_deref()).await.map_err(UiError::from)
 }
 
 #[tauri::command]
 pub async fn cancel(d: D<'_>, job_id: String) -> Res<()> {
-    d.cancel(&job_id).await.map_err(words)
+    d.cancel(&job_id).await.map_err(UiError::from)
 }
 
 #[tauri::command]
@@ -100,12 +100,15 @@ pub async fn devices(d: D<'_>) -> Res<Vec<Device>> {
 /// Async so it runs on the tokio runtime (the recording's tasks are spawned there).
 #[tauri::command]
 pub async fn start_recording(d: D<'_>, request: RecordRequest) -> Res<()> {
-    d.start_recording(request).await.map(|_| ()).map_err(words)
+    d.start_recording(request)
+        .await
+        .map(|_| ())
+        .map_err(UiError::from)
 }
 
 #[tauri::command]
 pub fn stop_recording(d: D<'_>) -> Res<()> {
-    d.stop_recording().map_err(words)
+    d.stop_recording().map_err(UiError::from)
 }
 
 #[tauri::command]
@@ -114,8 +117,8 @@ pub fn record_status(d: D<'_>) -> Option<RecordStatus> {
 }
 
 #[tauri::command]
-pub fn preview(d: D<'_>) -> Option<String> {
-    d.preview()
+pub async fn preview(d: D<'_>) -> Res<Option<String>> {
+    Ok(d.preview().await)
 }
 
 #[tauri::command]
@@ -157,39 +160,33 @@ pub async fn recover(d: D<'_>, index: usize) -> Res<Added> {
     let found = d.unfinished_recordings().await;
     let u = found
         .get(index)
-        .ok_or("that recording is no longer listed")?;
-    d.recover(&u.path).await.map_err(words)
+        .ok_or_else(|| UiError::app("that recording is no longer listed"))?;
+    d.recover(&u.path).await.map_err(UiError::from)
 }
 
 #[tauri::command]
-pub fn get_settings(
+pub async fn get_settings(
     app: tauri::AppHandle,
     d: D<'_>,
     secrets: State<'_, idance_desktop::secrets::Secrets>,
-) -> crate::settings::View {
-    crate::settings::view(&crate::settings::load(&app), &secrets, d.mode())
+) -> Res<View> {
+    Ok(settings::view(&PluginStore(app), &secrets, &d).await)
 }
 
-/// Saves and applies: the new backend is connected before anything is switched.
+/// Connects the new choice first; it is saved only if that works.
 #[tauri::command]
 pub async fn save_settings(
     app: tauri::AppHandle,
     d: D<'_>,
     secrets: State<'_, idance_desktop::secrets::Secrets>,
-    input: crate::settings::Input,
-) -> Res<crate::settings::View> {
-    let (settings, _) = crate::settings::save(&app, &secrets, input)?;
-    d.apply(settings).await.map_err(words)?;
-    Ok(crate::settings::view(
-        &crate::settings::load(&app),
-        &secrets,
-        d.mode(),
-    ))
+    input: settings::Input,
+) -> Res<View> {
+    Ok(settings::save_and_apply(&d, &PluginStore(app), &secrets, input).await?)
 }
 
 #[tauri::command]
 pub async fn start_preview(d: D<'_>, request: RecordRequest) -> Res<()> {
-    d.start_preview(request).await.map_err(words)
+    d.start_preview(request).await.map_err(UiError::from)
 }
 
 #[tauri::command]
@@ -200,5 +197,67 @@ pub async fn stop_preview(d: D<'_>) -> Res<()> {
 
 #[tauri::command]
 pub async fn set_calories(d: D<'_>, session: String, calories: Option<f64>) -> Res<()> {
-    d.set_calories(&session, calories).await.map_err(words)
+    d.set_calories(&session, calories)
+        .await
+        .map_err(UiError::from)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    /// The names between `start` and the next `end` that look like `"name"` (or, for
+    /// the handler list, `commands::name`).
+    fn names(text: &str, start: &str, end: &str, quoted: bool) -> BTreeSet<String> {
+        let from = text.find(start).map(|i| i + start.len()).unwrap_or(0);
+        let body = &text[from..from + text[from..].find(end).unwrap_or(0)];
+        body.split([',', '\n'])
+            .map(str::trim)
+            .filter_map(|t| {
+                if quoted {
+                    t.strip_prefix('"')?.strip_suffix('"').map(str::to_string)
+                } else {
+                    t.strip_prefix("commands::").map(str::to_string)
+                }
+            })
+            .collect()
+    }
+
+    /// One command list: what build.rs declares, what main.rs handles, what the
+    /// window's capability grants and what the UI calls are the same set.
+    #[test]
+    fn declared_handled_granted_and_called_commands_agree() {
+        let declared = names(
+            include_str!("../build.rs"),
+            "COMMANDS: &[&str] = &[",
+            "];",
+            true,
+        );
+        let handled = names(include_str!("main.rs"), "generate_handler![", "]", false);
+        let caps: serde_json::Value =
+            serde_json::from_str(include_str!("../capabilities/main.json")).unwrap();
+        let granted: BTreeSet<String> = caps["permissions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|p| p.as_str()?.strip_prefix("allow-"))
+            .map(|p| p.replace('-', "_"))
+            .collect();
+        assert!(!declared.is_empty());
+        assert_eq!(declared, handled, "build.rs vs main.rs");
+        assert_eq!(declared, granted, "build.rs vs capabilities/main.json");
+        let ui = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/app/js");
+        for entry in std::fs::read_dir(ui).unwrap() {
+            let path = entry.unwrap().path();
+            let text = std::fs::read_to_string(&path).unwrap();
+            for call in text.split("invoke(\"").skip(1) {
+                let name = &call[..call.find('"').unwrap()];
+                assert!(
+                    declared.contains(name),
+                    "{} calls unknown command {name}",
+                    path.display()
+                );
+            }
+        }
+    }
 }

@@ -5,6 +5,7 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod commands;
+mod error;
 mod settings;
 mod tray;
 
@@ -60,12 +61,16 @@ fn main() {
                 None => app.path().app_data_dir()?,
             };
             let secrets = Secrets::new(data_dir.join("client"));
-            let (settings, problem) = settings::resolve(&settings::load(app.handle()), &secrets);
+            let stored = idance_desktop::settings::ChoiceStore::load(&settings::PluginStore(
+                app.handle().clone(),
+            ));
+            let (settings, problem) = idance_desktop::settings::resolve(&stored, &secrets);
             if let Some(p) = &problem {
                 tracing::warn!("settings incomplete, using the built-in service: {p}");
             }
+            // A saved choice that cannot connect starts the built-in service instead.
             let desktop: Arc<Desktop> =
-                tauri::async_runtime::block_on(Desktop::start(data_dir, settings))?;
+                tauri::async_runtime::block_on(Desktop::start_or_built_in(data_dir, settings))?;
             app.manage(secrets);
             let mut events = desktop.subscribe();
             let handle = app.handle().clone();

@@ -45,7 +45,7 @@ describe("settings view", () => {
   });
 
   it("a refused choice says why and changes nothing", async () => {
-    mockTauri({ get_settings: stored, save_settings: () => { throw "paste the sign-in token your iDance account gave you"; } });
+    mockTauri({ get_settings: stored, save_settings: () => { throw { kind: "refused", message: "paste the sign-in token your iDance account gave you" }; } });
     let saved = false;
     const v = new SettingsView(document, () => (saved = true));
     await v.refresh();
@@ -54,5 +54,11 @@ describe("settings view", () => {
     expect(saved).toBe(false);
     expect(document.getElementById("set-result").textContent).toContain("sign-in token");
     expect(document.getElementById("set-result").className).toBe("error");
+  });
+
+  it("a saved choice that could not be used at start is named", async () => {
+    mockTauri({ get_settings: { ...stored, problem: "the saved upload choice could not be used, so the built-in service is on: bucket" } });
+    await new SettingsView(document).refresh();
+    expect(document.getElementById("set-result").textContent).toContain("built-in service is on");
   });
 });

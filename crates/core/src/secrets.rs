@@ -19,6 +19,7 @@ pub enum Where {
     File,
 }
 
+#[derive(Clone)]
 pub struct Secrets {
     fallback: PathBuf,
     use_keychain: bool,

@@ -60,12 +60,20 @@ pub struct Settings {
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum SettingsError {
-    #[error("the server address must start with http:// or https:// (got {0:?})")]
+    #[error("the address must be a web address starting with http:// or https:// (got {0:?})")]
     Url(String),
     #[error("paste the sign-in token your iDance account gave you")]
     NoToken,
     #[error("direct upload needs {0}")]
     Missing(&'static str),
+}
+
+/// An http(s) URL the upload service accepts too (the same check as its own).
+fn check_url(url: &str) -> Result<(), SettingsError> {
+    match url::Url::parse(url) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Ok(()),
+        _ => Err(SettingsError::Url(url.to_string())),
+    }
 }
 
 impl Settings {
@@ -98,9 +106,7 @@ impl Settings {
             Mode::Embedded => Backend::Embedded,
             Mode::Remote => {
                 let url = stored.server_url.clone().unwrap_or_default();
-                if !(url.starts_with("http://") || url.starts_with("https://")) {
-                    return Err(SettingsError::Url(url));
-                }
+                check_url(&url)?;
                 let token = secret(TOKEN).ok_or(SettingsError::NoToken)?;
                 Backend::Remote { url, token }
             }
@@ -111,7 +117,10 @@ impl Settings {
                     .clone()
                     .filter(|r| !r.is_empty())
                     .unwrap_or_else(|| "us-east-1".into()),
-                endpoint: stored.endpoint.clone().filter(|e| !e.is_empty()),
+                endpoint: match stored.endpoint.clone().filter(|e| !e.is_empty()) {
+                    Some(e) => Some(check_url(&e).map(|()| e)?),
+                    None => None,
+                },
                 access_key_id: need(&stored.access_key_id, "an access key id")?,
                 secret_access_key: secret(BUCKET_SECRET)
                     .ok_or(SettingsError::Missing("the secret access key"))?,
@@ -127,6 +136,27 @@ mod tests {
 
     fn none(_: &str) -> Option<String> {
         None
+    }
+
+    #[test]
+    fn a_bucket_endpoint_without_a_scheme_is_refused_before_it_is_saved() {
+        let stored = Stored {
+            mode: Mode::Direct,
+            bucket: Some("b".into()),
+            access_key_id: Some("k".into()),
+            endpoint: Some("garage.local:3900".into()),
+            ..Stored::default()
+        };
+        let secret = |k: &str| (k == BUCKET_SECRET).then(|| "s".to_string());
+        assert_eq!(
+            Settings::resolve(&stored, secret, none).err(),
+            Some(SettingsError::Url("garage.local:3900".into()))
+        );
+        let ok = Stored {
+            endpoint: Some("http://garage.local:3900".into()),
+            ..stored
+        };
+        assert!(Settings::resolve(&ok, secret, none).is_ok());
     }
 
     #[test]

@@ -61,6 +61,22 @@ pub enum DesktopError {
     Record(#[from] idance_media::record::RecordError),
 }
 
+impl DesktopError {
+    /// What kind of problem this is, for the UI to switch on (never its words).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Queue(_) => "queue",
+            Self::Server(_) => "service",
+            Self::Client(_) => "address",
+            Self::Refused(_) => "refused",
+            Self::AlreadyRecording => "recording_running",
+            Self::StillSaving => "recording_saving",
+            Self::NotRecording => "not_recording",
+            Self::Record(_) => "recorder",
+        }
+    }
+}
+
 /// The answer for one dropped or picked file.
 #[derive(Debug, Clone, Serialize)]
 pub struct Added {
@@ -149,6 +165,8 @@ pub struct Desktop {
     recorder: RecorderSlot,
     preview: tokio::sync::Mutex<Option<idance_media::record::Preview>>,
     shutdown: CancellationToken,
+    /// Why the saved choice is not in use (it could not connect at start).
+    startup_problem: Mutex<Option<String>>,
 }
 
 impl Desktop {
@@ -180,10 +198,49 @@ impl Desktop {
             recorder: RecorderSlot::default(),
             preview: tokio::sync::Mutex::new(None),
             shutdown: CancellationToken::new(),
+            startup_problem: Mutex::new(None),
         });
         tokio::spawn(sync_loop(desktop.clone()));
         tokio::spawn(probe_loop(desktop.clone()));
         Ok(desktop)
+    }
+
+    /// Starts on `settings`, or — when that choice cannot connect (a refused address,
+    /// a bucket the service cannot use) — on the built-in service, saying why: a saved
+    /// choice never stops the app from starting. Only a queue that cannot be opened does.
+    pub async fn start_or_built_in(
+        data_dir: PathBuf,
+        settings: Settings,
+    ) -> Result<Arc<Desktop>, DesktopError> {
+        let limit = settings.limit;
+        match Self::start(data_dir.clone(), settings).await {
+            Err(e @ (DesktopError::Server(_) | DesktopError::Client(_))) => {
+                let why = format!(
+                    "the saved upload choice could not be used, so the built-in service is on: {e}"
+                );
+                tracing::warn!("{why}");
+                let built_in = Settings {
+                    backend: crate::config::Backend::Embedded,
+                    limit,
+                };
+                let d = Self::start(data_dir, built_in).await?;
+                if let Ok(mut p) = d.startup_problem.lock() {
+                    *p = Some(why);
+                }
+                Ok(d)
+            }
+            other => other,
+        }
+    }
+
+    pub fn startup_problem(&self) -> Option<String> {
+        self.startup_problem.lock().ok()?.clone()
+    }
+
+    pub(crate) fn clear_startup_problem(&self) {
+        if let Ok(mut p) = self.startup_problem.lock() {
+            *p = None;
+        }
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<Event> {
@@ -346,7 +403,7 @@ impl Desktop {
     }
 
     /// A job's thumbnail as a `data:` URL (the UI's CSP allows images from data: only).
-    pub fn thumbnail(&self, job_id: &str) -> Option<String> {
+    pub async fn thumbnail(&self, job_id: &str) -> Option<String> {
         if !job_id.chars().all(|c| c.is_ascii_alphanumeric()) {
             return None;
         }
@@ -354,6 +411,7 @@ impl Desktop {
             &self.thumbs_dir(),
             job_id,
         ))
+        .await
     }
 
     /// A download link for a stored video of this app's sessions.
@@ -720,8 +778,8 @@ impl Desktop {
     }
 
     /// The latest preview frame of the running recording.
-    pub fn preview(&self) -> Option<String> {
-        jpeg_data_url(&self.preview_path())
+    pub async fn preview(&self) -> Option<String> {
+        jpeg_data_url(&self.preview_path()).await
     }
 
     /// Stops the loops and the built-in service.
@@ -767,8 +825,8 @@ fn refused(
     }
 }
 
-fn jpeg_data_url(path: &Path) -> Option<String> {
-    let bytes = std::fs::read(path).ok()?;
+async fn jpeg_data_url(path: &Path) -> Option<String> {
+    let bytes = tokio::fs::read(path).await.ok()?;
     (bytes.len() > 3 && bytes[..3] == [0xFF, 0xD8, 0xFF]).then(|| {
         format!(
             "data:image/jpeg;base64,{}",

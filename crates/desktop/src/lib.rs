@@ -10,6 +10,7 @@ pub mod engine;
 pub mod files;
 pub mod progress;
 pub mod recorder;
+pub mod settings;
 /// Tokens and keys: the keychain or a user-only file (shared with the CLI).
 pub use idance_core::secrets;
 pub mod views;

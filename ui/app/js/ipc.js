@@ -8,3 +8,9 @@ export function invoke(cmd, args) {
 export function listen(event, handler) {
   return window.__TAURI__.event.listen(event, (e) => handler(e.payload));
 }
+
+// What a failed command says. Commands fail with {kind, message}: the message is for
+// people, the kind for code (e.g. "recording_saving").
+export function errorText(err) {
+  return err && typeof err === "object" && "message" in err ? String(err.message) : String(err);
+}

@@ -1,6 +1,6 @@
 // Wires the views to Rust's events and commands.
 import { connectionLabel } from "./format.js";
-import { invoke, listen } from "./ipc.js";
+import { invoke, listen, errorText } from "./ipc.js";
 import { QueueView } from "./queue.js";
 import { RecordView } from "./record.js";
 import { SessionsView } from "./sessions.js";
@@ -27,7 +27,7 @@ export async function start(doc = document) {
   for (const tab of doc.querySelectorAll(".tabs button")) {
     tab.addEventListener("click", () => {
       show(tab.dataset.view);
-      if (tab.dataset.view === "settings") settings.refresh().catch((err) => notice(String(err), "error"));
+      if (tab.dataset.view === "settings") settings.refresh().catch((err) => notice(errorText(err), "error"));
       if (tab.dataset.view === "record") record.startPreview();
       else record.stopPreview();
     });
@@ -124,7 +124,7 @@ export async function start(doc = document) {
   refreshTargets();
 
   // Things that may take a moment come after the queue is interactive.
-  record.loadDevices().catch((err) => record.showError(String(err)));
+  record.loadDevices().catch((err) => record.showError(errorText(err)));
   const status = await invoke("record_status");
   if (status) record.onStatus(status);
   const unfinished = await invoke("unfinished_recordings");
@@ -155,7 +155,7 @@ function showUnfinished(doc, list, recover) {
 
 if (typeof window !== "undefined" && window.__TAURI__) {
   start().catch((err) => {
-    document.body.dataset.error = String(err);
+    document.body.dataset.error = errorText(err);
     console.error(err);
   });
 }

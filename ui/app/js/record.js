@@ -1,6 +1,6 @@
 // The record screen: devices, title, preview, Record/Stop with time, size and level.
 import { deviceOptions, formatBytes, formatClock, levelPercent } from "./format.js";
-import { invoke } from "./ipc.js";
+import { errorText, invoke } from "./ipc.js";
 
 export class RecordView {
   constructor(doc) {
@@ -34,7 +34,7 @@ export class RecordView {
       this.previewing = true;
       this.previewTimer = setInterval(() => this.loadPreview(), 500);
     } catch (err) {
-      this.showError(String(err));
+      this.showError(errorText(err));
     }
   }
 
@@ -89,7 +89,7 @@ export class RecordView {
         this.setRecording(true);
       }
     } catch (err) {
-      this.showError(String(err));
+      this.showError(errorText(err));
     }
   }
 

@@ -1,6 +1,6 @@
 // The sessions view: what this app recorded or uploaded, kept locally.
 import { formatDate, formatDuration, sessionStateLabel } from "./format.js";
-import { invoke } from "./ipc.js";
+import { errorText, invoke } from "./ipc.js";
 
 // Cards drawn at first; more on demand.
 export const SESSION_PAGE = 50;
@@ -28,7 +28,7 @@ export class SessionsView {
       try {
         out.value = await invoke("download_url", { fileKey: btn.dataset.key });
       } catch (err) {
-        out.value = String(err);
+        out.value = errorText(err);
       }
       out.hidden = false;
       out.select();
@@ -117,7 +117,7 @@ export class SessionsView {
       input.dataset.saved = raw;
       msg.textContent = calories === null ? "No calories will be sent." : "Saved; sent when the session is completed.";
     } catch (err) {
-      msg.textContent = String(err);
+      msg.textContent = errorText(err);
     }
   }
 

@@ -1,6 +1,6 @@
 // The settings view: where uploads go (built-in, iDance server, own bucket), a
 // bandwidth limit. Secrets are sent once and never shown back: only "saved" or not.
-import { invoke } from "./ipc.js";
+import { errorText, invoke } from "./ipc.js";
 
 export function formToInput(form) {
   const v = (name) => {
@@ -50,6 +50,12 @@ export class SettingsView {
     d.getElementById("set-secret").value = "";
     d.getElementById("set-token-state").textContent = s.has_token ? "A token is saved; paste a new one to replace it." : "No token saved yet.";
     d.getElementById("set-secret-state").textContent = s.has_secret_key ? "A secret key is saved; type a new one to replace it." : "No secret key saved yet.";
+    // The saved choice could not be used at start: say so (the built-in service is on).
+    const result = d.getElementById("set-result");
+    if (s.problem) {
+      result.className = "error";
+      result.textContent = s.problem;
+    }
     this.showFieldsets();
   }
 
@@ -69,7 +75,7 @@ export class SettingsView {
       this.onSaved(s);
     } catch (err) {
       result.className = "error";
-      result.textContent = String(err);
+      result.textContent = errorText(err);
     }
   }
 }

@@ -1,0 +1,222 @@
+//! Where uploads go, as the user chose it: the plain choices in a store (the app's
+//! `settings.json` through tauri-plugin-store, behind [`ChoiceStore`]), the token and
+//! the bucket secret in the OS keychain (`secrets`). Connect first, then save: a
+//! choice that cannot connect is refused and changes nothing, so no saved choice can
+//! stop the app from starting. Secrets never go to the store, the UI or the logs: the
+//! UI learns only whether one is set.
+
+use crate::config::{BUCKET_SECRET, Mode, Settings, SettingsError, Stored, TOKEN};
+use crate::engine::{Desktop, DesktopError};
+use crate::secrets::Secrets;
+use serde::{Deserialize, Serialize};
+
+/// Keeps the plain choices (never secrets).
+pub trait ChoiceStore: Send + Sync {
+    fn load(&self) -> Stored;
+    fn save(&self, stored: &Stored) -> Result<(), String>;
+}
+
+/// The settings to start with: the stored ones, or the built-in service when they are
+/// incomplete (with the reason, which the Settings view shows).
+pub fn resolve(stored: &Stored, secrets: &Secrets) -> (Settings, Option<String>) {
+    match Settings::resolve(stored, |k| secrets.get(k), |k| std::env::var(k).ok()) {
+        Ok(s) => (s, None),
+        Err(e) => (
+            Settings::resolve(&Stored::default(), |_| None, |k| std::env::var(k).ok())
+                .unwrap_or_default(),
+            Some(e.to_string()),
+        ),
+    }
+}
+
+/// What the Settings view shows.
+#[derive(Debug, Serialize)]
+pub struct View {
+    pub mode: Mode,
+    /// The mode in use right now (the environment can override the stored one, and a
+    /// choice that could not connect at start leaves the built-in service in use).
+    pub active: Mode,
+    pub server_url: Option<String>,
+    pub has_token: bool,
+    pub bucket: Option<String>,
+    pub region: Option<String>,
+    pub endpoint: Option<String>,
+    pub access_key_id: Option<String>,
+    pub has_secret_key: bool,
+    pub limit: Option<u64>,
+    /// Why the stored choice is not in use, in words.
+    pub problem: Option<String>,
+}
+
+/// The Settings view (reads the keychain: off the async runtime's workers).
+pub async fn view(store: &dyn ChoiceStore, secrets: &Secrets, desktop: &Desktop) -> View {
+    let stored = store.load();
+    let s = secrets.clone();
+    let (has_token, has_secret_key) = tokio::task::spawn_blocking(move || {
+        (s.get(TOKEN).is_some(), s.get(BUCKET_SECRET).is_some())
+    })
+    .await
+    .unwrap_or((false, false));
+    View {
+        mode: stored.mode,
+        active: desktop.mode(),
+        server_url: stored.server_url,
+        has_token,
+        bucket: stored.bucket,
+        region: stored.region,
+        endpoint: stored.endpoint,
+        access_key_id: stored.access_key_id,
+        has_secret_key,
+        limit: stored.limit,
+        problem: desktop.startup_problem(),
+    }
+}
+
+/// What the Settings form sends; an empty secret keeps the one already saved.
+#[derive(Debug, Default, Deserialize)]
+pub struct Input {
+    pub mode: Mode,
+    pub server_url: Option<String>,
+    pub token: Option<String>,
+    pub bucket: Option<String>,
+    pub region: Option<String>,
+    pub endpoint: Option<String>,
+    pub access_key_id: Option<String>,
+    pub secret_access_key: Option<String>,
+    pub limit: Option<u64>,
+}
+
+/// Checks the input, connects the new choice (the app switches to it only if that
+/// works), and only then saves: secrets to the keychain, the rest to the store.
+pub async fn save_and_apply(
+    desktop: &Desktop,
+    store: &dyn ChoiceStore,
+    secrets: &Secrets,
+    input: Input,
+) -> Result<View, DesktopError> {
+    let trim = |v: Option<String>| v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+    let stored = Stored {
+        mode: input.mode,
+        server_url: trim(input.server_url),
+        bucket: trim(input.bucket),
+        region: trim(input.region),
+        endpoint: trim(input.endpoint),
+        access_key_id: trim(input.access_key_id),
+        limit: input.limit.filter(|l| *l > 0),
+    };
+    let token = trim(input.token);
+    let secret_key = trim(input.secret_access_key);
+    let s = secrets.clone();
+    let (old_token, old_key) =
+        tokio::task::spawn_blocking(move || (s.get(TOKEN), s.get(BUCKET_SECRET)))
+            .await
+            .unwrap_or((None, None));
+    let pending = |k: &str| match k {
+        TOKEN => token.clone().or_else(|| old_token.clone()),
+        BUCKET_SECRET => secret_key.clone().or_else(|| old_key.clone()),
+        _ => None,
+    };
+    // The stored choice is checked without the environment's override.
+    let settings = Settings::resolve(&stored, pending, |_| None)
+        .map_err(|e: SettingsError| DesktopError::Refused(e.to_string()))?;
+    desktop.apply(settings).await?;
+    let s = secrets.clone();
+    tokio::task::spawn_blocking(move || {
+        if let Some(t) = &token {
+            s.set(TOKEN, Some(t))?;
+        }
+        if let Some(k) = &secret_key {
+            s.set(BUCKET_SECRET, Some(k))?;
+        }
+        Ok::<_, String>(())
+    })
+    .await
+    .map_err(|e| DesktopError::Refused(e.to_string()))?
+    .map_err(DesktopError::Refused)?;
+    store.save(&stored).map_err(DesktopError::Refused)?;
+    desktop.clear_startup_problem();
+    Ok(view(store, secrets, desktop).await)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    fn block_direct_folder(data: &std::path::Path) {
+        let dir = idance_core::direct::server_dir(data);
+        std::fs::create_dir_all(dir.parent().unwrap()).unwrap();
+        std::fs::write(&dir, b"in the way").unwrap();
+    }
+
+    #[derive(Default)]
+    struct Memory(Mutex<Option<Stored>>);
+
+    impl ChoiceStore for Memory {
+        fn load(&self) -> Stored {
+            self.0.lock().unwrap().clone().unwrap_or_default()
+        }
+        fn save(&self, stored: &Stored) -> Result<(), String> {
+            *self.0.lock().unwrap() = Some(stored.clone());
+            Ok(())
+        }
+    }
+
+    /// Bug: the choice was saved before it was connected, so a choice the service
+    /// refuses (here an endpoint its URL check refuses) stopped the next launch.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_choice_that_cannot_connect_is_not_saved_and_the_app_still_starts() {
+        let dir = tempfile::tempdir().unwrap();
+        // SAFETY: set before anything reads it; this test's process has no other
+        // thread reading the environment at this point.
+        unsafe { std::env::set_var("IDANCE_NO_KEYCHAIN", "1") };
+        let secrets = Secrets::new(dir.path().join("client"));
+        let d = Desktop::start(dir.path().to_path_buf(), Settings::default())
+            .await
+            .unwrap();
+        let store = Memory::default();
+        // A choice that passes every check but cannot start: its service's folder
+        // cannot be made (a file is in the way).
+        block_direct_folder(dir.path());
+        let bad = Input {
+            mode: Mode::Direct,
+            bucket: Some("b".into()),
+            access_key_id: Some("k".into()),
+            secret_access_key: Some("s".into()),
+            endpoint: Some("http://127.0.0.1:9".into()),
+            ..Input::default()
+        };
+        let e = save_and_apply(&d, &store, &secrets, bad).await.unwrap_err();
+        assert!(matches!(e, DesktopError::Server(_)), "{e}");
+        assert!(
+            store.0.lock().unwrap().is_none(),
+            "a failed choice was saved"
+        );
+        assert!(secrets.get(BUCKET_SECRET).is_none(), "its secret was saved");
+        assert_eq!(d.mode(), Mode::Embedded);
+        d.shutdown().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_saved_choice_that_cannot_connect_starts_the_built_in_service_and_says_why() {
+        let dir = tempfile::tempdir().unwrap();
+        let broken = Settings {
+            backend: crate::config::Backend::Direct {
+                bucket: "b".into(),
+                region: "r".into(),
+                endpoint: Some("http://127.0.0.1:9".into()),
+                access_key_id: "k".into(),
+                secret_access_key: "s".into(),
+            },
+            limit: None,
+        };
+        block_direct_folder(dir.path());
+        let d = Desktop::start_or_built_in(dir.path().to_path_buf(), broken)
+            .await
+            .unwrap();
+        assert_eq!(d.mode(), Mode::Embedded);
+        let why = d.startup_problem().unwrap();
+        assert!(why.contains("built-in service"), "{why}");
+        d.shutdown().await;
+    }
+}
