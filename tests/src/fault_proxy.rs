@@ -23,6 +23,18 @@ pub struct Faults {
     /// Upstream bytes per second of each connection (a slow uplink); None: as fast as
     /// loopback goes.
     pub pace: Option<u64>,
+    /// Bytes relayed upstream so far (what the client put on the wire through here).
+    pub bytes_up: u64,
+}
+
+impl Faults {
+    /// No faults from now on (the counters stay).
+    pub fn calm(&mut self) {
+        self.refuse_until = None;
+        self.resets = 0;
+        self.stalls = 0;
+        self.pace = None;
+    }
 }
 
 pub struct FaultProxy {
@@ -103,6 +115,7 @@ async fn relay(
                 return;
             }
             sent += n as u64;
+            faults.lock().unwrap().bytes_up += n as u64;
             if let Some(rate) = pace {
                 tokio::time::sleep(Duration::from_secs_f64(n as f64 / rate.max(1) as f64)).await;
             }

@@ -2,6 +2,7 @@
 //! (the embedded one, or the Garage started by `scripts/garage-start`) and talks to it
 //! over HTTP like any client.
 
+pub mod chaos;
 pub mod desktop;
 pub mod fault_proxy;
 pub mod part_a;
@@ -155,13 +156,6 @@ impl TestServer {
                 )
             }
         };
-        let conf = aws_sdk_s3::Config::builder()
-            .behavior_version(aws_config::BehaviorVersion::latest())
-            .region(Region::new(region))
-            .endpoint_url(endpoint)
-            .force_path_style(true)
-            .credentials_provider(Credentials::new(ak, sk, None, None, "test"))
-            .build();
         Self {
             backend,
             handle,
@@ -169,7 +163,7 @@ impl TestServer {
                 .timeout(Duration::from_secs(60))
                 .build()
                 .unwrap(),
-            s3: aws_sdk_s3::Client::from_conf(conf),
+            s3: s3_at(&endpoint, &region, &ak, &sk),
             bucket,
             _dir: dir,
         }
@@ -300,6 +294,23 @@ impl TestServer {
     pub async fn shutdown(self) {
         self.handle.shutdown().await;
     }
+}
+
+/// An S3 client for a path-style store (Garage, the embedded store).
+pub fn s3_at(
+    endpoint: &str,
+    region: &str,
+    access_key: &str,
+    secret_key: &str,
+) -> aws_sdk_s3::Client {
+    let conf = aws_sdk_s3::Config::builder()
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .region(Region::new(region.to_string()))
+        .endpoint_url(endpoint)
+        .force_path_style(true)
+        .credentials_provider(Credentials::new(access_key, secret_key, None, None, "test"))
+        .build();
+    aws_sdk_s3::Client::from_conf(conf)
 }
 
 /// Random bytes (Garage deduplicates identical data, so every test makes its own).

@@ -68,23 +68,23 @@ describe("queue view", () => {
   });
 
   it("a recording's row shows its thumbnail once one exists", async () => {
-    let thumb = null;
-    const ipc = mockTauri({ thumbnail: () => thumb });
+    const thumb = "data:image/jpeg;base64,/9j/";
+    const ipc = mockTauri({ thumbnail: thumb });
     const q = new QueueView(document);
-    q.setJobs([job({ job_id: "r", state: "uploading" })]);
+    q.setJobs([job({ job_id: "r", state: "uploading", has_thumbnail: false })]);
     await tick();
     const img = () => document.querySelector('li[data-job="r"] img.thumb');
     expect(img().hidden).toBe(true);
-    // Stopped: the thumbnail is made and the job moves on.
-    thumb = "data:image/jpeg;base64,/9j/";
-    q.setJobs([job({ job_id: "r", state: "uploaded" })]);
+    expect(ipc.called("thumbnail").length).toBe(0);
+    // Stopped: the thumbnail is made and the app says so.
+    q.setJobs([job({ job_id: "r", state: "uploading", has_thumbnail: true })]);
     await tick();
     expect(img().hidden).toBe(false);
     expect(img().getAttribute("src")).toBe(thumb);
     // Found once, it is not asked for again.
     q.setJobs([job({ job_id: "r", state: "completed" })]);
     await tick();
-    expect(ipc.called("thumbnail").length).toBe(2);
+    expect(ipc.called("thumbnail").length).toBe(1);
   });
 
   it("an empty queue says so", () => {

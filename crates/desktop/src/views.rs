@@ -20,6 +20,9 @@ pub struct JobView {
     /// The buttons the job offers now (`pause`, `resume`, `retry`, `cancel`), from the
     /// lifecycle: the UI does not decide them.
     pub actions: Vec<&'static str>,
+    /// Whether its thumbnail exists (a recording has one only after Stop): the UI asks
+    /// for it when this turns true.
+    pub has_thumbnail: bool,
     /// Bytes known stored (whole file once uploaded; live progress comes as events).
     pub bytes_done: u64,
     pub duration_secs: Option<f64>,
@@ -45,7 +48,7 @@ pub struct SessionView {
     pub accepts_video: bool,
 }
 
-pub fn job_view(job: &Job) -> JobView {
+pub fn job_view(job: &Job, has_thumbnail: bool) -> JobView {
     let name = std::path::Path::new(&job.file)
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -61,16 +64,24 @@ pub fn job_view(job: &Job) -> JobView {
         error: job.error.clone(),
         wait_reason: job.wait_reason,
         actions: idance_core::lifecycle::user_actions(job),
+        has_thumbnail,
         bytes_done: if stored { job.size } else { 0 },
         duration_secs: job.duration_secs,
     }
 }
 
-/// The videos of the queue (thumbnails are uploaded with them, not listed apart).
+/// The videos of the queue (thumbnails are uploaded with them, not listed apart). A
+/// video's thumbnail exists once its session has a thumbnail job (queued right after
+/// the thumbnail is made).
 pub fn queue_view(jobs: &[Job]) -> Vec<JobView> {
+    let with_thumbnail: std::collections::HashSet<&str> = jobs
+        .iter()
+        .filter(|j| j.kind == FileKind::Thumbnail)
+        .map(|j| j.local_session.as_str())
+        .collect();
     jobs.iter()
         .filter(|j| j.kind == FileKind::Video)
-        .map(job_view)
+        .map(|j| job_view(j, with_thumbnail.contains(j.local_session.as_str())))
         .collect()
 }
 
@@ -188,7 +199,9 @@ mod tests {
         ] {
             jobs.push(job(Waiting, Some(r), false));
         }
-        jobs.iter().map(job_view).collect()
+        jobs.iter()
+            .map(|j| job_view(j, j.state != JobState::Queued))
+            .collect()
     }
 
     #[test]

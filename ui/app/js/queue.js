@@ -97,8 +97,7 @@ export class QueueView {
     return li;
   }
 
-  // Only a thumbnail found is kept: a recording has none until it is stopped, so a
-  // row without one asks again whenever its job's state changes.
+  // Asked for once the app says it exists (a recording has none until it is stopped).
   async loadThumb(jobId, li) {
     let url = this.thumbs.get(jobId);
     if (!url) {
@@ -117,8 +116,8 @@ export class QueueView {
     const li = this.rows.get(job.job_id);
     if (!li) return;
     const r = jobRow(job, this.progress.get(job.job_id), this.online);
-    if (li.dataset.thumbAsked !== job.state && li.querySelector("img.thumb").hidden) {
-      li.dataset.thumbAsked = job.state;
+    if (job.has_thumbnail && !li.dataset.thumbAsked) {
+      li.dataset.thumbAsked = "1";
       this.loadThumb(job.job_id, li);
     }
     li.className = `job state-${r.state}`;
