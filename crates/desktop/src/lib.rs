@@ -8,9 +8,13 @@
 pub mod config;
 pub mod engine;
 pub mod files;
+mod library;
+mod link;
 pub mod progress;
 pub mod recorder;
+mod recording;
 pub mod settings;
+mod uploads;
 /// Tokens and keys: the keychain or a user-only file (shared with the CLI).
 pub use idance_core::secrets;
 pub mod views;

@@ -1,0 +1,141 @@
+//! The link to storage: which backend the app talks to (built-in service, iDance
+//! server, own bucket), connected before it replaces the old one, and the online probe.
+
+use crate::config::{Backend, LOCAL_USER, Mode, Settings};
+use crate::engine::{Desktop, DesktopError, Event};
+use idance_core::ApiClient;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+/// How often the service is asked whether it answers (the offline banner follows).
+const PROBE_EVERY: Duration = Duration::from_secs(2);
+
+/// How the app reaches storage now: the API client, the in-process service it talks
+/// to (built-in or direct mode) and the bandwidth limit. Replaced whole by Settings.
+pub(crate) struct Link {
+    pub(crate) api: ApiClient,
+    pub(crate) server: Option<idance_server::ServerHandle>,
+    pub(crate) mode: Mode,
+    pub(crate) limit: Option<u64>,
+}
+
+pub(crate) async fn connect(data_dir: &Path, settings: Settings) -> Result<Link, DesktopError> {
+    let in_process = |dir: PathBuf,
+                      vars: std::collections::HashMap<String, String>,
+                      user: &'static str| async move {
+        let listen = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+        let config = idance_server::Config::from_vars(dir, listen, &vars)
+            .map_err(|e| DesktopError::Server(e.to_string()))?;
+        let server = idance_server::start(config)
+            .await
+            .map_err(|e| DesktopError::Server(e.to_string()))?;
+        let token = server
+            .jwt
+            .issue(user, Duration::from_secs(365 * 24 * 3600))
+            .map_err(|e| DesktopError::Server(e.to_string()))?;
+        Ok::<_, DesktopError>((ApiClient::new(&server.base_url(), &token)?, Some(server)))
+    };
+    let (mode, (api, server)) = match settings.backend {
+        Backend::Embedded => (
+            Mode::Embedded,
+            in_process(data_dir.join("server"), Default::default(), LOCAL_USER).await?,
+        ),
+        Backend::Remote { url, token } => (Mode::Remote, (ApiClient::new(&url, &token)?, None)),
+        Backend::Direct {
+            bucket,
+            region,
+            endpoint,
+            access_key_id,
+            secret_access_key,
+        } => {
+            let mut vars = std::collections::HashMap::from([
+                ("S3_BUCKET_NAME".to_string(), bucket),
+                ("AWS_REGION".to_string(), region),
+                ("AWS_ACCESS_KEY_ID".to_string(), access_key_id),
+                ("AWS_SECRET_ACCESS_KEY".to_string(), secret_access_key),
+            ]);
+            if let Some(e) = endpoint {
+                vars.insert("S3_ENDPOINT_URL".to_string(), e);
+            }
+            let dir = idance_core::direct::server_dir(data_dir);
+            (
+                Mode::Direct,
+                in_process(dir, vars, idance_core::direct::USER).await?,
+            )
+        }
+    };
+    Ok(Link {
+        api,
+        server,
+        mode,
+        limit: settings.limit,
+    })
+}
+
+impl Desktop {
+    pub fn is_online(&self) -> bool {
+        self.online.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn link(&self) -> Arc<Link> {
+        match self.link.read() {
+            Ok(l) => l.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// Whether the built-in service is in use (nothing configured).
+    pub fn is_embedded(&self) -> bool {
+        self.link().mode == Mode::Embedded
+    }
+
+    pub fn mode(&self) -> Mode {
+        self.link().mode
+    }
+
+    /// Switches to other settings: the new backend is connected first (so a bad choice
+    /// changes nothing), then uploads start over on it. Queued jobs keep their place.
+    pub async fn apply(&self, settings: Settings) -> Result<(), DesktopError> {
+        let new = Arc::new(connect(&self.data_dir, settings).await?);
+        let old = match self.link.write() {
+            Ok(mut l) => std::mem::replace(&mut *l, new),
+            Err(poisoned) => std::mem::replace(&mut *poisoned.into_inner(), new),
+        };
+        if let Some(server) = &old.server {
+            server.shutdown_token().cancel();
+        }
+        // Tell the UI at once whether the new backend answers.
+        let api = self.link().api.clone();
+        let up = tokio::time::timeout(PROBE_EVERY, api.mode())
+            .await
+            .is_ok_and(|r| r.is_ok());
+        self.online.store(up, Ordering::Relaxed);
+        self.emit(Event::Online { online: up });
+        self.restart_uploads();
+        self.changed().await;
+        Ok(())
+    }
+}
+
+/// Asks the service's capabilities every few seconds; the UI's offline banner follows.
+pub(crate) async fn probe_loop(d: Arc<Desktop>) {
+    while !d.shutdown.is_cancelled() {
+        let api = d.link().api.clone();
+        let up = tokio::time::timeout(PROBE_EVERY, api.mode())
+            .await
+            .is_ok_and(|r| r.is_ok());
+        if up != d.online.swap(up, Ordering::Relaxed) {
+            d.emit(Event::Online { online: up });
+            if up {
+                // Back: do not wait out the backoff of jobs left waiting.
+                d.wake_uploads();
+            }
+        }
+        tokio::select! {
+            () = tokio::time::sleep(PROBE_EVERY) => {}
+            () = d.shutdown.cancelled() => {}
+        }
+    }
+}
