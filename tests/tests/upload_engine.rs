@@ -670,7 +670,7 @@ async fn an_upload_storage_completed_behind_the_servers_back_is_not_sent_again()
             let etag = md5_hex(chunk);
             q.record_part(
                 job_id.clone(),
-                p.part_number as u32,
+                p.part_number,
                 etag.clone(),
                 chunk.len() as u64,
             )
