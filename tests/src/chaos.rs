@@ -400,6 +400,15 @@ pub async fn run(cfg: Config) -> Report {
                 ));
             }
         }
+        eprintln!(
+            "round {}/{}: {} files so far, {} faults, {} failures, {:.0} s",
+            round + 1,
+            cfg.rounds,
+            report.files,
+            report.faults.values().sum::<u32>(),
+            report.failures.len() + failed_seen.len(),
+            started.elapsed().as_secs_f64()
+        );
     }
 
     // Every file ever queued: one job, completed, stored once, identical, untouched.

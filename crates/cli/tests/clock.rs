@@ -44,16 +44,15 @@ fn urls_expired_at_birth_make_the_job_wait_for_the_clock_and_sync_returns_on_tim
     let video = dir.path().join("class.mp4");
     make_video(&video, "testsrc2=size=640x360:rate=25:duration=4", &[]);
 
-    let mut cmd = std::process::Command::new("faketime");
-    cmd.args(["-f", "-3h", common::BIN]);
-    let inner = idance(&server_dir);
-    cmd.args(inner.get_args());
-    for (k, v) in inner.get_envs() {
-        match v {
-            Some(v) => cmd.env(k, v),
-            None => cmd.env_remove(k),
-        };
-    }
+    // libfaketime preloaded into idance itself (the `faketime` wrapper forks, and a
+    // killed wrapper would leave the server running).
+    let lib = std::fs::read_dir("/usr/lib")
+        .unwrap()
+        .filter_map(|e| Some(e.ok()?.path().join("faketime/libfaketime.so.1")))
+        .find(|p| p.exists())
+        .expect("libfaketime (Debian's faketime package; scripts/install-deps installs it)");
+    let mut cmd = idance(&server_dir);
+    cmd.env("LD_PRELOAD", lib).env("FAKETIME", "-3h");
     cmd.env("S3_BUCKET_NAME", var("IDANCE_TEST_S3_BUCKET"))
         .env("S3_ENDPOINT_URL", var("IDANCE_TEST_S3_ENDPOINT"))
         .env("AWS_REGION", var("IDANCE_TEST_S3_REGION"))
