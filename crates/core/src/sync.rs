@@ -167,8 +167,9 @@ impl Runner {
             job
         };
         if job.stored().is_none() {
-            // `uploading` only once the service answered (the session above), so a
-            // job never reads "Uploading" while the service is away.
+            // `uploading` only once the service answered, so a job never reads
+            // "Uploading" while the service is away.
+            let mode = up.server_mode().await?;
             if !lifecycle::apply(q, job_id, Transition::Start, None)
                 .await?
                 .is_done()
@@ -176,7 +177,7 @@ impl Runner {
             {
                 return Err(UploadError::Cancelled);
             }
-            up.store(&job, &session_id).await?;
+            up.store(&job, &session_id, mode).await?;
         }
         if job.kind == FileKind::Thumbnail {
             // Stored; completed with its session's video.

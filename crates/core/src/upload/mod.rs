@@ -127,11 +127,20 @@ impl Uploader {
         multipart::feed_growing(self, job, server_session).await
     }
 
-    /// Stores the job's file. The session must already exist on the server
-    /// (`server_session`). Returns where it was stored.
-    pub async fn store(&self, job: &Job, server_session: &str) -> Result<Stored, UploadError> {
+    /// What the server can do, asked until it answers (or the outage limit).
+    pub async fn server_mode(&self) -> Result<ServerMode, UploadError> {
+        retry::until_reachable(self, || self.api.mode()).await
+    }
+
+    /// Stores the job's file on a server of `mode`. The session must already exist on
+    /// the server (`server_session`). Returns where it was stored.
+    pub async fn store(
+        &self,
+        job: &Job,
+        server_session: &str,
+        mode: ServerMode,
+    ) -> Result<Stored, UploadError> {
         source::check_unchanged(job)?;
-        let mode = retry::until_reachable(self, || self.api.mode()).await?;
         let stored = match mode {
             ServerMode::Multipart if job.kind == idance_contract::FileKind::Video => {
                 multipart::upload(self, job, server_session).await?
