@@ -612,19 +612,25 @@ mod tests {
         assert!(q.parts(job.job_id).await.unwrap().is_empty());
     }
 
-    #[tokio::test]
-    async fn the_runner_never_overwrites_a_pause_or_cancel() {
-        use crate::lifecycle::{Transition as T, apply};
-        let dir = tempfile::tempdir().unwrap();
-        let video = dir.path().join("class.mp4");
+    /// A queue in `dir` with one queued video job; returns the queue and the job's id.
+    async fn one_job(dir: &Path) -> (Queue, String) {
+        let video = dir.join("class.mp4");
         std::fs::write(&video, b"bytes").unwrap();
-        let q = Queue::open(&dir.path().join("queue.db")).unwrap();
+        let q = Queue::open(&dir.join("queue.db")).unwrap();
         let s = q.create_session(None).await.unwrap();
         let id = q
             .enqueue(&s.local_id, &video, FileKind::Video, Some(60.0))
             .await
             .unwrap()
             .job_id;
+        (q, id)
+    }
+
+    #[tokio::test]
+    async fn the_runner_never_overwrites_a_pause_or_cancel() {
+        use crate::lifecycle::{Transition as T, apply};
+        let dir = tempfile::tempdir().unwrap();
+        let (q, id) = one_job(dir.path()).await;
         let state = |q: &Queue| {
             let (q, id) = (q.clone(), id.clone());
             async move { q.job(id).await.unwrap().state }
@@ -685,15 +691,7 @@ mod tests {
     async fn a_waiting_job_carries_its_reason() {
         use crate::lifecycle::{Transition as T, apply};
         let dir = tempfile::tempdir().unwrap();
-        let video = dir.path().join("class.mp4");
-        std::fs::write(&video, b"bytes").unwrap();
-        let q = Queue::open(&dir.path().join("queue.db")).unwrap();
-        let s = q.create_session(None).await.unwrap();
-        let id = q
-            .enqueue(&s.local_id, &video, FileKind::Video, None)
-            .await
-            .unwrap()
-            .job_id;
+        let (q, id) = one_job(dir.path()).await;
         apply(&q, &id, T::Wait(WaitReason::Clock), Some("clock".into()))
             .await
             .unwrap();
