@@ -22,8 +22,6 @@ const HEARTBEAT_TICKS: u64 = 5;
 pub struct Runner {
     pub uploader: Uploader,
     owner: String,
-    /// Told the id of every job this runner ran (its state may have changed).
-    changes: Option<tokio::sync::broadcast::Sender<String>>,
     /// Cuts the wait between rounds short (new work, the service back).
     wake: Arc<tokio::sync::Notify>,
 }
@@ -38,15 +36,8 @@ impl Runner {
         Self {
             uploader,
             owner: format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple()),
-            changes: None,
             wake: Arc::default(),
         }
-    }
-
-    /// Sends the id of every job run to `tx` after it ran.
-    pub fn with_changes(mut self, tx: tokio::sync::broadcast::Sender<String>) -> Self {
-        self.changes = Some(tx);
-        self
     }
 
     /// `wake.notify_one()` ends the wait between rounds of [`Runner::sync`].
@@ -130,11 +121,7 @@ impl Runner {
             lifecycle::apply(q, job_id, t, error).await?;
         }
         q.release(job_id.to_string(), self.owner.clone()).await?;
-        let job = q.job(job_id.to_string()).await?;
-        if let Some(tx) = &self.changes {
-            let _ = tx.send(job.job_id.clone());
-        }
-        Ok((job, sent))
+        Ok((q.job(job_id.to_string()).await?, sent))
     }
 
     /// Takes the job as far as it goes now; returns the transition it reached, or None
