@@ -17,30 +17,27 @@ impl Desktop {
     /// Pause (`None`: every job that can be paused). A job being sent stops within
     /// about a second (the runner watches its state); other jobs are not interrupted.
     pub async fn pause(&self, job: Option<&str>) -> Result<(), DesktopError> {
-        for id in self.targets(job).await? {
-            refused(
-                job,
-                lifecycle::pause(&self.queue, &id).await?,
-                &id,
-                Transition::Pause,
-            )?;
-        }
-        self.changed().await;
-        Ok(())
+        self.apply_user(job, Transition::Pause).await
     }
 
     /// Resume paused jobs; also retries failed ones (Retry) and waiting ones (now).
     pub async fn resume(&self, job: Option<&str>) -> Result<(), DesktopError> {
+        self.apply_user(job, Transition::Resume).await?;
+        self.wake_uploads();
+        Ok(())
+    }
+
+    /// The user's `t` on one job, or on every job that can take it (`None`).
+    async fn apply_user(&self, job: Option<&str>, t: Transition) -> Result<(), DesktopError> {
         for id in self.targets(job).await? {
             refused(
                 job,
-                lifecycle::resume(&self.queue, &id).await?,
+                lifecycle::apply(&self.queue, &id, t, None).await?,
                 &id,
-                Transition::Resume,
+                t,
             )?;
         }
         self.changed().await;
-        self.wake_uploads();
         Ok(())
     }
 
