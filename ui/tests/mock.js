@@ -42,6 +42,16 @@ export const tick = () => new Promise((r) => setTimeout(r, 0));
 // a Rust test (crates/desktop/src/views.rs): a renamed field or state fails here too.
 export const JOB_VIEWS = JSON.parse(readFileSync(join(here, "fixtures", "job_views.json"), "utf8"));
 
+// A recording's status in each state, as the app sends them (crates/desktop/src/recorder.rs).
+const RECORD_STATUSES = JSON.parse(readFileSync(join(here, "fixtures", "record_statuses.json"), "utf8"));
+
+// The app's recording status in `state`, with `over` on top.
+export function recordStatus(state, over = {}) {
+  const base = RECORD_STATUSES.find((s) => s.state === state);
+  if (!base) throw new Error(`the app sends no recording status ${state}`);
+  return { ...base, ...over };
+}
+
 // The app's view of a job in `over.state` (and `over.wait_reason`), with `over` on top.
 export function job(over = {}) {
   const state = over.state || "queued";

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { RecordView } from "../app/js/record.js";
-import { loadPage, mockTauri, tick } from "./mock.js";
+import { loadPage, mockTauri, recordStatus, tick } from "./mock.js";
 
 const devices = [
   { kind: "screen", id: ":0", name: "Screen :0", default: true },
@@ -22,17 +22,20 @@ describe("record view", () => {
     expect(ipc.called("start_recording")).toEqual([{ request: { screen: ":0", camera: null, mic: "default", title: "Zumba" } }]);
     expect(v.button.textContent).toBe("■ Stop");
     expect(document.getElementById("rec-screen").disabled).toBe(true);
-    v.onStatus({ state: "recording", elapsed_secs: 65, bytes_written: 2_500_000, audio_level_db: -30, error: null });
+    v.onStatus(recordStatus("recording", { elapsed_secs: 65, bytes_written: 2_500_000, audio_level_db: -30 }));
     expect(document.getElementById("rec-elapsed").textContent).toBe("00:01:05");
     expect(document.getElementById("rec-size").textContent).toBe("2.5 MB");
     expect(document.getElementById("rec-level").style.width).toBe("50%");
     v.button.click();
     await tick();
     expect(ipc.called("stop_recording").length).toBe(1);
-    v.onStatus({ state: "stopping", elapsed_secs: 66, bytes_written: 2_600_000, audio_level_db: null, error: null });
+    v.onStatus(recordStatus("stopping"));
+    expect(v.button.textContent).toBe("Stopping…");
+    expect(v.button.disabled).toBe(true);
+    v.onStatus(recordStatus("finishing"));
     expect(v.button.textContent).toBe("Saving…");
     expect(v.button.disabled).toBe(true);
-    v.onStatus({ state: "finished", elapsed_secs: 70, bytes_written: 2_700_000, audio_level_db: null, error: null });
+    v.onStatus(recordStatus("finished"));
     expect(v.button.textContent).toBe("● Record");
     expect(document.getElementById("rec-screen").disabled).toBe(false);
   });
@@ -57,7 +60,7 @@ describe("record view", () => {
     mockTauri({ devices, start_recording: null, preview: null });
     const v = new RecordView(document);
     v.setRecording(true);
-    v.onStatus({ state: "failed", elapsed_secs: 1, bytes_written: 0, error: "a capture device is in use by another program" });
+    v.onStatus(recordStatus("failed", { elapsed_secs: 1, bytes_written: 0 }));
     expect(document.getElementById("rec-error").textContent).toContain("in use by another program");
     expect(document.getElementById("rec-error").hidden).toBe(false);
     expect(v.recording).toBe(false);

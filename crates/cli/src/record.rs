@@ -4,9 +4,10 @@ use crate::Failure;
 use crate::args::{Global, RecordArgs};
 use crate::jobs::{open_queue, runner, show_progress};
 use anyhow::anyhow;
-use idance_core::{JobState, SessionChoice, finish_recording_job, start_recording_job};
+use idance_core::take::{Destination, Take};
+use idance_core::{JobState, SessionChoice};
 use idance_media::devices::{self, Source};
-use idance_media::record::{RecordError, RecordSpec, RecordStatus, Recording, unfinished};
+use idance_media::record::{RecordError, RecordSpec, RecordState, RecordStatus, unfinished};
 use std::io::IsTerminal;
 use std::path::Path;
 use std::time::Duration;
@@ -44,83 +45,92 @@ pub async fn record(data_dir: &Path, global: &Global, args: RecordArgs) -> Resul
         true => {
             let queue = open_queue(data_dir)?;
             let (runner, direct) = runner(data_dir, global, queue.clone(), None, None).await?;
-            Some((queue, runner, direct))
+            let session = match args.session.as_deref() {
+                Some("new") | None => SessionChoice::New {
+                    title: args
+                        .title
+                        .clone()
+                        .or_else(|| out.file_stem().map(|s| s.to_string_lossy().into_owned())),
+                },
+                Some(id) => SessionChoice::Server(id.to_string()),
+            };
+            let to = Destination {
+                queue: queue.clone(),
+                session,
+                thumbs_dir: client.join("thumbnails"),
+            };
+            Some((to, runner, direct))
         }
         false => None,
     };
-    let recording = Recording::start(&spec, &out, args.title.as_deref()).map_err(|e| match e {
+    let take = Take::start(
+        &spec,
+        &out,
+        args.title.as_deref(),
+        upload.as_ref().map(|(to, _, _)| to.clone()),
+    )
+    .await
+    .map_err(|e| match e {
         RecordError::Args(_) | RecordError::Exists(_) => Failure::Usage(e.into()),
         _ => Failure::Work(e.into()),
     })?;
     // Upload while recording: the recording is a growing job from its first second, and
     // a runner sends each full part as soon as it is written.
     let mut live = None;
-    if let Some((queue, _, _)) = &upload {
-        let session = match args.session.as_deref() {
-            Some("new") | None => SessionChoice::New {
-                title: args
-                    .title
-                    .clone()
-                    .or_else(|| out.file_stem().map(|s| s.to_string_lossy().into_owned())),
-            },
-            Some(id) => SessionChoice::Server(id.to_string()),
-        };
-        let job = start_recording_job(queue, recording.path(), session)
-            .await
-            .map_err(|e| Failure::Work(e.into()))?;
-        let (feeder, _direct) = runner(data_dir, global, queue.clone(), None, None).await?;
+    if let (Some((to, _, _)), Some(job)) = (&upload, take.job_id()) {
+        let (feeder, _direct) = runner(data_dir, global, to.queue.clone(), None, None).await?;
         let stop = feeder.uploader.cancel_token();
-        let ids = vec![job.job_id.clone()];
+        let ids = vec![job.to_string()];
         let task = tokio::spawn(async move {
             let _keep = _direct;
             let _ = feeder.sync(Some(&ids), Duration::MAX).await;
         });
-        live = Some((job, stop, task));
+        live = Some((stop, task));
     }
-    let ticker = show_status(recording.status());
-    let finished = recording
-        .run_until(async {
+    let ticker = show_status(take.status());
+    let stopped = take
+        .stop_when(async {
             let _ = tokio::signal::ctrl_c().await;
         })
         .await;
-    ticker.inspect(|t| t.abort());
-    if let Some(e) = &finished.error {
-        eprintln!("error: {}: {e}", finished.path.display());
+    if upload.is_some() {
+        eprintln!(
+            "recording stopped: {:.1} MB in {:.0} s; uploading what is left",
+            stopped.bytes() as f64 / 1e6,
+            stopped.elapsed_secs()
+        );
     }
-    println!("{}", finished.path.display());
-    let failure = (!finished.graceful).then(|| {
-        anyhow!(
+    // Stop the part feeder (its parts are stored and recorded) before the take is
+    // finished, then upload the tail with the thumbnail first.
+    if let Some((stop, task)) = live {
+        stop.cancel();
+        let _ = task.await;
+    }
+    let taken = stopped.queue().await;
+    ticker.inspect(|t| t.abort());
+    if let Some(e) = &taken.error {
+        eprintln!("error: {}: {e}", taken.path.display());
+    }
+    println!("{}", taken.path.display());
+    let failure = match (taken.graceful, &taken.error) {
+        (true, None) => None,
+        (false, _) => Some(anyhow!(
             "{}: the recording did not finish normally; the {:.0} s recorded are kept",
-            finished.path.display(),
-            finished.elapsed_secs
-        )
-    });
-    let (Some((queue, runner, _direct)), Some((job, stop, task))) = (upload, live) else {
-        let _ = finished.hand_off();
+            taken.path.display(),
+            taken.elapsed_secs
+        )),
+        (true, Some(e)) => Some(anyhow!("{e}")),
+    };
+    let Some((_, runner, _direct)) = upload else {
         return failure.map_or(Ok(()), |e| Err(Failure::Work(e)));
     };
-    eprintln!(
-        "recording stopped: {:.1} MB in {:.0} s; uploading what is left",
-        finished.bytes as f64 / 1e6,
-        finished.elapsed_secs
-    );
-    // Stop the part feeder (its parts are stored and recorded), then upload the tail,
-    // with the thumbnail first so the session is completed with it.
-    stop.cancel();
-    let _ = task.await;
-    if finished.bytes == 0 {
-        let _ = idance_core::intake::drop_empty_recording(&queue, &job.job_id).await;
-        let _ = finished.hand_off();
-        return Err(Failure::Work(anyhow!("nothing was recorded")));
+    if taken.jobs.is_empty() {
+        return Err(Failure::Work(
+            failure.unwrap_or_else(|| anyhow!("nothing was queued")),
+        ));
     }
-    let (video, thumb) = finish_recording_job(&queue, &job.job_id, &client.join("thumbnails"))
-        .await
-        .map_err(|e| Failure::Work(e.into()))?;
-    let _ = finished.hand_off();
-    let mut ids: Vec<String> = thumb.into_iter().map(|j| j.job_id).collect();
-    ids.push(video.job_id.clone());
     let bars = show_progress(&runner, false);
-    let results = runner.sync(Some(&ids), Duration::MAX).await;
+    let results = runner.sync(Some(&taken.jobs), Duration::MAX).await;
     bars.inspect(|b| b.abort());
     let results = results.map_err(|e| Failure::Work(e.into()))?;
     if let Some((job, _)) = results.iter().find(|(j, _)| j.state != JobState::Completed) {
@@ -148,8 +158,13 @@ fn show_status(mut status: watch::Receiver<RecordStatus>) -> Option<tokio::task:
                 .audio_level_db
                 .map(|db| format!(" · mic {db:.0} dB"))
                 .unwrap_or_default();
+            let doing = match s.state {
+                RecordState::Stopping => "stopping",
+                RecordState::Finishing => "saving",
+                _ => "recording",
+            };
             spinner.set_message(format!(
-                "recording {:02}:{:02}:{:02} · {:.1} MB · {:.0} fps · {} dropped{level} (Ctrl-C stops)",
+                "{doing} {:02}:{:02}:{:02} · {:.1} MB · {:.0} fps · {} dropped{level} (Ctrl-C stops)",
                 secs / 3600,
                 secs / 60 % 60,
                 secs % 60,

@@ -24,6 +24,7 @@ pub mod lifecycle;
 pub mod queue;
 pub mod secrets;
 pub mod sync;
+pub mod take;
 pub mod upload;
 
 pub use api::{ApiClient, ClientError, ServerMode};

@@ -8,6 +8,8 @@
 pub mod config;
 pub mod engine;
 pub mod files;
+#[cfg(test)]
+mod fixtures;
 mod library;
 mod link;
 pub mod progress;

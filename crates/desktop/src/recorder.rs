@@ -1,7 +1,8 @@
 //! The app's one recording at a time: started from the Record screen, its status and
 //! preview sent to the UI, and on Stop queued (with its thumbnail) to a new session.
 
-use idance_media::record::{RecordSpec, RecordStatus};
+use crate::engine::DesktopError;
+use idance_media::record::{RecordSpec, RecordState, RecordStatus};
 use serde::Deserialize;
 use std::sync::Mutex;
 use tokio::sync::{oneshot, watch};
@@ -16,18 +17,76 @@ pub struct RecordRequest {
     pub title: Option<String>,
 }
 
-#[derive(Default)]
-pub struct RecorderSlot {
-    pub(crate) active: Mutex<Option<Active>>,
-}
-
-/// The recording in the slot, from Start until it is finished and queued: the slot is
+/// The app's one recording, from Start until it is finished and queued: the slot is
 /// emptied only then, so no second recording can start during the first one's stop
 /// grace (and lose its stop sender to the first one's clean-up).
-pub(crate) struct Active {
-    /// Taken by Stop; None while the recording is stopping.
-    pub stop: Option<oneshot::Sender<()>>,
-    pub status: watch::Receiver<RecordStatus>,
+#[derive(Default)]
+pub struct RecorderSlot {
+    active: Mutex<Option<Active>>,
+}
+
+struct Active {
+    /// Taken by Stop; None once Stop was asked.
+    stop: Option<oneshot::Sender<()>>,
+    /// The take's status, once its devices are open.
+    status: Option<watch::Receiver<RecordStatus>>,
+}
+
+impl RecorderSlot {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<Active>> {
+        // The slot holds no invariant a panic could break half-way.
+        self.active.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(crate) fn claim(&self, stop: oneshot::Sender<()>) -> Result<(), DesktopError> {
+        let mut slot = self.lock();
+        match slot.as_ref() {
+            Some(a) if a.stop.is_none() => Err(DesktopError::StillSaving),
+            Some(_) => Err(DesktopError::AlreadyRecording),
+            None => {
+                *slot = Some(Active {
+                    stop: Some(stop),
+                    status: None,
+                });
+                Ok(())
+            }
+        }
+    }
+
+    pub(crate) fn running(&self, status: watch::Receiver<RecordStatus>) {
+        if let Some(a) = self.lock().as_mut() {
+            a.status = Some(status);
+        }
+    }
+
+    pub(crate) fn release(&self) {
+        *self.lock() = None;
+    }
+
+    pub(crate) fn stop(&self) -> Result<(), DesktopError> {
+        let stop = self
+            .lock()
+            .as_mut()
+            .and_then(|a| a.stop.take())
+            .ok_or(DesktopError::NotRecording)?;
+        let _ = stop.send(());
+        Ok(())
+    }
+
+    pub(crate) fn status(&self) -> Option<RecordStatus> {
+        let slot = self.lock();
+        let a = slot.as_ref()?;
+        let mut s = a
+            .status
+            .as_ref()
+            .map(|s| s.borrow().clone())
+            .unwrap_or_default();
+        if a.stop.is_none() {
+            // Asked to stop: the take catches up a moment later.
+            s.state = s.state.max(RecordState::Stopping);
+        }
+        Some(s)
+    }
 }
 
 pub(crate) fn spec(req: &RecordRequest, preview: std::path::PathBuf) -> RecordSpec {
@@ -38,5 +97,38 @@ pub(crate) fn spec(req: &RecordRequest, preview: std::path::PathBuf) -> RecordSp
         mic: source(&req.mic),
         preview: Some(preview),
         ..RecordSpec::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One status per state, as the Record screen gets them.
+    #[test]
+    fn the_ui_fixture_has_every_record_state() {
+        use RecordState::*;
+        let all = [Starting, Recording, Stopping, Finishing, Finished, Failed];
+        // A new state does not compile here until it is in `all` (and the fixture).
+        for s in all {
+            match s {
+                Starting | Recording | Stopping | Finishing | Finished | Failed => {}
+            }
+        }
+        let statuses: Vec<RecordStatus> = all
+            .into_iter()
+            .map(|state| RecordStatus {
+                state,
+                elapsed_secs: 65.0,
+                bytes_written: 2_500_000,
+                bytes_durable: 2_000_000,
+                fps: 30.0,
+                dropped_frames: 0,
+                audio_level_db: Some(-30.0),
+                error: (state == Failed)
+                    .then(|| "a capture device is in use by another program".into()),
+            })
+            .collect();
+        crate::fixtures::check("record_statuses.json", &statuses);
     }
 }

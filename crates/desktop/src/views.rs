@@ -206,17 +206,7 @@ mod tests {
 
     #[test]
     fn the_ui_fixture_is_what_the_app_sends() {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../ui/tests/fixtures/job_views.json");
-        let want = serde_json::to_string_pretty(&every_kind_of_job()).unwrap() + "\n";
-        if std::env::var_os("IDANCE_WRITE_FIXTURES").is_some() {
-            std::fs::write(&path, &want).unwrap();
-        }
-        let have = std::fs::read_to_string(&path).unwrap_or_default();
-        assert!(
-            have == want,
-            "ui/tests/fixtures/job_views.json is not what the app sends: run `IDANCE_WRITE_FIXTURES=1 cargo test -p idance-desktop --lib` and make the UI follow"
-        );
+        crate::fixtures::check("job_views.json", &every_kind_of_job());
     }
 
     #[test]

@@ -125,10 +125,11 @@ export class RecordView {
     }
     else {
       if (!this.recording) this.setRecording(true);
-      // Stop was pressed: the file is being finished and queued; no second Stop.
-      if (s.state === "stopping") {
+      // Stop was pressed: ffmpeg finishes the file, then it is queued; no second Stop.
+      const after = { stopping: "Stopping…", finishing: "Saving…" }[s.state];
+      if (after) {
         this.button.disabled = true;
-        this.button.textContent = "Saving…";
+        this.button.textContent = after;
       }
     }
   }

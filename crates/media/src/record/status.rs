@@ -3,12 +3,16 @@
 use super::args::LEVEL_KEY;
 use serde::Serialize;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// A recording's state, in the order it moves through them. ffmpeg's side reports
+/// Starting, Recording and its end (Finished or Failed); Stopping and Finishing (being
+/// queued) are set by the take that owns the recording (`idance_core::take`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RecordState {
     Starting,
     Recording,
     Stopping,
+    Finishing,
     Finished,
     Failed,
 }
