@@ -150,14 +150,56 @@ async fn the_ui_is_told_of_changes_only_when_something_changed() {
     )
     .await
     {
-        if matches!(got, Ok(Event::Changed)) {
+        if matches!(got, Ok(Event::JobChanged { .. } | Event::SessionsChanged)) {
             changed += 1;
         }
     }
     assert_eq!(
         changed, 0,
-        "Changed fired {changed} times with nothing changing"
+        "change events fired {changed} times with nothing changing"
     );
+    d.shutdown().await;
+}
+
+/// The UI is told which job changed, with its new view, instead of "fetch everything":
+/// a new file's events name that file's job alone, from queued to completed.
+#[tokio::test(flavor = "multi_thread")]
+async fn each_change_names_the_job_that_changed_with_its_view() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = make_video(dir.path(), "a.mp4", 1);
+    let b = make_video(dir.path(), "b.mp4", 1);
+    let d = start(dir.path(), None).await;
+    let first = add(&d, &a, None).await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while state_of(&d, &first).await != "completed" {
+        assert!(Instant::now() < deadline, "a not uploaded");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let mut events = d.subscribe();
+    let second = add(&d, &b, None).await.unwrap();
+    let mut states = Vec::new();
+    let mut sessions_changed = 0;
+    while states.last().map(String::as_str) != Some("completed") {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match tokio::time::timeout(left, events.recv()).await {
+            Ok(Ok(Event::JobChanged { job_id, view })) => {
+                assert_eq!(job_id, second, "only the new file's job changed");
+                let view = view.expect("a job is never dropped from the view");
+                assert_eq!(view.job_id, second);
+                states.push(view.state.as_str().to_string());
+            }
+            Ok(Ok(Event::SessionsChanged)) => sessions_changed += 1,
+            Ok(_) => {}
+            Err(_) => panic!("b never showed completed; its views: {states:?}"),
+        }
+    }
+    assert_eq!(
+        states.first().map(String::as_str),
+        Some("queued"),
+        "{states:?}"
+    );
+    assert!(sessions_changed > 0, "a new session was not told");
     d.shutdown().await;
 }
 

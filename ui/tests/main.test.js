@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { start } from "../app/js/main.js";
+import { VIEWS } from "../app/js/views.js";
 import { job, loadPage, mockTauri, tick } from "./mock.js";
 
 function app(over = {}) {
@@ -29,6 +30,20 @@ describe("app shell", () => {
     expect(document.getElementById("connection").textContent).toBe("Offline");
     ipc.emit("idance", { type: "online", online: true });
     expect(document.getElementById("offline-banner").hidden).toBe(true);
+  });
+
+  it("draws a tab per registered view and tells a view when it is opened", async () => {
+    const ipc = app({ get_settings: { mode: "embedded", problem: null } });
+    await start(document);
+    const tabs = [...document.querySelectorAll(".tabs button")].map((b) => b.dataset.view);
+    expect(tabs).toEqual(VIEWS.map((v) => v.name));
+    for (const name of tabs) expect(document.getElementById(`view-${name}`)).not.toBeNull();
+    document.getElementById("tab-settings").click();
+    await tick();
+    expect(document.getElementById("view-settings").hidden).toBe(false);
+    expect(ipc.called("get_settings").length).toBe(1);
+    ipc.emit("idance", { type: "sessions_changed" });
+    expect(ipc.called("sessions_view").length).toBe(2);
   });
 
   it("dropped files are added by id and refusals name the file and the reason", async () => {

@@ -2,12 +2,14 @@
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { drawTabs } from "../app/js/views.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 
 export function loadPage() {
   const html = readFileSync(join(here, "..", "app", "index.html"), "utf8");
   document.body.innerHTML = html.slice(html.indexOf("<body>") + 6, html.indexOf("</body>"));
+  drawTabs(document);
 }
 
 export function mockTauri(handlers) {

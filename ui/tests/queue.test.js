@@ -31,6 +31,24 @@ describe("queue view", () => {
     expect(ipc.called("thumbnail").length).toBe(5);
   });
 
+  it("a job's change redraws its row alone; a job not shown yet fetches the list", async () => {
+    const ipc = mockTauri({ thumbnail: null, queue_view: [job({ job_id: "a", state: "paused" }), job({ job_id: "n" })] });
+    const q = new QueueView(document);
+    q.setJobs([job({ job_id: "a", state: "uploading" }), job({ job_id: "b", state: "queued" })]);
+    const row = (id) => document.querySelector(`li[data-job="${id}"]`);
+    const b = row("b");
+    q.on({ type: "job_changed", job_id: "a", view: job({ job_id: "a", state: "paused" }) });
+    expect(row("a").querySelector(".state").textContent).toBe("Paused");
+    expect(document.getElementById("queue-summary").textContent).toContain("1 paused");
+    expect(row("b")).toBe(b);
+    expect(ipc.called("queue_view").length).toBe(0);
+    q.on({ type: "job_changed", job_id: "n", view: job({ job_id: "n" }) });
+    q.on({ type: "job_changed", job_id: "n", view: job({ job_id: "n" }) });
+    await new Promise((r) => setTimeout(r, 150));
+    expect(ipc.called("queue_view").length).toBe(1);
+    expect(row("n")).not.toBeNull();
+  });
+
   it("progress events move the bar and show speed and time left", async () => {
     mockTauri({ thumbnail: null });
     const q = new QueueView(document);

@@ -8,6 +8,7 @@ use crate::link::{Link, connect, probe_loop};
 use crate::progress::ProgressView;
 use crate::recorder::RecorderSlot;
 use crate::uploads::sync_loop;
+use crate::views::JobView;
 use idance_core::Queue;
 use idance_media::record::RecordStatus;
 use serde::Serialize;
@@ -21,8 +22,14 @@ use tokio_util::sync::CancellationToken;
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event {
     Progress(ProgressView),
-    /// The queue or the sessions changed: views should be fetched again.
-    Changed,
+    /// One job's view changed (None: the job is gone). A job the UI does not know yet
+    /// is new: the UI fetches the queue view again to place it.
+    JobChanged {
+        job_id: String,
+        view: Option<JobView>,
+    },
+    /// The sessions view changed: fetched again (it is small).
+    SessionsChanged,
     Online {
         online: bool,
     },
@@ -92,7 +99,7 @@ pub struct Desktop {
     pub(crate) runner_wake: Arc<Notify>,
     /// What this app put on the wire, across upload rounds.
     pub(crate) counters: Arc<idance_core::upload::Counters>,
-    pub(crate) last_digest: tokio::sync::Mutex<Option<u64>>,
+    pub(crate) shown: tokio::sync::Mutex<crate::library::Shown>,
     pub(crate) recorder: RecorderSlot,
     pub(crate) preview: tokio::sync::Mutex<Option<idance_media::record::Preview>>,
     pub(crate) shutdown: CancellationToken,
@@ -125,12 +132,14 @@ impl Desktop {
             current: Mutex::new(None),
             runner_wake: Arc::default(),
             counters: Arc::default(),
-            last_digest: tokio::sync::Mutex::new(None),
+            shown: Default::default(),
             recorder: RecorderSlot::default(),
             preview: tokio::sync::Mutex::new(None),
             shutdown: CancellationToken::new(),
             startup_problem: Mutex::new(None),
         });
+        // What the UI will fetch when it opens: changes are told relative to it.
+        desktop.changed().await;
         tokio::spawn(sync_loop(desktop.clone()));
         tokio::spawn(probe_loop(desktop.clone()));
         Ok(desktop)

@@ -1,12 +1,13 @@
 //! The library: files taken in (probe, thumbnail, queue), the views of the queue and
 //! the sessions, thumbnails, calories, download links, recordings to recover; and the
-//! one `Changed` event, sent only when what the views show changed.
+//! events telling the UI what changed (`JobChanged`, `SessionsChanged`), only when it did.
 
 use crate::engine::{Added, Desktop, DesktopError, Event};
 use crate::views::{self, JobView, SessionView};
 use base64::Engine as _;
 use idance_core::{SessionChoice, add_video};
 use idance_media::record::Unfinished;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 impl Desktop {
@@ -119,42 +120,47 @@ impl Desktop {
         Ok(answer.download_url)
     }
 
-    /// Tells the UI to fetch its views again — when they would show something new.
+    /// Tells the UI what changed since it was last told: one `JobChanged` per job
+    /// whose view is new, different or gone, and `SessionsChanged` when the sessions
+    /// view differs. Nothing when nothing changed. The first call only takes note (the
+    /// UI fetches whole views when it opens).
     pub(crate) async fn changed(&self) {
-        let digest = self.digest().await;
-        let mut last = self.last_digest.lock().await;
-        if *last != Some(digest) {
-            *last = Some(digest);
-            self.emit(Event::Changed);
+        let (Ok(jobs), Ok(sessions)) = (self.queue.jobs().await, self.queue.sessions().await)
+        else {
+            return;
+        };
+        let now = views::queue_view(&jobs);
+        let sessions = views::sessions_view(&sessions, &jobs);
+        let mut events = Vec::new();
+        {
+            let mut shown = self.shown.lock().await;
+            let first = shown.sessions.is_none();
+            let mut gone: std::collections::HashSet<String> = shown.jobs.keys().cloned().collect();
+            for view in now {
+                gone.remove(&view.job_id);
+                if shown.jobs.get(&view.job_id) != Some(&view) {
+                    shown.jobs.insert(view.job_id.clone(), view.clone());
+                    events.push(Event::JobChanged {
+                        job_id: view.job_id.clone(),
+                        view: Some(view),
+                    });
+                }
+            }
+            for job_id in gone {
+                shown.jobs.remove(&job_id);
+                events.push(Event::JobChanged { job_id, view: None });
+            }
+            if shown.sessions.as_ref() != Some(&sessions) {
+                shown.sessions = Some(sessions);
+                events.push(Event::SessionsChanged);
+            }
+            if first {
+                events.clear();
+            }
         }
-    }
-
-    /// A fingerprint of what the views show (jobs' states, reasons and transfers;
-    /// sessions' ids and calories).
-    pub(crate) async fn digest(&self) -> u64 {
-        use std::hash::{Hash, Hasher};
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        for j in self.queue.jobs().await.unwrap_or_default() {
-            (
-                &j.job_id,
-                j.state.as_str(),
-                &j.error,
-                j.file_key(),
-                j.stored().is_some(),
-                j.size,
-            )
-                .hash(&mut h);
+        for e in events {
+            self.emit(e);
         }
-        for (s, _, calories) in self.queue.sessions().await.unwrap_or_default() {
-            (
-                &s.local_id,
-                &s.server_id,
-                &s.title,
-                calories.map(f64::to_bits),
-            )
-                .hash(&mut h);
-        }
-        h.finish()
     }
 
     /// Recordings whose recorder died, offered for recovery (never deleted).
@@ -202,4 +208,11 @@ pub(crate) async fn jpeg_data_url(path: &Path) -> Option<String> {
             base64::engine::general_purpose::STANDARD.encode(bytes)
         )
     })
+}
+
+/// What the UI was last told of.
+#[derive(Default)]
+pub(crate) struct Shown {
+    jobs: HashMap<String, JobView>,
+    sessions: Option<Vec<SessionView>>,
 }

@@ -1,36 +1,37 @@
 // Wires the views to Rust's events and commands.
 import { connectionLabel } from "./format.js";
 import { invoke, listen, errorText } from "./ipc.js";
-import { QueueView } from "./queue.js";
-import { RecordView } from "./record.js";
-import { SessionsView } from "./sessions.js";
-import { SettingsView } from "./settings.js";
+import { VIEWS, drawTabs } from "./views.js";
 
 export async function start(doc = document) {
-  const queue = new QueueView(doc);
-  const sessions = new SessionsView(doc);
-  const record = new RecordView(doc);
   const info = { online: true, embedded: true };
-  const settings = new SettingsView(doc, async () => {
-    Object.assign(info, await invoke("app_info"));
-    setOnline(info.online);
-    await refresh();
-  });
+  const shell = {
+    sessionsChanged: () => refreshTargets(),
+    settingsSaved: async () => {
+      Object.assign(info, await invoke("app_info"));
+      setOnline(info.online);
+      await refresh();
+    },
+  };
+  drawTabs(doc);
+  const views = Object.fromEntries(VIEWS.map((v) => [v.name, v.make(doc, shell)]));
+  const { queue, sessions, record, settings } = views;
 
+  let current = null;
   const show = (name) => {
-    for (const v of ["record", "queue", "sessions", "settings"]) {
-      doc.getElementById(`view-${v}`).hidden = v !== name;
-      doc.getElementById(`tab-${v}`).setAttribute("aria-selected", String(v === name));
+    for (const v of VIEWS) {
+      doc.getElementById(`view-${v.name}`).hidden = v.name !== name;
+      doc.getElementById(`tab-${v.name}`).setAttribute("aria-selected", String(v.name === name));
     }
     doc.body.dataset.view = name;
+    if (current === name) return;
+    const was = views[current];
+    current = name;
+    Promise.resolve(was?.onHide?.()).catch((err) => notice(errorText(err), "error"));
+    Promise.resolve(views[name].onShow?.()).catch((err) => notice(errorText(err), "error"));
   };
   for (const tab of doc.querySelectorAll(".tabs button")) {
-    tab.addEventListener("click", () => {
-      show(tab.dataset.view);
-      if (tab.dataset.view === "settings") settings.refresh().catch((err) => notice(errorText(err), "error"));
-      if (tab.dataset.view === "record") record.startPreview();
-      else record.stopPreview();
-    });
+    tab.addEventListener("click", () => show(tab.dataset.view));
   }
 
   const setOnline = (online) => {
@@ -65,7 +66,6 @@ export async function start(doc = document) {
 
   const refresh = async () => {
     await Promise.all([queue.refresh(), sessions.refresh()]);
-    refreshTargets();
   };
 
   const addFiles = async (refs) => {
@@ -78,35 +78,17 @@ export async function start(doc = document) {
       if (r.error) notice(`${r.name} was not added: ${r.error}`, "error");
       else notice(`${r.name} queued`);
     }
-    await refresh();
   };
 
   doc.getElementById("pick-files").addEventListener("click", async () => addFiles(await invoke("pick_files")));
-  doc.getElementById("pause-all").addEventListener("click", async () => {
-    await invoke("pause", { jobId: null });
-    await refresh();
-  });
-  doc.getElementById("resume-all").addEventListener("click", async () => {
-    await invoke("resume", { jobId: null });
-    await refresh();
-  });
+  doc.getElementById("pause-all").addEventListener("click", () => invoke("pause", { jobId: null }));
+  doc.getElementById("resume-all").addEventListener("click", () => invoke("resume", { jobId: null }));
 
-  let pending = null;
-  const refreshSoon = () => {
-    pending ??= setTimeout(async () => {
-      pending = null;
-      await refresh();
-    }, 200);
-  };
-
+  // Every event goes to every view; the shell keeps the connection and the notices.
   await listen("idance", (e) => {
-    switch (e.type) {
-      case "progress": queue.onProgress(e); break;
-      case "changed": refreshSoon(); break;
-      case "online": setOnline(e.online); queue.setOnline(e.online); break;
-      case "record": record.onStatus(e); break;
-      case "notice": notice(`${e.title}: ${e.body}`, "good"); break;
-    }
+    if (e.type === "online") setOnline(e.online);
+    if (e.type === "notice") notice(`${e.title}: ${e.body}`, "good");
+    for (const v of Object.values(views)) v.on?.(e);
   });
   await listen("dropped", addFiles);
   await listen("drag", (over) => {
@@ -121,7 +103,6 @@ export async function start(doc = document) {
   await queue.refresh();
   doc.body.dataset.ready = "true";
   await sessions.refresh();
-  refreshTargets();
 
   // Things that may take a moment come after the queue is interactive.
   record.loadDevices().catch((err) => record.showError(errorText(err)));
@@ -132,9 +113,8 @@ export async function start(doc = document) {
     const r = await invoke("recover", { index });
     notice(r.error ? `${r.name}: ${r.error}` : `${r.name} recovered and queued`, r.error ? "error" : "good");
     showUnfinished(doc, await invoke("unfinished_recordings"), () => {});
-    await refresh();
   });
-  return { queue, sessions, record, settings, show };
+  return { ...views, show };
 }
 
 function showUnfinished(doc, list, recover) {

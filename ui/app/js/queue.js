@@ -26,14 +26,39 @@ export class QueueView {
     });
   }
 
+  // The row changes when the app says the job changed.
   async act(action, jobId) {
     const cmd = { retry: "resume", resume: "resume", pause: "pause", cancel: "cancel" }[action];
     await invoke(cmd, { jobId });
-    await this.refresh();
   }
 
   async refresh() {
     this.setJobs(await invoke("queue_view"));
+  }
+
+  on(e) {
+    if (e.type === "progress") this.onProgress(e);
+    if (e.type === "online") this.setOnline(e.online);
+    if (e.type === "job_changed") this.onJobChanged(e.job_id, e.view);
+  }
+
+  // One job's new view: its row alone is redrawn. A job not shown yet is new (or the
+  // list was never fetched): the whole list is fetched, once for a burst of them.
+  onJobChanged(jobId, view) {
+    const i = this.jobs.findIndex((j) => j.job_id === jobId);
+    if (i >= 0 && view) {
+      this.jobs[i] = view;
+      this.updateRow(view);
+      this.summarise();
+    } else if (i >= 0) {
+      this.jobs.splice(i, 1);
+      this.render();
+    } else if (view) {
+      this.pending ??= setTimeout(() => {
+        this.pending = null;
+        this.refresh();
+      }, 100);
+    }
   }
 
   // Offline, speed and time left mean nothing: they are hidden until the link is back.
@@ -75,6 +100,11 @@ export class QueueView {
     const hidden = this.jobs.length - visible.length;
     this.more.hidden = hidden <= 0;
     this.more.textContent = `Show ${Math.min(hidden, PAGE * 5)} more of ${hidden}`;
+    this.summarise();
+  }
+
+  summarise() {
+    const d = this.doc;
     d.getElementById("queue-empty").hidden = this.jobs.length > 0;
     const summary = queueSummary(this.jobs);
     d.getElementById("queue-summary").textContent = summary.text;

@@ -19,6 +19,18 @@ export class RecordView {
     }
   }
 
+  onShow() {
+    return this.startPreview();
+  }
+
+  onHide() {
+    return this.stopPreview();
+  }
+
+  on(e) {
+    if (e.type === "record") this.onStatus(e);
+  }
+
   // While the Record screen is shown and nothing records: a live preview of the chosen
   // screen/camera, so the instructor can frame the camera before pressing Record.
   async startPreview() {

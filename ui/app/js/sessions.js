@@ -6,8 +6,9 @@ import { errorText, invoke } from "./ipc.js";
 export const SESSION_PAGE = 50;
 
 export class SessionsView {
-  constructor(doc) {
+  constructor(doc, onChange = () => {}) {
     this.doc = doc;
+    this.onChange = onChange;
     this.list = doc.getElementById("session-list");
     this.more = doc.getElementById("sessions-more");
     this.shown = SESSION_PAGE;
@@ -37,6 +38,10 @@ export class SessionsView {
 
   async refresh() {
     this.setSessions(await invoke("sessions_view"));
+  }
+
+  on(e) {
+    if (e.type === "sessions_changed") this.refresh();
   }
 
   setSessions(sessions) {
@@ -101,6 +106,7 @@ export class SessionsView {
     const hidden = sessions.length - Math.min(sessions.length, this.shown);
     this.more.hidden = hidden <= 0;
     this.more.textContent = `Show ${Math.min(hidden, SESSION_PAGE * 4)} more of ${hidden}`;
+    this.onChange();
   }
 
   async saveCalories(li) {

@@ -33,6 +33,10 @@ export class SettingsView {
     });
   }
 
+  onShow() {
+    return this.refresh();
+  }
+
   async refresh() {
     this.fill(await invoke("get_settings"));
   }
