@@ -23,6 +23,8 @@ pub struct AppInfo {
     embedded: bool,
     online: bool,
     version: &'static str,
+    /// Where thumbnails and the preview are (the media scheme, in this OS's form).
+    media_base: String,
 }
 
 #[tauri::command]
@@ -31,6 +33,7 @@ pub fn app_info(d: D<'_>) -> AppInfo {
         embedded: d.is_embedded(),
         online: d.is_online(),
         version: env!("CARGO_PKG_VERSION"),
+        media_base: idance_desktop::media::base_url(std::env::consts::OS),
     }
 }
 
@@ -42,11 +45,6 @@ pub async fn queue_view(d: D<'_>) -> Res<Vec<JobView>> {
 #[tauri::command]
 pub async fn sessions_view(d: D<'_>) -> Res<Vec<SessionView>> {
     d.sessions_view().await.map_err(UiError::from)
-}
-
-#[tauri::command]
-pub async fn thumbnail(d: D<'_>, job_id: String) -> Res<Option<String>> {
-    Ok(d.thumbnail(&job_id).await)
 }
 
 #[tauri::command]
@@ -114,11 +112,6 @@ pub fn stop_recording(d: D<'_>) -> Res<()> {
 #[tauri::command]
 pub fn record_status(d: D<'_>) -> Option<RecordStatus> {
     d.record_status()
-}
-
-#[tauri::command]
-pub async fn preview(d: D<'_>) -> Res<Option<String>> {
-    Ok(d.preview().await)
 }
 
 #[tauri::command]

@@ -9,9 +9,9 @@ mod error;
 mod settings;
 mod tray;
 
-use idance_desktop::Desktop;
 use idance_desktop::engine::Event;
 use idance_desktop::secrets::Secrets;
+use idance_desktop::{Desktop, media};
 use std::sync::Arc;
 use tauri::{DragDropEvent, Emitter, Manager, WindowEvent};
 
@@ -43,6 +43,26 @@ fn use_bundled_ffmpeg() {
     }
 }
 
+/// A thumbnail or the preview frame for the window, by the media scheme.
+async fn serve_media(app: &tauri::AppHandle, path: &str) -> tauri::http::Response<Vec<u8>> {
+    use tauri::http::{Response, StatusCode, header};
+    let found = match (media::Asset::parse(path), app.try_state::<Arc<Desktop>>()) {
+        (Some(asset), Some(d)) => d.asset(&asset).await.map(|b| (b, asset.cache_control())),
+        _ => None,
+    };
+    let built = match found {
+        Some((bytes, cache)) => Response::builder()
+            .header(header::CONTENT_TYPE, "image/jpeg")
+            .header(header::CACHE_CONTROL, cache)
+            .body(bytes),
+        None => Response::builder()
+            .status(StatusCode::NOT_FOUND)
+            .header(header::CACHE_CONTROL, "no-store")
+            .body(Vec::new()),
+    };
+    built.unwrap_or_else(|_| Response::new(Vec::new()))
+}
+
 fn main() {
     use_bundled_ffmpeg();
     tracing_subscriber::fmt()
@@ -55,6 +75,12 @@ fn main() {
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_store::Builder::default().build())
         .plugin(tauri_plugin_notification::init())
+        .register_asynchronous_uri_scheme_protocol(media::SCHEME, |ctx, request, responder| {
+            let app = ctx.app_handle().clone();
+            tauri::async_runtime::spawn(async move {
+                responder.respond(serve_media(&app, request.uri().path()).await);
+            });
+        })
         .setup(|app| {
             let data_dir = match std::env::var_os("IDANCE_DATA_DIR") {
                 Some(d) => d.into(),
@@ -122,7 +148,6 @@ fn main() {
             commands::app_info,
             commands::queue_view,
             commands::sessions_view,
-            commands::thumbnail,
             commands::download_url,
             commands::pick_files,
             commands::add_files,
@@ -133,7 +158,6 @@ fn main() {
             commands::start_recording,
             commands::stop_recording,
             commands::record_status,
-            commands::preview,
             commands::unfinished_recordings,
             commands::recover,
             commands::get_settings,

@@ -269,13 +269,23 @@ pub async fn run(cfg: Config) -> Report {
     // file path → its MD5 when queued
     let mut originals: HashMap<String, String> = HashMap::new();
     let mut failed_seen: HashSet<String> = HashSet::new();
+    // Files checked whole at the end of their round and deleted.
+    let mut retired: HashSet<String> = HashSet::new();
+    let s3 = crate::s3_at(
+        &w.env["IDANCE_TEST_S3_ENDPOINT"],
+        &w.env["IDANCE_TEST_S3_REGION"],
+        &w.env["IDANCE_TEST_S3_ACCESS_KEY"],
+        &w.env["IDANCE_TEST_S3_SECRET_KEY"],
+    );
 
     for round in 0..cfg.rounds {
         let mut round_jobs = Vec::new();
+        let mut round_files = Vec::new();
         for i in 0..rng.random_range(1..=3u32) {
             let mib = rng.random_range(1..=cfg.max_mib);
             let f = crate::make_video(&files_dir, &format!("r{round}_{i}.mp4"), mib);
             originals.insert(f.display().to_string(), md5_file(&f));
+            round_files.push(f.display().to_string());
             report.files += 1;
             report.bytes += std::fs::metadata(&f).map(|m| m.len()).unwrap_or(0);
             let out = w
@@ -392,13 +402,36 @@ pub async fn run(cfg: Config) -> Report {
                 String::from_utf8_lossy(&out.stderr).trim()
             ));
         }
-        for j in queue(&w).await {
+        let jobs_now = queue(&w).await;
+        for j in &jobs_now {
             if j["state"] == "failed" {
                 failed_seen.insert(format!(
                     "round {round}: job {} failed: {}",
                     j["job_id"], j["error"]
                 ));
             }
+        }
+        // This round's files, checked whole and then retired (local file and stored
+        // object deleted) so a long campaign fits on the disk.
+        let by_file = jobs_by_file(&jobs_now);
+        for file in &round_files {
+            let found = by_file.get(file).map(Vec::as_slice).unwrap_or_default();
+            let [job] = found else { continue };
+            if job["state"] != "completed" {
+                continue;
+            }
+            let problems = check_file(&w, &s3, &token, file, &originals[file], job).await;
+            if problems.is_empty() {
+                let _ = std::fs::remove_file(file);
+                let _ = s3
+                    .delete_object()
+                    .bucket(&w.env["IDANCE_TEST_S3_BUCKET"])
+                    .key(job["file_key"].as_str().unwrap_or_default())
+                    .send()
+                    .await;
+                retired.insert(file.clone());
+            }
+            report.failures.extend(problems);
         }
         eprintln!(
             "round {}/{}: {} files so far, {} faults, {} failures, {:.0} s",
@@ -411,63 +444,26 @@ pub async fn run(cfg: Config) -> Report {
         );
     }
 
-    // Every file ever queued: one job, completed, stored once, identical, untouched.
+    // Every file ever queued: one job, completed; the files not retired yet (their round
+    // failed) are checked whole now.
     let jobs = queue(&w).await;
-    let s3 = crate::s3_at(
-        &w.env["IDANCE_TEST_S3_ENDPOINT"],
-        &w.env["IDANCE_TEST_S3_REGION"],
-        &w.env["IDANCE_TEST_S3_ACCESS_KEY"],
-        &w.env["IDANCE_TEST_S3_SECRET_KEY"],
-    );
-    let mut by_file: HashMap<String, Vec<&serde_json::Value>> = HashMap::new();
-    for j in &jobs {
-        by_file
-            .entry(j["file"].as_str().unwrap_or_default().to_string())
-            .or_default()
-            .push(j);
-    }
-    for (file, md5) in &originals {
+    let by_file = jobs_by_file(&jobs);
+    for file in originals.keys() {
         let found = by_file.get(file).map(Vec::as_slice).unwrap_or_default();
-        let [job] = found else {
-            report
+        match found {
+            [job] if job["state"] == "completed" => {
+                if !retired.contains(file) {
+                    report
+                        .failures
+                        .extend(check_file(&w, &s3, &token, file, &originals[file], job).await);
+                }
+            }
+            [job] => report
                 .failures
-                .push(format!("{file}: {} jobs", found.len()));
-            continue;
-        };
-        if job["state"] != "completed" {
-            report
+                .push(format!("{file}: {} ({})", job["state"], job["error"])),
+            _ => report
                 .failures
-                .push(format!("{file}: {} ({})", job["state"], job["error"]));
-            continue;
-        }
-        if md5_file(Path::new(file)) != *md5 {
-            report
-                .failures
-                .push(format!("{file}: the local file changed"));
-        }
-        let key = job["file_key"].as_str().unwrap_or_default();
-        let stored =
-            crate::download_stored(&format!("http://127.0.0.1:{}", w.server_port), &token, key)
-                .await;
-        if crate::md5_hex(&stored) != *md5 {
-            report
-                .failures
-                .push(format!("{file}: the stored object differs"));
-        }
-        let session = job["session_id"].as_str().unwrap_or_default();
-        let prefix = format!("sessions/{USER}/{session}/");
-        let listed = s3
-            .list_objects_v2()
-            .bucket(&w.env["IDANCE_TEST_S3_BUCKET"])
-            .prefix(&prefix)
-            .send()
-            .await
-            .map(|o| o.contents().len())
-            .unwrap_or(0);
-        if listed != 1 {
-            report.failures.push(format!(
-                "{file}: {listed} objects under {prefix} (sent twice?)"
-            ));
+                .push(format!("{file}: {} jobs", found.len())),
         }
     }
     report.failures.extend(failed_seen);
@@ -476,4 +472,53 @@ pub async fn run(cfg: Config) -> Report {
     kill(&mut w.garage).await;
     report.elapsed = started.elapsed();
     report
+}
+
+fn jobs_by_file(jobs: &[serde_json::Value]) -> HashMap<String, Vec<&serde_json::Value>> {
+    let mut by_file: HashMap<String, Vec<&serde_json::Value>> = HashMap::new();
+    for j in jobs {
+        by_file
+            .entry(j["file"].as_str().unwrap_or_default().to_string())
+            .or_default()
+            .push(j);
+    }
+    by_file
+}
+
+/// A completed file's job: the local file untouched, the stored object identical and
+/// alone under its session (never sent twice under a second key).
+async fn check_file(
+    w: &World,
+    s3: &aws_sdk_s3::Client,
+    token: &str,
+    file: &str,
+    md5: &str,
+    job: &serde_json::Value,
+) -> Vec<String> {
+    let mut failures = Vec::new();
+    if md5_file(Path::new(file)) != md5 {
+        failures.push(format!("{file}: the local file changed"));
+    }
+    let key = job["file_key"].as_str().unwrap_or_default();
+    let stored =
+        crate::download_stored(&format!("http://127.0.0.1:{}", w.server_port), token, key).await;
+    if crate::md5_hex(&stored) != md5 {
+        failures.push(format!("{file}: the stored object differs"));
+    }
+    let session = job["session_id"].as_str().unwrap_or_default();
+    let prefix = format!("sessions/{USER}/{session}/");
+    let listed = s3
+        .list_objects_v2()
+        .bucket(&w.env["IDANCE_TEST_S3_BUCKET"])
+        .prefix(&prefix)
+        .send()
+        .await
+        .map(|o| o.contents().len())
+        .unwrap_or(0);
+    if listed != 1 {
+        failures.push(format!(
+            "{file}: {listed} objects under {prefix} (sent twice?)"
+        ));
+    }
+    failures
 }

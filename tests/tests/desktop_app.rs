@@ -89,7 +89,7 @@ async fn embedded_default_drop_record_and_browse() {
     driver
         .wait_for(
             "the session's thumbnail",
-            "const i = document.querySelector('#session-list li img'); return i && !i.hidden && i.src.startsWith('data:image/jpeg')",
+            "const i = document.querySelector('#session-list li img'); return i && !i.hidden && i.complete && i.naturalWidth > 0 && i.src.startsWith('idance-media://localhost/thumb/')",
             Duration::from_secs(20),
         )
         .await;
@@ -147,7 +147,7 @@ async fn embedded_default_drop_record_and_browse() {
     driver
         .wait_for(
             "a preview before recording",
-            "return !document.getElementById('preview').hidden && document.getElementById('rec-button').textContent.includes('Record')",
+            "const p = document.getElementById('preview'); return !p.hidden && p.naturalWidth > 0 && p.src.startsWith('idance-media://localhost/preview') && document.getElementById('rec-button').textContent.includes('Record')",
             Duration::from_secs(20),
         )
         .await;
@@ -160,7 +160,7 @@ async fn embedded_default_drop_record_and_browse() {
     driver
         .wait_for(
             "two seconds of recording and a preview",
-            "const p = document.getElementById('preview'); return document.getElementById('rec-elapsed').textContent >= '00:00:02' && !p.hidden",
+            "const p = document.getElementById('preview'); return document.getElementById('rec-elapsed').textContent >= '00:00:02' && !p.hidden && p.naturalWidth > 0",
             Duration::from_secs(30),
         )
         .await;

@@ -5,10 +5,9 @@ import { job, loadPage, mockTauri, tick } from "./mock.js";
 
 function app(over = {}) {
   return mockTauri({
-    app_info: { embedded: false, online: true, version: "0.1.0" },
+    app_info: { embedded: false, online: true, version: "0.1.0", media_base: "http://idance-media.localhost/" },
     queue_view: [job({ job_id: "a", state: "uploading" })],
     sessions_view: [],
-    thumbnail: null,
     devices: [],
     record_status: null,
     unfinished_recordings: [],

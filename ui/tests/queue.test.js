@@ -6,7 +6,7 @@ describe("queue view", () => {
   beforeEach(loadPage);
 
   it("shows each state with its label, reason and buttons", async () => {
-    const ipc = mockTauri({ thumbnail: null });
+    const ipc = mockTauri({});
     const q = new QueueView(document);
     q.setJobs([
       job({ job_id: "a", state: "uploading" }),
@@ -28,11 +28,11 @@ describe("queue view", () => {
     expect(row("e").querySelector(".bar-fill").style.width).toBe("100%");
     expect(document.getElementById("queue-summary").textContent).toBe("2 to upload · 1 paused · 1 failed · 1 done");
     expect(document.getElementById("queue-empty").hidden).toBe(true);
-    expect(ipc.called("thumbnail").length).toBe(5);
+    expect(document.querySelectorAll("img.thumb[src]").length).toBe(5);
   });
 
   it("a job's change redraws its row alone; a job not shown yet fetches the list", async () => {
-    const ipc = mockTauri({ thumbnail: null, queue_view: [job({ job_id: "a", state: "paused" }), job({ job_id: "n" })] });
+    const ipc = mockTauri({ queue_view: [job({ job_id: "a", state: "paused" }), job({ job_id: "n" })] });
     const q = new QueueView(document);
     q.setJobs([job({ job_id: "a", state: "uploading" }), job({ job_id: "b", state: "queued" })]);
     const row = (id) => document.querySelector(`li[data-job="${id}"]`);
@@ -50,7 +50,7 @@ describe("queue view", () => {
   });
 
   it("progress events move the bar and show speed and time left", async () => {
-    mockTauri({ thumbnail: null });
+    mockTauri({});
     const q = new QueueView(document);
     q.setJobs([job({ job_id: "a", state: "uploading", size: 1000 })]);
     q.onProgress({ job_id: "a", bytes_done: 400, total: 1000, speed: 200, eta_secs: 3 });
@@ -62,7 +62,7 @@ describe("queue view", () => {
 
   it("buttons call the matching command with the job id", async () => {
     const jobs = [job({ job_id: "a", state: "uploading" }), job({ job_id: "d", state: "failed" })];
-    const ipc = mockTauri({ thumbnail: null, pause: null, resume: null, cancel: null, queue_view: jobs });
+    const ipc = mockTauri({ pause: null, resume: null, cancel: null, queue_view: jobs });
     const q = new QueueView(document);
     q.setJobs(jobs);
     document.querySelector('li[data-job="a"] button[data-action="pause"]').click();
@@ -74,7 +74,7 @@ describe("queue view", () => {
   });
 
   it("a queue of 10,000 renders one page at first and more on demand", async () => {
-    mockTauri({ thumbnail: null });
+    mockTauri({});
     const q = new QueueView(document);
     const many = Array.from({ length: 10_000 }, (_, i) => job({ job_id: `j${i}` }));
     q.setJobs(many);
@@ -85,24 +85,23 @@ describe("queue view", () => {
     expect(document.querySelectorAll("#queue-list li").length).toBe(PAGE * 6);
   });
 
-  it("a recording's row shows its thumbnail once one exists", async () => {
-    const thumb = "data:image/jpeg;base64,/9j/";
-    const ipc = mockTauri({ thumbnail: thumb });
+  it("a recording's row shows its thumbnail by URL once one exists", async () => {
+    mockTauri({});
     const q = new QueueView(document);
     q.setJobs([job({ job_id: "r", state: "uploading", has_thumbnail: false })]);
-    await tick();
     const img = () => document.querySelector('li[data-job="r"] img.thumb');
-    expect(img().hidden).toBe(true);
-    expect(ipc.called("thumbnail").length).toBe(0);
+    expect(img().getAttribute("src")).toBeNull();
     // Stopped: the thumbnail is made and the app says so.
     q.setJobs([job({ job_id: "r", state: "uploading", has_thumbnail: true })]);
-    await tick();
+    expect(img().getAttribute("src")).toBe("idance-media://localhost/thumb/r");
+    expect(img().hidden).toBe(true);
+    img().dispatchEvent(new Event("load"));
     expect(img().hidden).toBe(false);
-    expect(img().getAttribute("src")).toBe(thumb);
-    // Found once, it is not asked for again.
+    expect(document.querySelector('li[data-job="r"] .thumb.placeholder').hidden).toBe(true);
+    // Loaded once; a later change does not load it again.
+    img().removeAttribute("src");
     q.setJobs([job({ job_id: "r", state: "completed" })]);
-    await tick();
-    expect(ipc.called("thumbnail").length).toBe(1);
+    expect(img().getAttribute("src")).toBeNull();
   });
 
   it("an empty queue says so", () => {

@@ -11,7 +11,7 @@ describe("record view", () => {
   beforeEach(loadPage);
 
   it("fills device lists, records, shows status, and stops", async () => {
-    const ipc = mockTauri({ devices, start_recording: null, stop_recording: null, preview: null });
+    const ipc = mockTauri({ devices, start_recording: null, stop_recording: null });
     const v = new RecordView(document);
     await v.loadDevices();
     expect(document.getElementById("rec-screen").value).toBe(":0");
@@ -42,7 +42,7 @@ describe("record view", () => {
 
   it("choosing a camera starts a preview of it before recording", async () => {
     const cams = [...devices, { kind: "camera", id: "/dev/video0", name: "USB camera", default: false }];
-    const ipc = mockTauri({ devices: cams, start_preview: null, stop_preview: null, preview: "data:image/jpeg;base64,/9j/" });
+    const ipc = mockTauri({ devices: cams, start_preview: null, stop_preview: null });
     const v = new RecordView(document);
     await v.loadDevices();
     const cam = document.getElementById("rec-camera");
@@ -50,8 +50,14 @@ describe("record view", () => {
     cam.dispatchEvent(new Event("change"));
     await tick();
     expect(ipc.called("start_preview")).toEqual([{ request: { screen: ":0", camera: "/dev/video0", mic: "default", title: null } }]);
-    await v.loadPreview();
-    expect(document.getElementById("preview").hidden).toBe(false);
+    // Each frame the app announces is fetched by a new URL (no timer of the UI's own).
+    const img = document.getElementById("preview");
+    v.on({ type: "preview", frame: 1 });
+    expect(img.getAttribute("src")).toBe("idance-media://localhost/preview?f=1");
+    v.on({ type: "preview", frame: 2 });
+    expect(img.getAttribute("src")).toBe("idance-media://localhost/preview?f=2");
+    img.dispatchEvent(new Event("load"));
+    expect(img.hidden).toBe(false);
     await v.stopPreview();
     expect(ipc.called("stop_preview").length).toBe(1);
   });

@@ -11,7 +11,7 @@ describe("sessions view", () => {
   beforeEach(loadPage);
 
   it("lists sessions with thumbnail, title, duration, state and a link", async () => {
-    const ipc = mockTauri({ thumbnail: "data:image/jpeg;base64,/9j/", download_url: "http://127.0.0.1:1/idance/x?sig" });
+    const ipc = mockTauri({ download_url: "http://127.0.0.1:1/idance/x?sig" });
     const v = new SessionsView(document);
     v.setSessions([
       session(),
@@ -24,7 +24,7 @@ describe("sessions view", () => {
     expect(items[0].querySelector(".title").textContent).toBe("Salsa basics");
     expect(items[0].querySelector(".duration").textContent).toBe("30 min");
     expect(items[0].querySelector(".state").textContent).toBe("Online");
-    expect(items[0].querySelector("img").getAttribute("src")).toBe("data:image/jpeg;base64,/9j/");
+    expect(items[0].querySelector("img").getAttribute("src")).toBe("idance-media://localhost/thumb/j1");
     expect(items[1].querySelector(".title").textContent).toBe("Untitled session");
     expect(items[1].querySelector(".state").textContent).toBe("Waiting for network");
     expect(items[1].querySelector("button[data-key]")).toBeNull();
@@ -37,7 +37,7 @@ describe("sessions view", () => {
   });
 
   it("calories can be entered before completion and are sent as a number", async () => {
-    const ipc = mockTauri({ thumbnail: null, set_calories: null });
+    const ipc = mockTauri({ set_calories: null });
     const v = new SessionsView(document);
     v.setSessions([session({ state: "uploading", calories: null }), session({ local_id: "s2", state: "online", calories: 320 })]);
     const [open, done] = document.querySelectorAll("#session-list li");
@@ -56,7 +56,7 @@ describe("sessions view", () => {
   });
 
   it("calories being typed survive a redraw of the sessions", () => {
-    mockTauri({ thumbnail: null });
+    mockTauri({});
     const v = new SessionsView(document);
     const list = [session({ state: "uploading", calories: null }), session({ local_id: "s2", state: "uploading", calories: 100 })];
     v.setSessions(list);
@@ -69,7 +69,7 @@ describe("sessions view", () => {
   });
 
   it("a long history draws one page of cards at first", () => {
-    mockTauri({ thumbnail: null });
+    mockTauri({});
     const v = new SessionsView(document);
     v.setSessions(Array.from({ length: 1000 }, (_, i) => session({ local_id: `s${i}`, thumbnail_job: null, state: "empty", accepts_video: true })));
     expect(document.querySelectorAll("#session-list li").length).toBe(SESSION_PAGE);

@@ -34,6 +34,10 @@ pub enum Event {
         online: bool,
     },
     Record(RecordStatus),
+    /// A new frame of the preview (before recording) is at the media scheme's `/preview`.
+    Preview {
+        frame: u64,
+    },
     /// Something the user should hear about (a desktop notification).
     Notice {
         title: String,

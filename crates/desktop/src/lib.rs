@@ -12,6 +12,7 @@ pub mod files;
 mod fixtures;
 mod library;
 mod link;
+pub mod media;
 pub mod progress;
 pub mod recorder;
 mod recording;

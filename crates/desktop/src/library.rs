@@ -4,7 +4,6 @@
 
 use crate::engine::{Added, Desktop, DesktopError, Event};
 use crate::views::{self, JobView, SessionView};
-use base64::Engine as _;
 use idance_core::{SessionChoice, add_video};
 use idance_media::record::Unfinished;
 use std::collections::HashMap;
@@ -102,18 +101,6 @@ impl Desktop {
         Ok(())
     }
 
-    /// A job's thumbnail as a `data:` URL (the UI's CSP allows images from data: only).
-    pub async fn thumbnail(&self, job_id: &str) -> Option<String> {
-        if !job_id.chars().all(|c| c.is_ascii_alphanumeric()) {
-            return None;
-        }
-        jpeg_data_url(&idance_core::intake::thumbnail_path(
-            &self.thumbs_dir(),
-            job_id,
-        ))
-        .await
-    }
-
     /// A download link for a stored video of this app's sessions.
     pub async fn download_url(&self, file_key: &str) -> Result<String, DesktopError> {
         let answer = self.link().api.download_url(file_key).await?;
@@ -198,16 +185,6 @@ impl Desktop {
         }
         Ok(added)
     }
-}
-
-pub(crate) async fn jpeg_data_url(path: &Path) -> Option<String> {
-    let bytes = tokio::fs::read(path).await.ok()?;
-    (bytes.len() > 3 && bytes[..3] == [0xFF, 0xD8, 0xFF]).then(|| {
-        format!(
-            "data:image/jpeg;base64,{}",
-            base64::engine::general_purpose::STANDARD.encode(bytes)
-        )
-    })
 }
 
 /// What the UI was last told of.

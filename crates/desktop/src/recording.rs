@@ -2,7 +2,6 @@
 //! holds it from Start until it is saved and queued), upload while recording.
 
 use crate::engine::{Desktop, DesktopError, Event};
-use crate::library::jpeg_data_url;
 use crate::recorder::{self, RecordRequest};
 use idance_core::SessionChoice;
 use idance_core::take::{Destination, Take};
@@ -24,7 +23,7 @@ impl Desktop {
     /// A live preview of the chosen screen/camera before recording (to frame the
     /// camera). Replaces any running preview; refused while recording (the recording
     /// has its own preview from the same ffmpeg process).
-    pub async fn start_preview(&self, req: RecordRequest) -> Result<(), DesktopError> {
+    pub async fn start_preview(self: &Arc<Self>, req: RecordRequest) -> Result<(), DesktopError> {
         self.stop_preview().await;
         if self.record_status().is_some() {
             return Err(DesktopError::AlreadyRecording);
@@ -35,6 +34,15 @@ impl Desktop {
         let _ = std::fs::remove_file(self.preview_path());
         let spec = recorder::spec(&req, self.preview_path());
         let preview = idance_media::record::Preview::start(&spec, &self.preview_path())?;
+        // The window reloads the picture when ffmpeg reports, not on a timer.
+        let mut frames = preview.frames();
+        let me = self.clone();
+        tokio::spawn(async move {
+            while frames.changed().await.is_ok() {
+                let frame = *frames.borrow_and_update();
+                me.emit(Event::Preview { frame });
+            }
+        });
         *self.preview.lock().await = Some(preview);
         Ok(())
     }
@@ -148,10 +156,5 @@ impl Desktop {
 
     pub fn record_status(&self) -> Option<RecordStatus> {
         self.recorder.status()
-    }
-
-    /// The latest preview frame of the running recording.
-    pub async fn preview(&self) -> Option<String> {
-        jpeg_data_url(&self.preview_path()).await
     }
 }

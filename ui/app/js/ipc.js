@@ -14,3 +14,13 @@ export function listen(event, handler) {
 export function errorText(err) {
   return err && typeof err === "object" && "message" in err ? String(err.message) : String(err);
 }
+
+// Thumbnails and the preview come by URL from the app's media scheme, whose form
+// depends on the OS (app_info's media_base); the shell sets it at start.
+let mediaBase = "idance-media://localhost/";
+export function setMediaBase(base) {
+  if (base) mediaBase = base;
+}
+export function mediaUrl(path) {
+  return mediaBase + path;
+}

@@ -1,6 +1,6 @@
 // Wires the views to Rust's events and commands.
 import { connectionLabel } from "./format.js";
-import { invoke, listen, errorText } from "./ipc.js";
+import { invoke, listen, errorText, setMediaBase } from "./ipc.js";
 import { VIEWS, drawTabs } from "./views.js";
 
 export async function start(doc = document) {
@@ -97,6 +97,7 @@ export async function start(doc = document) {
 
   const app = await invoke("app_info");
   Object.assign(info, app);
+  setMediaBase(app.media_base);
   setOnline(app.online);
   show("queue");
   // The queue first: the window is usable as soon as it is drawn.

@@ -1,6 +1,6 @@
 // The queue view: every video job with progress, state and actions.
 import { jobRow, queueSummary } from "./format.js";
-import { invoke } from "./ipc.js";
+import { invoke, mediaUrl } from "./ipc.js";
 
 // Rows rendered at first; the rest on demand, so a huge queue opens at once.
 export const PAGE = 200;
@@ -14,7 +14,6 @@ export class QueueView {
     this.progress = new Map();
     this.rows = new Map();
     this.shown = PAGE;
-    this.thumbs = new Map();
     this.online = true;
     this.more.addEventListener("click", () => {
       this.shown += PAGE * 5;
@@ -127,19 +126,15 @@ export class QueueView {
     return li;
   }
 
-  // Asked for once the app says it exists (a recording has none until it is stopped).
-  async loadThumb(jobId, li) {
-    let url = this.thumbs.get(jobId);
-    if (!url) {
-      url = await invoke("thumbnail", { jobId });
-      if (url) this.thumbs.set(jobId, url);
-    }
-    if (url) {
-      const img = li.querySelector("img.thumb");
-      img.src = url;
+  // Loaded once the app says it exists (a recording has none until it is stopped);
+  // the placeholder stays if it cannot be loaded.
+  loadThumb(jobId, li) {
+    const img = li.querySelector("img.thumb");
+    img.addEventListener("load", () => {
       img.hidden = false;
       li.querySelector(".thumb.placeholder").hidden = true;
-    }
+    }, { once: true });
+    img.src = mediaUrl(`thumb/${jobId}`);
   }
 
   updateRow(job) {

@@ -1,6 +1,6 @@
 // The record screen: devices, title, preview, Record/Stop with time, size and level.
 import { deviceOptions, formatBytes, formatClock, levelPercent } from "./format.js";
-import { errorText, invoke } from "./ipc.js";
+import { errorText, invoke, mediaUrl } from "./ipc.js";
 
 export class RecordView {
   constructor(doc) {
@@ -12,7 +12,7 @@ export class RecordView {
       e.preventDefault();
       this.toggle();
     });
-    this.previewTimer = null;
+    this.frame = 0;
     this.previewing = false;
     for (const id of ["rec-screen", "rec-camera"]) {
       doc.getElementById(id).addEventListener("change", () => this.startPreview());
@@ -27,8 +27,11 @@ export class RecordView {
     return this.stopPreview();
   }
 
+  // A new preview frame is announced by the app: before recording by `preview`
+  // events, while recording with each status.
   on(e) {
     if (e.type === "record") this.onStatus(e);
+    if (e.type === "preview" && this.previewing) this.loadPreview();
   }
 
   // While the Record screen is shown and nothing records: a live preview of the chosen
@@ -36,7 +39,6 @@ export class RecordView {
   async startPreview() {
     if (this.recording) return;
     const req = this.request();
-    clearInterval(this.previewTimer);
     if (!req.screen && !req.camera) {
       await this.stopPreview();
       return;
@@ -44,14 +46,12 @@ export class RecordView {
     try {
       await invoke("start_preview", { request: req });
       this.previewing = true;
-      this.previewTimer = setInterval(() => this.loadPreview(), 500);
     } catch (err) {
       this.showError(errorText(err));
     }
   }
 
   async stopPreview() {
-    clearInterval(this.previewTimer);
     if (this.previewing && !this.recording) {
       this.previewing = false;
       await invoke("stop_preview");
@@ -95,7 +95,6 @@ export class RecordView {
           this.showError("Choose a screen or a camera to record.");
           return;
         }
-        clearInterval(this.previewTimer);
         this.previewing = false;
         await invoke("start_recording", { request: req });
         this.setRecording(true);
@@ -111,22 +110,21 @@ export class RecordView {
     this.button.textContent = on ? "■ Stop" : "● Record";
     this.button.classList.toggle("stop", on);
     for (const id of ["rec-screen", "rec-camera", "rec-mic", "rec-title"]) this.doc.getElementById(id).disabled = on;
-    clearInterval(this.previewTimer);
-    if (on) this.previewTimer = setInterval(() => this.loadPreview(), 500);
   }
 
-  async loadPreview() {
-    const url = await invoke("preview");
+  // The frame's number only makes the URL new, so the picture is fetched again.
+  loadPreview() {
     const img = this.doc.getElementById("preview");
-    if (url) {
-      img.src = url;
+    img.onload = () => {
       img.hidden = false;
       this.doc.getElementById("preview-empty").hidden = true;
-    }
+    };
+    img.src = mediaUrl(`preview?f=${++this.frame}`);
   }
 
   onStatus(s) {
     const d = this.doc;
+    if (s.state === "recording") this.loadPreview();
     d.getElementById("rec-elapsed").textContent = formatClock(s.elapsed_secs);
     d.getElementById("rec-size").textContent = formatBytes(s.bytes_written);
     d.getElementById("rec-level").style.width = `${levelPercent(s.audio_level_db)}%`;

@@ -1,6 +1,6 @@
 // The sessions view: what this app recorded or uploaded, kept locally.
 import { formatDate, formatDuration, sessionStateLabel } from "./format.js";
-import { errorText, invoke } from "./ipc.js";
+import { errorText, invoke, mediaUrl } from "./ipc.js";
 
 // Cards drawn at first; more on demand.
 export const SESSION_PAGE = 50;
@@ -16,7 +16,6 @@ export class SessionsView {
       this.shown += SESSION_PAGE * 4;
       this.setSessions(this.sessions);
     });
-    this.thumbs = new Map();
     this.list.addEventListener("click", async (e) => {
       const cal = e.target.closest("button[data-calories]");
       if (cal) {
@@ -127,16 +126,9 @@ export class SessionsView {
     }
   }
 
-  async loadThumb(jobId, img) {
-    let url = this.thumbs.get(jobId);
-    if (!url) {
-      url = await invoke("thumbnail", { jobId });
-      if (url) this.thumbs.set(jobId, url);
-    }
-    if (url) {
-      img.src = url;
-      img.hidden = false;
-    }
+  loadThumb(jobId, img) {
+    img.addEventListener("load", () => (img.hidden = false), { once: true });
+    img.src = mediaUrl(`thumb/${jobId}`);
   }
 
   // Session choices for the drop zone's "Add to" select: the 30 newest that take a

@@ -140,7 +140,20 @@ pub fn ffmpeg_args(os: Os, spec: &RecordSpec) -> Result<Vec<String>, ArgsError> 
     args.extend(limit.iter().cloned());
     args.extend(["-f", "mp4", "pipe:1"].map(String::from));
     if let Some(preview) = &spec.preview {
-        args.extend(["-map", "[pv]", "-q:v", "6", "-update", "1"].map(String::from));
+        // Atomic: the window never reads a half-written frame.
+        args.extend(
+            [
+                "-map",
+                "[pv]",
+                "-q:v",
+                "6",
+                "-update",
+                "1",
+                "-atomic_writing",
+                "1",
+            ]
+            .map(String::from),
+        );
         args.extend(limit);
         args.extend(["-f".into(), "image2".into()]);
         args.push(preview.to_string_lossy().into_owned());
@@ -170,7 +183,21 @@ pub fn preview_args(
         graph.truncate(graph.len() - "[v]".len());
         graph.push_str(&format!(",fps={PREVIEW_FPS},scale={PREVIEW_WIDTH}:-2[pv]"));
     }
-    args.extend(["-map", "[pv]", "-q:v", "6", "-update", "1", "-f", "image2"].map(String::from));
+    args.extend(
+        [
+            "-map",
+            "[pv]",
+            "-q:v",
+            "6",
+            "-update",
+            "1",
+            "-atomic_writing",
+            "1",
+            "-f",
+            "image2",
+        ]
+        .map(String::from),
+    );
     args.push(out.to_string_lossy().into_owned());
     Ok(args)
 }
@@ -212,7 +239,9 @@ mod tests {
         );
         assert!(a.contains("-t 20.000 -f mp4 pipe:1"), "{a}");
         assert!(
-            a.ends_with("-map [pv] -q:v 6 -update 1 -t 20.000 -f image2 /tmp/p.jpg"),
+            a.ends_with(
+                "-map [pv] -q:v 6 -update 1 -atomic_writing 1 -t 20.000 -f image2 /tmp/p.jpg"
+            ),
             "{a}"
         );
     }
@@ -281,7 +310,7 @@ mod tests {
         );
         assert!(a.contains("format=yuv420p,fps=2,scale=320:-2[pv]"), "{a}");
         assert!(
-            a.ends_with("-map [pv] -q:v 6 -update 1 -f image2 /tmp/p.jpg"),
+            a.ends_with("-map [pv] -q:v 6 -update 1 -atomic_writing 1 -f image2 /tmp/p.jpg"),
             "{a}"
         );
     }

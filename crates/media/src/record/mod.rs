@@ -211,24 +211,44 @@ impl Recording {
 }
 
 /// A preview without recording: an ffmpeg process rewriting a small JPEG; killed when
-/// stopped or dropped.
+/// stopped or dropped. `frames` counts ffmpeg's progress reports, so a window reloads
+/// the picture when ffmpeg says it moved on, not on a timer of its own.
 pub struct Preview {
     child: tokio::process::Child,
+    frames: watch::Receiver<u64>,
 }
 
 impl Preview {
     pub fn start(spec: &RecordSpec, out: &Path) -> Result<Preview, RecordError> {
         let args = preview_args(Os::current(), spec, out)?;
-        let child = tokio::process::Command::new("ffmpeg")
-            .args(["-v", "error", "-nostdin", "-y"])
+        let mut child = tokio::process::Command::new("ffmpeg")
+            .args(["-v", "error", "-nostdin", "-y", "-progress", "pipe:1"])
             .args(&args)
             .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::null())
             .kill_on_drop(true)
             .spawn()
             .map_err(RecordError::Spawn)?;
-        Ok(Preview { child })
+        let (tx, frames) = watch::channel(0u64);
+        if let Some(stdout) = child.stdout.take() {
+            tokio::spawn(async move {
+                use tokio::io::AsyncBufReadExt;
+                let mut lines = tokio::io::BufReader::new(stdout).lines();
+                while let Ok(Some(line)) = lines.next_line().await {
+                    // One block per report; its last line says whether more follow.
+                    if line.starts_with("progress=") {
+                        tx.send_modify(|n| *n += 1);
+                    }
+                }
+            });
+        }
+        Ok(Preview { child, frames })
+    }
+
+    /// Counts up each time ffmpeg reports (about twice a second); ends with ffmpeg.
+    pub fn frames(&self) -> watch::Receiver<u64> {
+        self.frames.clone()
     }
 
     /// Stops it and waits until the devices are free again.
