@@ -80,6 +80,13 @@ async fn embedded_default_drop_record_and_browse() {
         )
         .await;
     assert_eq!(jobs, json!(1), "only the video is queued");
+    driver
+        .wait_for(
+            "the queued video's thumbnail",
+            "const i = document.querySelector('#queue-list li img.thumb'); return i && !i.hidden && i.naturalWidth > 0 && i.src.startsWith('idance-media://localhost/thumb/')",
+            Duration::from_secs(10),
+        )
+        .await;
     shot(&driver, "02-queue-done.png").await;
 
     // The session is listed with its thumbnail, and its link serves the same bytes.

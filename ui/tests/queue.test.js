@@ -95,10 +95,15 @@ describe("queue view", () => {
     q.setJobs([job({ job_id: "r", state: "uploading", has_thumbnail: true })]);
     expect(img().getAttribute("src")).toBe("idance-media://localhost/thumb/r");
     expect(img().hidden).toBe(true);
+    // A load that failed is tried again with the job's next change.
+    img().dispatchEvent(new Event("error"));
+    img().removeAttribute("src");
+    q.setJobs([job({ job_id: "r", state: "uploading", has_thumbnail: true })]);
+    expect(img().getAttribute("src")).toBe("idance-media://localhost/thumb/r");
     img().dispatchEvent(new Event("load"));
     expect(img().hidden).toBe(false);
     expect(document.querySelector('li[data-job="r"] .thumb.placeholder').hidden).toBe(true);
-    // Loaded once; a later change does not load it again.
+    // Loaded once; a later change does not load it again (a failed load would).
     img().removeAttribute("src");
     q.setJobs([job({ job_id: "r", state: "completed" })]);
     expect(img().getAttribute("src")).toBeNull();

@@ -127,13 +127,14 @@ export class QueueView {
   }
 
   // Loaded once the app says it exists (a recording has none until it is stopped);
-  // the placeholder stays if it cannot be loaded.
+  // the placeholder stays if it cannot be loaded, and the job's next change asks again.
   loadThumb(jobId, li) {
     const img = li.querySelector("img.thumb");
-    img.addEventListener("load", () => {
+    img.onload = () => {
       img.hidden = false;
       li.querySelector(".thumb.placeholder").hidden = true;
-    }, { once: true });
+    };
+    img.onerror = () => delete li.dataset.thumbAsked;
     img.src = mediaUrl(`thumb/${jobId}`);
   }
 
