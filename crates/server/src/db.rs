@@ -122,6 +122,12 @@ impl Db {
         .map_err(|e| DbError::Task(e.to_string()))?
     }
 
+    /// Answers when the database does (readiness).
+    pub async fn ping(&self) -> Result<(), DbError> {
+        self.call(|c| Ok(c.query_row("SELECT 1", [], |_| Ok(()))?))
+            .await
+    }
+
     /// Starts a session, or returns the one this user already started with `client_ref`
     /// (`false` in the second place then).
     pub async fn start_session(

@@ -161,6 +161,17 @@ impl Storage {
         Ok(req.uri().to_string())
     }
 
+    /// Answers when the bucket does (readiness): HeadBucket with the service's keys.
+    pub async fn ping(&self) -> Result<(), StorageError> {
+        self.client
+            .head_bucket()
+            .bucket(&self.bucket)
+            .send()
+            .await
+            .map_err(|e| classify("HeadBucket", e))?;
+        Ok(())
+    }
+
     /// The object's size, or None when it does not exist.
     pub async fn head(&self, key: &str) -> Result<Option<u64>, StorageError> {
         match self

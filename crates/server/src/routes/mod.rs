@@ -2,6 +2,7 @@
 
 pub mod capabilities;
 pub mod files;
+pub mod health;
 pub mod multipart;
 pub mod sessions;
 pub mod uploads;
@@ -16,6 +17,8 @@ use idance_contract::wire::{Session, SessionStatus};
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
         .route("/api/capabilities", get(capabilities::get))
         .route("/api/sessions/start", post(sessions::start))
         .route("/api/sessions/complete", post(sessions::complete))
