@@ -64,6 +64,7 @@ pub struct Options {
     pub cors_origins: Option<String>,
     /// Garage only: the S3 endpoint the server uses and signs for (e.g. a fault proxy).
     pub storage_endpoint: Option<String>,
+    pub metrics_token: Option<String>,
 }
 
 pub struct TestServer {
@@ -131,6 +132,9 @@ impl TestServer {
         }
         if let Some(mb) = opts.max_upload_mb {
             vars.insert("MAX_UPLOAD_MB".to_string(), mb.to_string());
+        }
+        if let Some(t) = opts.metrics_token {
+            vars.insert("METRICS_TOKEN".to_string(), t);
         }
         if let Some(o) = opts.cors_origins {
             vars.insert("CORS_ALLOWED_ORIGINS".to_string(), o);

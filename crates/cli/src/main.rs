@@ -20,7 +20,7 @@ pub enum Failure {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
+    let logs = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("IDANCE_LOG").unwrap_or_else(|_| {
@@ -32,8 +32,13 @@ fn main() -> ExitCode {
                 };
                 tracing_subscriber::EnvFilter::new(format!("{level},s3s=warn,s3s_fs=warn"))
             }),
-        )
-        .init();
+        );
+    // One JSON object a line for log collectors (operations.md), text otherwise.
+    if std::env::var("IDANCE_LOG_FORMAT").is_ok_and(|f| f == "json") {
+        logs.json().flatten_event(true).init();
+    } else {
+        logs.init();
+    }
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {

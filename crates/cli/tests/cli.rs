@@ -150,3 +150,57 @@ fn config_and_usage_errors_exit_2_with_a_clear_message() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[tokio::test]
+async fn json_logs_are_one_object_a_line_naming_the_route_not_the_path() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("serve.log");
+    let mut child = idance(dir.path())
+        .env("IDANCE_LOG_FORMAT", "json")
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let base = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap()
+        .to_string();
+    let http = reqwest::Client::new();
+    let secret_path = "/api/s3/files/sessions/someone/s1/20261202_000000_abc.mp4/url";
+    let answer = http
+        .get(format!("{base}{secret_path}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 401);
+    let _ = child.kill();
+    let _ = child.wait();
+    let text = std::fs::read_to_string(&log).unwrap();
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    let request = lines
+        .iter()
+        .find(|l| l["message"] == "request")
+        .unwrap_or_else(|| panic!("no request line in {text}"));
+    assert_eq!(request["route"], "/api/s3/files/{*rest}", "{request}");
+    assert_eq!(request["method"], "GET");
+    assert_eq!(request["status"], 401);
+    assert!(request["latency_ms"].is_u64(), "{request}");
+    assert!(
+        request["timestamp"].is_string() && request["level"] == "INFO",
+        "{request}"
+    );
+    assert!(
+        !text.contains("someone"),
+        "a key's user id reached the log: {text}"
+    );
+}

@@ -156,12 +156,16 @@ pub async fn start(config: Config) -> Result<ServerHandle, ServerError> {
         jwt: jwt.clone(),
         max_upload_bytes: config.max_upload_bytes(),
         max_upload_mb: config.max_upload_mb,
+        metrics_token: config.metrics_token.clone(),
     };
+    // Installed before the first request, so every one is counted.
+    crate::metrics::handle();
 
     let api = crate::routes::router()
         .route("/api", any(api_not_found))
         .route("/api/{*rest}", any(api_not_found))
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn(crate::metrics::track))
         .with_state(state)
         .layer(api_cors(&config.cors));
     let app = match store {

@@ -101,25 +101,47 @@ impl FromRequestParts<AppState> for User {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let header = parts
-            .headers
-            .get(http::header::AUTHORIZATION)
-            .ok_or_else(|| {
-                ApiError::Unauthorized("missing Authorization: Bearer <token>".into())
-            })?;
-        let value = header
-            .to_str()
-            .map_err(|_| ApiError::Unauthorized("malformed Authorization header".into()))?;
-        let token = value
-            .strip_prefix("Bearer ")
-            .or_else(|| value.strip_prefix("bearer "))
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| {
-                ApiError::Unauthorized("Authorization must be 'Bearer <token>'".into())
-            })?;
-        state.jwt.verify(token).map(User)
+        let user = bearer_user(parts, state);
+        if let Err(reason) = &user {
+            crate::metrics::count("idance_auth_failures_total", &[("reason", reason.0)]);
+        }
+        user.map_err(|(_, e)| e)
     }
+}
+
+/// The caller, or why not: a short reason for the metrics, and the answer.
+fn bearer_user(parts: &Parts, state: &AppState) -> Result<User, (&'static str, ApiError)> {
+    let header = parts
+        .headers
+        .get(http::header::AUTHORIZATION)
+        .ok_or_else(|| {
+            (
+                "missing",
+                ApiError::Unauthorized("missing Authorization: Bearer <token>".into()),
+            )
+        })?;
+    let value = header.to_str().map_err(|_| {
+        (
+            "malformed",
+            ApiError::Unauthorized("malformed Authorization header".into()),
+        )
+    })?;
+    let token = value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| {
+            (
+                "malformed",
+                ApiError::Unauthorized("Authorization must be 'Bearer <token>'".into()),
+            )
+        })?;
+    state
+        .jwt
+        .verify(token)
+        .map(User)
+        .map_err(|e| ("invalid_token", e))
 }
 
 #[cfg(test)]

@@ -53,6 +53,8 @@ pub struct Config {
     /// Path of the SQLite database.
     pub database_path: PathBuf,
     pub cors: CorsOrigins,
+    /// `METRICS_TOKEN`: when set, `/metrics` needs it as a bearer token.
+    pub metrics_token: Option<String>,
 }
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8787";
@@ -147,6 +149,7 @@ impl Config {
             max_upload_mb,
             database_path,
             cors,
+            metrics_token: get("METRICS_TOKEN"),
         })
     }
 

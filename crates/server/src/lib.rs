@@ -12,6 +12,7 @@ mod db;
 mod error;
 mod json;
 pub mod local_store;
+mod metrics;
 mod routes;
 mod secrets;
 mod state;

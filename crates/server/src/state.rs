@@ -11,4 +11,6 @@ pub struct AppState {
     pub jwt: Jwt,
     pub max_upload_bytes: u64,
     pub max_upload_mb: u64,
+    /// `/metrics` needs this bearer token when set.
+    pub metrics_token: Option<String>,
 }

@@ -56,7 +56,11 @@ fn classify<E: ProvideErrorMetadata + std::fmt::Debug, R>(
             StorageError::InvalidPart(describe(op, &err))
         }
         Some("EntityTooSmall") => StorageError::EntityTooSmall(describe(op, &err)),
-        _ => StorageError::Failed(describe(op, &err)),
+        _ => {
+            metrics::counter!("idance_storage_errors_total", "operation" => op.to_string())
+                .increment(1);
+            StorageError::Failed(describe(op, &err))
+        }
     }
 }
 

@@ -61,7 +61,11 @@ pub async fn download_url(
         .ok_or_else(|| ApiError::NotFound("no such endpoint".into()))?;
     let key = owned_object(&state, &user, raw).await?;
     Ok(Json(DownloadUrlResponse {
-        download_url: state.storage.presign_get(&key).await?,
+        download_url: {
+            let url = state.storage.presign_get(&key).await?;
+            crate::metrics::count("idance_presigned_urls_total", &[("kind", "download")]);
+            url
+        },
         file_key: key,
         expires_in: state.storage.expires_in(),
     }))

@@ -19,6 +19,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/metrics", get(crate::metrics::scrape))
         .route("/api/capabilities", get(capabilities::get))
         .route("/api/sessions/start", post(sessions::start))
         .route("/api/sessions/complete", post(sessions::complete))

@@ -128,6 +128,7 @@ pub async fn create(
         return Err(e.into());
     }
     tracing::info!(session_id = %req.session_id, file_key = %key, "multipart upload created");
+    crate::metrics::count("idance_uploads_started_total", &[("kind", "multipart")]);
     Ok(Json(CreateMultipartResponse {
         upload_id,
         file_url: state.storage.file_url(&key),
@@ -170,6 +171,7 @@ pub async fn sign(
             .storage
             .presign_part(&record.file_key, &record.upload_id, n, md5)
             .await?;
+        crate::metrics::count("idance_presigned_urls_total", &[("kind", "part")]);
         parts.push(SignedPart {
             part_number: n as u32,
             url,
@@ -302,6 +304,7 @@ async fn finish_complete(
         .set_upload_state(record.upload_id.clone(), UploadState::Completed, Some(size))
         .await?;
     tracing::info!(file_key = %record.file_key, size, "multipart upload completed");
+    completed(size);
     Ok(done(size))
 }
 
@@ -322,6 +325,7 @@ async fn recognise_completed(
         .set_upload_state(record.upload_id.clone(), UploadState::Completed, Some(size))
         .await?;
     tracing::info!(file_key = %record.file_key, size, "multipart upload found completed in storage");
+    completed(size);
     Ok(CompleteMultipartResponse {
         file_key: record.file_key.clone(),
         file_url: state.storage.file_url(&record.file_key),
@@ -355,7 +359,13 @@ pub async fn abort(
         .set_upload_state(record.upload_id.clone(), UploadState::Aborted, None)
         .await?;
     tracing::info!(file_key = %record.file_key, "multipart upload aborted");
+    crate::metrics::count("idance_uploads_aborted_total", &[("reason", "client")]);
     Ok(Json(AbortMultipartResponse { aborted: true }))
+}
+
+fn completed(size: u64) {
+    crate::metrics::count("idance_uploads_completed_total", &[("kind", "multipart")]);
+    metrics::counter!("idance_uploaded_bytes_total").increment(size);
 }
 
 #[cfg(test)]

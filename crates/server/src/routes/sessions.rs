@@ -46,6 +46,9 @@ pub async fn start(
         .start_session(user, req.title, req.client_ref, id, now())
         .await?;
     tracing::info!(session_id = %session.session_id, created, "session started");
+    if created {
+        crate::metrics::count("idance_sessions_started_total", &[]);
+    }
     let status = if created {
         StatusCode::CREATED
     } else {
@@ -159,6 +162,7 @@ pub async fn complete(
     match state.db.complete_session(req, now()).await? {
         Completion::Done(s) => {
             tracing::info!(%session_id, "session completed");
+            crate::metrics::count("idance_sessions_completed_total", &[]);
             Ok(Json(s))
         }
         Completion::Repeat(s) => Ok(Json(s)),

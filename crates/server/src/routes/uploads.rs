@@ -31,6 +31,12 @@ async fn presign(
 ) -> ApiResult<UploadUrlResponse> {
     let key = FileKey::generate(kind, user, session_id, media, Utc::now()).to_string();
     let upload_url = state.storage.presign_put(&key, media.content_type).await?;
+    let noun = match kind {
+        FileKind::Video => "video",
+        FileKind::Thumbnail => "thumbnail",
+    };
+    crate::metrics::count("idance_presigned_urls_total", &[("kind", noun)]);
+    crate::metrics::count("idance_uploads_started_total", &[("kind", "single")]);
     tracing::info!(%session_id, file_key = %key, "presigned {} upload", kind.noun());
     Ok(UploadUrlResponse {
         upload_url,
