@@ -140,26 +140,26 @@ pub fn ffmpeg_args(os: Os, spec: &RecordSpec) -> Result<Vec<String>, ArgsError> 
     args.extend(limit.iter().cloned());
     args.extend(["-f", "mp4", "pipe:1"].map(String::from));
     if let Some(preview) = &spec.preview {
-        // Atomic: the window never reads a half-written frame.
-        args.extend(
-            [
-                "-map",
-                "[pv]",
-                "-q:v",
-                "6",
-                "-update",
-                "1",
-                "-atomic_writing",
-                "1",
-            ]
-            .map(String::from),
-        );
+        args.extend(PREVIEW_JPEG.map(String::from));
         args.extend(limit);
         args.extend(["-f".into(), "image2".into()]);
         args.push(preview.to_string_lossy().into_owned());
     }
     Ok(args)
 }
+
+/// The preview output: one small JPEG rewritten in place, atomically (the window never
+/// reads a half-written frame).
+const PREVIEW_JPEG: [&str; 8] = [
+    "-map",
+    "[pv]",
+    "-q:v",
+    "6",
+    "-update",
+    "1",
+    "-atomic_writing",
+    "1",
+];
 
 /// A preview alone, before recording (framing the camera): the same video inputs and
 /// composition, no encoding, only the small JPEG rewritten twice a second. It must be
@@ -183,21 +183,8 @@ pub fn preview_args(
         graph.truncate(graph.len() - "[v]".len());
         graph.push_str(&format!(",fps={PREVIEW_FPS},scale={PREVIEW_WIDTH}:-2[pv]"));
     }
-    args.extend(
-        [
-            "-map",
-            "[pv]",
-            "-q:v",
-            "6",
-            "-update",
-            "1",
-            "-atomic_writing",
-            "1",
-            "-f",
-            "image2",
-        ]
-        .map(String::from),
-    );
+    args.extend(PREVIEW_JPEG.map(String::from));
+    args.extend(["-f", "image2"].map(String::from));
     args.push(out.to_string_lossy().into_owned());
     Ok(args)
 }
