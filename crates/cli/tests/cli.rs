@@ -180,6 +180,15 @@ async fn json_logs_are_one_object_a_line_naming_the_route_not_the_path() {
         .await
         .unwrap();
     assert_eq!(answer.status(), 401);
+    let t = token(idance(dir.path()), "log-user");
+    let started = http
+        .post(format!("{base}/api/sessions/start"))
+        .bearer_auth(&t)
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(started.status(), 201);
     let _ = child.kill();
     let _ = child.wait();
     let text = std::fs::read_to_string(&log).unwrap();
@@ -203,4 +212,11 @@ async fn json_logs_are_one_object_a_line_naming_the_route_not_the_path() {
         !text.contains("someone"),
         "a key's user id reached the log: {text}"
     );
+    assert_eq!(request["user"], "", "no user before sign-in: {request}");
+    let signed_in = lines
+        .iter()
+        .find(|l| l["message"] == "request" && l["route"] == "/api/sessions/start")
+        .unwrap_or_else(|| panic!("no start line in {text}"));
+    assert_eq!(signed_in["user"], "log-user", "{signed_in}");
+    assert!(!text.contains(&t), "a token reached the log");
 }

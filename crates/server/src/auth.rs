@@ -102,8 +102,16 @@ impl FromRequestParts<AppState> for User {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let user = bearer_user(parts, state);
-        if let Err(reason) = &user {
-            crate::metrics::count("idance_auth_failures_total", &[("reason", reason.0)]);
+        match &user {
+            Ok(User(id)) => {
+                // For the request's log line.
+                if let Some(caller) = parts.extensions.get::<crate::metrics::Caller>() {
+                    let _ = caller.0.set(id.clone());
+                }
+            }
+            Err((reason, _)) => {
+                crate::metrics::count("idance_auth_failures_total", &[("reason", reason)]);
+            }
         }
         user.map_err(|(_, e)| e)
     }

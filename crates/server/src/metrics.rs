@@ -9,7 +9,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 const DURATION: &str = "idance_http_request_duration_seconds";
@@ -38,8 +38,14 @@ pub fn handle() -> &'static PrometheusHandle {
     })
 }
 
-/// Counts and times every request by route template, method and status.
-pub async fn track(req: Request, next: Next) -> Response {
+/// Who made the request, filled in by the `User` extractor for the request's log line.
+#[derive(Clone, Default)]
+pub struct Caller(pub Arc<OnceLock<String>>);
+
+/// Counts and times every request by route template, method and status, and logs it.
+pub async fn track(mut req: Request, next: Next) -> Response {
+    let caller = Caller::default();
+    req.extensions_mut().insert(caller.clone());
     let route = req
         .extensions()
         .get::<MatchedPath>()
@@ -50,7 +56,8 @@ pub async fn track(req: Request, next: Next) -> Response {
     let code = response.status().as_u16();
     let latency = started.elapsed();
     // The route's template, never the path or its query (keys, signatures).
-    tracing::info!(%method, %route, status = code, latency_ms = latency.as_millis() as u64, "request");
+    let user = caller.0.get().map(String::as_str).unwrap_or("");
+    tracing::info!(%method, %route, status = code, latency_ms = latency.as_millis() as u64, user, "request");
     metrics::counter!("idance_http_requests_total", "route" => route.clone(), "method" => method, "status" => code.to_string())
         .increment(1);
     metrics::histogram!(DURATION, "route" => route).record(latency.as_secs_f64());
