@@ -66,6 +66,43 @@ pub enum Command {
     Record(RecordArgs),
     /// List the screens, cameras and microphones ffmpeg can record from.
     Devices(JsonFlag),
+    /// Housekeeping of the upload service's storage (same data dir and DATABASE_URL as `serve`).
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// List stored videos and thumbnails no completed session references (delete them with --delete).
+    Orphans(OrphansArgs),
+    /// Put the bucket's lifecycle rule: abort incomplete multipart uploads after a while.
+    Lifecycle(LifecycleArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct OrphansArgs {
+    /// Only objects older than this (a younger one may belong to an upload finishing now).
+    #[arg(long, default_value = "7d", value_parser = parse_duration, value_name = "DUR")]
+    pub older_than: Duration,
+    /// Delete the objects listed (otherwise only report them).
+    #[arg(long)]
+    pub delete: bool,
+    /// One JSON object per line.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LifecycleArgs {
+    /// Abort multipart uploads this long after they started (whole days, at least one).
+    #[arg(long, default_value = "7d", value_parser = parse_duration, value_name = "DUR")]
+    pub abort_after: Duration,
+    /// Move session videos to another storage class after this long (AWS S3).
+    #[arg(long, value_parser = parse_duration, value_name = "DUR", requires = "storage_class")]
+    pub transition_after: Option<Duration>,
+    /// The storage class for --transition-after, e.g. STANDARD_IA, GLACIER_IR.
+    #[arg(long, value_name = "C", requires = "transition_after")]
+    pub storage_class: Option<String>,
 }
 
 #[derive(Debug, Args)]

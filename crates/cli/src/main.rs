@@ -1,5 +1,6 @@
 //! `idance`: the command line over the iDance crates.
 
+mod admin;
 mod args;
 mod direct;
 mod jobs;
@@ -24,13 +25,15 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("IDANCE_LOG").unwrap_or_else(|_| {
-                // The server logs its requests; client commands print their own lines.
-                let level = if matches!(cli.command, Command::Serve(_)) {
-                    "info"
-                } else {
-                    "warn"
+                // The server logs its requests; client commands print their own lines,
+                // and admin commands serve the embedded store to themselves: what it
+                // refuses is their own error line, not a log.
+                let filter = match cli.command {
+                    Command::Serve(_) => "info,s3s=warn,s3s_fs=warn",
+                    Command::Admin(_) => "warn,s3s=off,s3s_fs=off,tower_http=off",
+                    _ => "warn,s3s=warn,s3s_fs=warn",
                 };
-                tracing_subscriber::EnvFilter::new(format!("{level},s3s=warn,s3s_fs=warn"))
+                tracing_subscriber::EnvFilter::new(filter)
             }),
         );
     // One JSON object a line for log collectors (operations.md), text otherwise.
@@ -61,6 +64,7 @@ fn main() -> ExitCode {
             Command::Thumbnail(a) => jobs::thumbnail(&a.file, a.out.as_deref()).await,
             Command::Record(a) => record::record(&data_dir, &cli.global, a).await,
             Command::Devices(a) => record::list_devices(a.json).await,
+            Command::Admin(a) => admin::admin(&data_dir, a).await,
         }
     });
     match result {

@@ -28,8 +28,10 @@ pub enum ServerError {
         addr: SocketAddr,
         source: std::io::Error,
     },
-    #[error("cannot open the sessions database: {0}")]
+    #[error("the sessions database: {0}")]
     Db(#[from] DbError),
+    #[error("storage: {0}")]
+    Storage(#[from] crate::storage::StorageError),
     #[error("cannot prepare {what} in the data dir: {source}")]
     DataDir {
         what: &'static str,
@@ -82,11 +84,24 @@ pub fn load_jwt(config: &Config) -> Result<Jwt, ServerError> {
     Ok(Jwt::new(secret.as_bytes()))
 }
 
-/// Starts the server and returns once it accepts requests.
+/// Starts the server and returns once it accepts requests. Every instance also runs
+/// the stale-upload reaper.
 pub async fn start(config: Config) -> Result<ServerHandle, ServerError> {
+    let stale_after = Duration::from_secs(config.stale_upload_hours.saturating_mul(3600));
+    let (handle, state) = serve(config).await?;
+    tokio::spawn(crate::housekeeping::run_reaper(
+        state,
+        stale_after,
+        handle.shutdown.clone(),
+    ));
+    Ok(handle)
+}
+
+/// Serves the API (and the embedded store, if it is the one) and hands back its state.
+pub(crate) async fn serve(config: Config) -> Result<(ServerHandle, AppState), ServerError> {
     std::fs::create_dir_all(&config.dir).map_err(data_err("the server folder"))?;
     let jwt = load_jwt(&config)?;
-    let db = Db::open(&config.database_path)?;
+    let db = Db::open(&config.database).await?;
     let listener = TcpListener::bind(config.listen)
         .await
         .map_err(|source| ServerError::Bind {
@@ -166,7 +181,7 @@ pub async fn start(config: Config) -> Result<ServerHandle, ServerError> {
         .route("/api/{*rest}", any(api_not_found))
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn(crate::metrics::track))
-        .with_state(state)
+        .with_state(state.clone())
         .layer(api_cors(&config.cors));
     let app = match store {
         Some(service) => {
@@ -191,12 +206,13 @@ pub async fn start(config: Config) -> Result<ServerHandle, ServerError> {
             .await
     });
     tracing::info!(%addr, "upload service listening");
-    Ok(ServerHandle {
+    let handle = ServerHandle {
         addr,
         jwt,
         shutdown,
         task,
-    })
+    };
+    Ok((handle, state))
 }
 
 async fn api_not_found() -> ApiError {

@@ -5,6 +5,8 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+pub use crate::db::DatabaseConfig;
+
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("{var} is invalid: {reason}")]
@@ -50,8 +52,10 @@ pub struct Config {
     pub jwt_secret: Option<String>,
     pub presign_expires_secs: u64,
     pub max_upload_mb: u64,
-    /// Path of the SQLite database.
-    pub database_path: PathBuf,
+    /// SQLite (one machine) or Postgres (replica mode).
+    pub database: DatabaseConfig,
+    /// `STALE_UPLOAD_HOURS`: a multipart upload with no activity for this long is aborted.
+    pub stale_upload_hours: u64,
     pub cors: CorsOrigins,
     /// `METRICS_TOKEN`: when set, `/metrics` needs it as a bearer token.
     pub metrics_token: Option<String>,
@@ -135,10 +139,33 @@ impl Config {
                 reason: "must be at least 1".into(),
             });
         }
-        let database_path = match get("DATABASE_URL") {
-            None => dir.join("sessions.db"),
-            Some(url) => sqlite_path(&url)?,
+        let database = match get("DATABASE_URL") {
+            None => DatabaseConfig::Sqlite(dir.join("sessions.db")),
+            Some(url) => database_url(&url)?,
         };
+        if matches!(database, DatabaseConfig::Postgres(_)) {
+            // Replica mode: every instance must see the same objects and accept the
+            // same tokens.
+            if matches!(storage, StorageConfig::Local) {
+                return Err(ConfigError::Missing {
+                    var: "S3_BUCKET_NAME",
+                    because: "DATABASE_URL is postgres (replica mode): the embedded store belongs to one machine",
+                });
+            }
+            if get("JWT_SECRET").is_none() {
+                return Err(ConfigError::Missing {
+                    var: "JWT_SECRET",
+                    because: "DATABASE_URL is postgres (replica mode): every instance must accept the same tokens",
+                });
+            }
+        }
+        let stale_upload_hours = parse_number("STALE_UPLOAD_HOURS", get("STALE_UPLOAD_HOURS"), 24)?;
+        if stale_upload_hours == 0 {
+            return Err(ConfigError::Invalid {
+                var: "STALE_UPLOAD_HOURS",
+                reason: "must be at least 1".into(),
+            });
+        }
         let cors = parse_cors(get("CORS_ALLOWED_ORIGINS").as_deref())?;
         Ok(Self {
             dir,
@@ -147,7 +174,8 @@ impl Config {
             jwt_secret: get("JWT_SECRET"),
             presign_expires_secs,
             max_upload_mb,
-            database_path,
+            database,
+            stale_upload_hours,
             cors,
             metrics_token: get("METRICS_TOKEN"),
         })
@@ -186,9 +214,12 @@ fn check_url(var: &'static str, value: &str) -> Result<(), ConfigError> {
     Ok(())
 }
 
-/// `sqlite:///abs/path`, `sqlite://rel/path`, `sqlite:path` or a bare path.
-/// Other databases are refused by name until a shared-database backend exists.
-fn sqlite_path(url: &str) -> Result<PathBuf, ConfigError> {
+/// `postgres://…` / `postgresql://…`, or SQLite as `sqlite:///abs/path`,
+/// `sqlite://rel/path`, `sqlite:path` or a bare path.
+fn database_url(url: &str) -> Result<DatabaseConfig, ConfigError> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Ok(DatabaseConfig::Postgres(url.to_string()));
+    }
     if let Some(rest) = url
         .strip_prefix("sqlite://")
         .or_else(|| url.strip_prefix("sqlite:"))
@@ -200,15 +231,17 @@ fn sqlite_path(url: &str) -> Result<PathBuf, ConfigError> {
                 reason: "the sqlite path is empty".into(),
             });
         }
-        return Ok(PathBuf::from(path));
+        return Ok(DatabaseConfig::Sqlite(PathBuf::from(path)));
     }
     if let Some((scheme, _)) = url.split_once("://") {
         return Err(ConfigError::Invalid {
             var: "DATABASE_URL",
-            reason: format!("'{scheme}' databases are not supported yet; use sqlite://PATH"),
+            reason: format!(
+                "'{scheme}' databases are not supported; use postgres://USER:PASS@HOST:PORT/DB or sqlite://PATH"
+            ),
         });
     }
-    Ok(PathBuf::from(url))
+    Ok(DatabaseConfig::Sqlite(PathBuf::from(url)))
 }
 
 fn parse_cors(value: Option<&str>) -> Result<CorsOrigins, ConfigError> {
@@ -258,7 +291,11 @@ mod tests {
         assert!(matches!(c.storage, StorageConfig::Local));
         assert_eq!(c.presign_expires_secs, 3600);
         assert_eq!(c.max_upload_mb, 5120);
-        assert_eq!(c.database_path, PathBuf::from("/d/sessions.db"));
+        assert_eq!(
+            c.database,
+            DatabaseConfig::Sqlite(PathBuf::from("/d/sessions.db"))
+        );
+        assert_eq!(c.stale_upload_hours, 24);
         assert_eq!(c.cors, CorsOrigins::None);
     }
 
@@ -272,10 +309,10 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("AWS_SECRET_ACCESS_KEY"), "{e}");
-        let e = config(&[("DATABASE_URL", "postgres://x/y")])
+        let e = config(&[("DATABASE_URL", "mysql://x/y")])
             .unwrap_err()
             .to_string();
-        assert!(e.contains("DATABASE_URL") && e.contains("postgres"), "{e}");
+        assert!(e.contains("DATABASE_URL") && e.contains("mysql"), "{e}");
         let e = config(&[("CORS_ALLOWED_ORIGINS", "example.com")])
             .unwrap_err()
             .to_string();
@@ -319,10 +356,38 @@ mod tests {
                 "http://localhost:3000".into()
             ])
         );
-        assert_eq!(c.database_path, PathBuf::from("/var/x.db"));
+        assert_eq!(
+            c.database,
+            DatabaseConfig::Sqlite(PathBuf::from("/var/x.db"))
+        );
         assert_eq!(
             config(&[("CORS_ALLOWED_ORIGINS", "*")]).unwrap().cors,
             CorsOrigins::Any
         );
+    }
+
+    #[test]
+    fn replica_mode_needs_a_bucket_and_a_shared_secret() {
+        let pg = ("DATABASE_URL", "postgres://u:p@db:5432/idance");
+        let bucket = [
+            ("S3_BUCKET_NAME", "vids"),
+            ("AWS_ACCESS_KEY_ID", "a"),
+            ("AWS_SECRET_ACCESS_KEY", "s"),
+        ];
+        let e = config(&[pg, ("JWT_SECRET", "x")]).unwrap_err().to_string();
+        assert!(e.starts_with("S3_BUCKET_NAME must be set"), "{e}");
+        let e = config(&[&bucket[..], &[pg]].concat())
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("JWT_SECRET must be set"), "{e}");
+        let c = config(&[&bucket[..], &[pg, ("JWT_SECRET", "x")]].concat()).unwrap();
+        assert_eq!(
+            c.database,
+            DatabaseConfig::Postgres("postgres://u:p@db:5432/idance".into())
+        );
+        let e = config(&[("STALE_UPLOAD_HOURS", "0")])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("STALE_UPLOAD_HOURS"), "{e}");
     }
 }

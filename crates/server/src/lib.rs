@@ -10,6 +10,7 @@ pub mod config;
 mod config_file;
 mod db;
 mod error;
+mod housekeeping;
 mod json;
 pub mod local_store;
 mod metrics;
@@ -20,3 +21,5 @@ mod storage;
 
 pub use app::{ServerError, ServerHandle, load_jwt, start};
 pub use config::{Config, ConfigError, DEFAULT_LISTEN};
+pub use housekeeping::{Admin, LifecycleReport};
+pub use storage::Listed;

@@ -7,7 +7,9 @@ use aws_sdk_s3::config::{
 };
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::presigning::PresigningConfig;
-use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
+use aws_sdk_s3::types::{
+    BucketLifecycleConfiguration, CompletedMultipartUpload, CompletedPart, LifecycleRule,
+};
 use idance_contract::wire::StoredPart;
 use std::time::Duration;
 
@@ -307,4 +309,65 @@ impl Storage {
             .map_err(|e| classify("AbortMultipartUpload", e))?;
         Ok(())
     }
+
+    /// Every object under `prefix` (all ListObjectsV2 pages).
+    pub async fn list(&self, prefix: &str) -> Result<Vec<Listed>, StorageError> {
+        let mut out = Vec::new();
+        let mut pages = self
+            .client
+            .list_objects_v2()
+            .bucket(&self.bucket)
+            .prefix(prefix)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| classify("ListObjectsV2", e))?;
+            for o in page.contents() {
+                let Some(key) = o.key() else { continue };
+                out.push(Listed {
+                    key: key.to_string(),
+                    size: o.size().unwrap_or(0).max(0) as u64,
+                    modified: o.last_modified().map(|t| t.secs()).unwrap_or(0),
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Puts the bucket's lifecycle configuration (replacing the one there).
+    pub async fn put_lifecycle(&self, rules: Vec<LifecycleRule>) -> Result<(), StorageError> {
+        let conf = BucketLifecycleConfiguration::builder()
+            .set_rules(Some(rules))
+            .build()
+            .map_err(|e| StorageError::Failed(format!("lifecycle rule: {e}")))?;
+        self.client
+            .put_bucket_lifecycle_configuration()
+            .bucket(&self.bucket)
+            .lifecycle_configuration(conf)
+            .send()
+            .await
+            .map_err(|e| StorageError::Failed(describe("PutBucketLifecycleConfiguration", &e)))?;
+        Ok(())
+    }
+
+    /// The bucket's lifecycle rules, as storage reports them.
+    pub async fn lifecycle(&self) -> Result<Vec<LifecycleRule>, StorageError> {
+        let out = self
+            .client
+            .get_bucket_lifecycle_configuration()
+            .bucket(&self.bucket)
+            .send()
+            .await
+            .map_err(|e| StorageError::Failed(describe("GetBucketLifecycleConfiguration", &e)))?;
+        Ok(out.rules().to_vec())
+    }
+}
+
+/// An object in a listing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    pub key: String,
+    pub size: u64,
+    /// Unix seconds.
+    pub modified: i64,
 }

@@ -120,7 +120,7 @@ pub async fn create(
     };
     if let Err(e) = state
         .db
-        .insert_upload(record, Utc::now().to_rfc3339())
+        .insert_upload(record, Utc::now().to_rfc3339(), Utc::now().timestamp())
         .await
     {
         // Do not leave an upload behind that no one can reach.
@@ -165,6 +165,7 @@ pub async fn sign(
     }
     let record = owned_upload(&state, &user, &req.file_key, &req.upload_id).await?;
     require_active(&record)?;
+    touch(&state, &record).await?;
     let mut parts = Vec::with_capacity(wanted.len());
     for (n, md5) in wanted {
         let url = state
@@ -190,6 +191,7 @@ pub async fn parts(
 ) -> ApiResult<Json<ListPartsResponse>> {
     let record = owned_upload(&state, &user, &req.file_key, &req.upload_id).await?;
     require_active(&record)?;
+    touch(&state, &record).await?;
     let parts = state
         .storage
         .list_parts(&record.file_key, &record.upload_id)
@@ -299,12 +301,14 @@ async fn finish_complete(
         Err(e) => return Err(e.into()),
     }
     let size = state.storage.head(&record.file_key).await?.unwrap_or(total);
-    state
+    if state
         .db
-        .set_upload_state(record.upload_id.clone(), UploadState::Completed, Some(size))
-        .await?;
-    tracing::info!(file_key = %record.file_key, size, "multipart upload completed");
-    completed(size);
+        .finish_upload(record.upload_id.clone(), UploadState::Completed, Some(size))
+        .await?
+    {
+        tracing::info!(file_key = %record.file_key, size, "multipart upload completed");
+        completed(size);
+    }
     Ok(done(size))
 }
 
@@ -320,12 +324,15 @@ async fn recognise_completed(
             "storage no longer has this upload (aborted or expired); start a new one".into(),
         ));
     };
-    state
+    // Another call or instance may have recorded it first: count it once.
+    if state
         .db
-        .set_upload_state(record.upload_id.clone(), UploadState::Completed, Some(size))
-        .await?;
-    tracing::info!(file_key = %record.file_key, size, "multipart upload found completed in storage");
-    completed(size);
+        .finish_upload(record.upload_id.clone(), UploadState::Completed, Some(size))
+        .await?
+    {
+        tracing::info!(file_key = %record.file_key, size, "multipart upload found completed in storage");
+        completed(size);
+    }
     Ok(CompleteMultipartResponse {
         file_key: record.file_key.clone(),
         file_url: state.storage.file_url(&record.file_key),
@@ -354,13 +361,31 @@ pub async fn abort(
         Ok(()) | Err(StorageError::NoSuchUpload) => {}
         Err(e) => return Err(e.into()),
     }
-    state
+    if state
         .db
-        .set_upload_state(record.upload_id.clone(), UploadState::Aborted, None)
-        .await?;
-    tracing::info!(file_key = %record.file_key, "multipart upload aborted");
-    crate::metrics::count("idance_uploads_aborted_total", &[("reason", "client")]);
+        .finish_upload(record.upload_id.clone(), UploadState::Aborted, None)
+        .await?
+    {
+        tracing::info!(file_key = %record.file_key, "multipart upload aborted");
+        crate::metrics::count("idance_uploads_aborted_total", &[("reason", "client")]);
+    } else if state
+        .db
+        .upload(record.upload_id.clone())
+        .await?
+        .is_some_and(|r| r.state == UploadState::Completed)
+    {
+        // A complete on another instance won the race.
+        return Err(ApiError::Conflict("the upload is already completed".into()));
+    }
     Ok(Json(AbortMultipartResponse { aborted: true }))
+}
+
+/// Records activity, so the stale-upload reaper spares an upload that is still going.
+async fn touch(state: &AppState, record: &UploadRecord) -> ApiResult<()> {
+    Ok(state
+        .db
+        .touch_upload(record.upload_id.clone(), Utc::now().timestamp())
+        .await?)
 }
 
 fn completed(size: u64) {

@@ -1,0 +1,123 @@
+//! `idance admin orphans|lifecycle`: the upload service's housekeeping, run on the
+//! server machine with the same settings as `idance serve`.
+
+use crate::Failure;
+use crate::args::{AdminCommand, LifecycleArgs, OrphansArgs};
+use crate::paths::server_dir;
+use anyhow::anyhow;
+use idance_server::{Admin, Config, ServerError};
+use std::path::Path;
+use std::time::Duration;
+
+pub async fn admin(data_dir: &Path, cmd: AdminCommand) -> Result<(), Failure> {
+    let config = Config::from_env(
+        server_dir(data_dir),
+        idance_server::DEFAULT_LISTEN
+            .parse()
+            .map_err(|e| Failure::Usage(anyhow!("{e}")))?,
+    )
+    .map_err(|e| Failure::Usage(e.into()))?;
+    let admin = Admin::open(config).await.map_err(failure)?;
+    let result = match cmd {
+        AdminCommand::Orphans(a) => orphans(&admin, a).await,
+        AdminCommand::Lifecycle(a) => lifecycle(&admin, a).await,
+    };
+    admin.close().await;
+    result
+}
+
+fn failure(e: ServerError) -> Failure {
+    match e {
+        ServerError::Config(_) => Failure::Usage(e.into()),
+        other => Failure::Work(other.into()),
+    }
+}
+
+async fn orphans(admin: &Admin, a: OrphansArgs) -> Result<(), Failure> {
+    let mut found = admin.orphans(a.older_than).await.map_err(failure)?;
+    if a.delete {
+        found = admin.delete(found).await.map_err(failure)?;
+    }
+    let now = chrono::Utc::now().timestamp();
+    let bytes: u64 = found.iter().map(|o| o.size).sum();
+    for o in &found {
+        if a.json {
+            let line = serde_json::json!({
+                "key": o.key,
+                "size": o.size,
+                "modified": chrono::DateTime::from_timestamp(o.modified, 0).map(|t| t.to_rfc3339()),
+                "deleted": a.delete,
+            });
+            println!("{line}");
+        } else {
+            println!(
+                "{}  {}  {} old",
+                o.key,
+                size(o.size),
+                humantime::format_duration(Duration::from_secs(
+                    (now - o.modified).max(0) as u64 / 60 * 60
+                ))
+            );
+        }
+    }
+    if a.json {
+        println!(
+            "{}",
+            serde_json::json!({"total": found.len(), "bytes": bytes, "deleted": a.delete})
+        );
+    } else if a.delete {
+        println!("deleted {} orphaned objects, {}", found.len(), size(bytes));
+    } else {
+        println!(
+            "{} orphaned objects, {} (nothing deleted; add --delete to remove them)",
+            found.len(),
+            size(bytes)
+        );
+    }
+    Ok(())
+}
+
+async fn lifecycle(admin: &Admin, a: LifecycleArgs) -> Result<(), Failure> {
+    let transition = match (a.transition_after, a.storage_class) {
+        (Some(after), Some(class)) => Some((days(after)?, class)),
+        _ => None,
+    };
+    let report = admin
+        .lifecycle(days(a.abort_after)?, transition)
+        .await
+        .map_err(|e| Failure::Work(anyhow!("the store refused the lifecycle rule: {e}")))?;
+    for rule in &report.applied {
+        println!("applied: {rule}");
+    }
+    if !report.dropped.is_empty() {
+        return Err(Failure::Work(anyhow!(
+            "the store accepted the rules but dropped {}: it does not support it",
+            report.dropped.join(" and ")
+        )));
+    }
+    Ok(())
+}
+
+/// Lifecycle rules count whole days: rounded up, at least one.
+fn days(d: Duration) -> Result<i32, Failure> {
+    let days = d.as_secs().div_ceil(86_400).max(1);
+    i32::try_from(days).map_err(|_| Failure::Usage(anyhow!("{days} days is too long")))
+}
+
+fn size(bytes: u64) -> String {
+    format!("{:.1} MB", bytes as f64 / 1e6)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lifecycle_days_round_up_to_whole_days() {
+        let d = |s| days(Duration::from_secs(s)).ok();
+        assert_eq!(d(0), Some(1));
+        assert_eq!(d(3600), Some(1));
+        assert_eq!(d(7 * 86_400), Some(7));
+        assert_eq!(d(7 * 86_400 + 1), Some(8));
+    }
+}

@@ -1,0 +1,366 @@
+//! Each rule is checked on SQLite and on Postgres (a fresh database per test on the
+//! server `scripts/postgres-start` runs; `scripts/test` starts it).
+
+use super::*;
+use idance_contract::wire::SessionStatus;
+
+/// A new, empty Postgres database on the test server.
+pub(crate) async fn fresh_postgres() -> String {
+    let admin = std::env::var("IDANCE_TEST_DATABASE_URL").unwrap_or_else(|_| {
+        panic!("IDANCE_TEST_DATABASE_URL is not set: these tests need Postgres; run scripts/test, or scripts/postgres-start DIR and source DIR/env")
+    });
+    let name = format!("t_{}", uuid::Uuid::new_v4().simple());
+    let pool = sqlx::PgPool::connect(&admin)
+        .await
+        .expect("the test Postgres answers");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&pool)
+        .await
+        .expect("create a test database");
+    pool.close().await;
+    let (base, _) = admin.rsplit_once('/').expect("the URL names a database");
+    format!("{base}/{name}")
+}
+
+/// Both databases, each new: the SQLite one lives as long as the returned folder.
+async fn both() -> Vec<(Db, Option<tempfile::TempDir>)> {
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = Db::open(&DatabaseConfig::Sqlite(dir.path().join("db/sessions.db")))
+        .await
+        .unwrap();
+    let pg = Db::open(&DatabaseConfig::Postgres(fresh_postgres().await))
+        .await
+        .unwrap();
+    vec![(sqlite, Some(dir)), (pg, None)]
+}
+
+fn name(db: &Db) -> &'static str {
+    match db {
+        Db::Sqlite(_) => "sqlite",
+        Db::Postgres(_) => "postgres",
+    }
+}
+
+#[tokio::test]
+async fn the_app_and_serve_opening_a_new_database_together_both_start() {
+    for _ in 0..5 {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("server/sessions.db");
+        let handles: Vec<_> = (0..4)
+            .map(|_| {
+                let path = path.clone();
+                std::thread::spawn(move || sqlite::SqliteDb::open(&path).map(|_| ()))
+            })
+            .collect();
+        for h in handles {
+            h.join().unwrap().unwrap();
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn instances_starting_together_on_an_empty_postgres_migrate_once() {
+    // The race is in the first instant of an empty database: try it on several.
+    for _ in 0..3 {
+        let url = fresh_postgres().await;
+        let opens: Vec<_> = (0..8)
+            .map(|_| {
+                let url = url.clone();
+                tokio::spawn(
+                    async move { Db::open(&DatabaseConfig::Postgres(url)).await.map(|_| ()) },
+                )
+            })
+            .collect();
+        for o in opens {
+            o.await.unwrap().expect("every instance starts");
+        }
+        let pool = sqlx::PgPool::connect(&url).await.unwrap();
+        let versions: Vec<i64> =
+            sqlx::query_scalar("SELECT version FROM idance_migrations ORDER BY version")
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+        assert_eq!(versions, (1..=MIGRATIONS.len() as i64).collect::<Vec<_>>());
+    }
+}
+
+fn complete_req(session_id: &str, minutes: f64) -> CompleteSessionRequest {
+    CompleteSessionRequest {
+        session_id: session_id.into(),
+        end_time: "2026-11-26T08:00:00Z".into(),
+        duration_minutes: minutes,
+        calories_burned: Some(120.0),
+        video_url: "http://x/v".into(),
+        video_file_key: "k".into(),
+        thumbnail_url: None,
+        thumbnail_file_key: Some("t".into()),
+    }
+}
+
+#[tokio::test]
+async fn client_ref_returns_the_same_session_even_when_raced() {
+    for (db, _dir) in both().await {
+        let (a, created) = db
+            .start_session(
+                "u".into(),
+                Some("Salsa".into()),
+                Some("ref-1".into()),
+                "s1".into(),
+                "t".into(),
+            )
+            .await
+            .unwrap();
+        assert!(created, "{}", name(&db));
+        let (b, created) = db
+            .start_session(
+                "u".into(),
+                None,
+                Some("ref-1".into()),
+                "s2".into(),
+                "t".into(),
+            )
+            .await
+            .unwrap();
+        assert!(!created && a == b, "{}", name(&db));
+        // another user may use the same client_ref
+        let (c, created) = db
+            .start_session(
+                "v".into(),
+                None,
+                Some("ref-1".into()),
+                "s3".into(),
+                "t".into(),
+            )
+            .await
+            .unwrap();
+        assert!(created && c.session_id == "s3", "{}", name(&db));
+        // Eight starts at once with one ref: one session, the same for all.
+        let starts: Vec<_> = (0..8)
+            .map(|i| {
+                let db = db.clone();
+                tokio::spawn(async move {
+                    db.start_session(
+                        "w".into(),
+                        None,
+                        Some("race".into()),
+                        format!("r{i}"),
+                        "t".into(),
+                    )
+                    .await
+                    .unwrap()
+                })
+            })
+            .collect();
+        let mut ids = HashSet::new();
+        let mut created = 0;
+        for s in starts {
+            let (s, c) = s.await.unwrap();
+            ids.insert(s.session_id);
+            created += usize::from(c);
+        }
+        assert_eq!((ids.len(), created), (1, 1), "{}", name(&db));
+    }
+}
+
+#[tokio::test]
+async fn sessions_survive_a_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = DatabaseConfig::Sqlite(dir.path().join("s.db"));
+    let db = Db::open(&config).await.unwrap();
+    db.start_session(
+        "u".into(),
+        Some("Salsa".into()),
+        None,
+        "s1".into(),
+        "t".into(),
+    )
+    .await
+    .unwrap();
+    drop(db);
+    let db = Db::open(&config).await.unwrap();
+    let s = db.session("s1".into()).await.unwrap().unwrap();
+    assert_eq!(s.title.as_deref(), Some("Salsa"));
+}
+
+#[tokio::test]
+async fn completion_is_idempotent_and_conflicts_on_a_different_body() {
+    for (db, _dir) in both().await {
+        db.start_session("u".into(), None, None, "s1".into(), "t".into())
+            .await
+            .unwrap();
+        let Completion::Done(s) = db
+            .complete_session(complete_req("s1", 3.0), "now".into())
+            .await
+            .unwrap()
+        else {
+            panic!("first completion not done on {}", name(&db))
+        };
+        assert_eq!(s.status, SessionStatus::Completed);
+        assert_eq!(s.calories_burned, Some(120.0));
+        assert!(matches!(
+            db.complete_session(complete_req("s1", 3.0), "later".into()).await.unwrap(),
+            Completion::Repeat(r) if r == s
+        ));
+        assert!(matches!(
+            db.complete_session(complete_req("s1", 4.0), "later".into())
+                .await
+                .unwrap(),
+            Completion::Conflict
+        ));
+        // Racing completions with one body: exactly one is done, the rest repeat it.
+        db.start_session("u".into(), None, None, "s2".into(), "t".into())
+            .await
+            .unwrap();
+        let calls: Vec<_> = (0..8)
+            .map(|_| {
+                let db = db.clone();
+                tokio::spawn(async move {
+                    db.complete_session(complete_req("s2", 5.0), "now".into())
+                        .await
+                        .unwrap()
+                })
+            })
+            .collect();
+        let (mut done, mut repeat) = (0, 0);
+        for c in calls {
+            match c.await.unwrap() {
+                Completion::Done(_) => done += 1,
+                Completion::Repeat(_) => repeat += 1,
+                Completion::Conflict => panic!("a same-body race conflicted on {}", name(&db)),
+            }
+        }
+        assert_eq!((done, repeat), (1, 7), "{}", name(&db));
+    }
+}
+
+fn upload(id: &str, key: &str) -> UploadRecord {
+    UploadRecord {
+        upload_id: id.into(),
+        user_id: "u".into(),
+        session_id: "s1".into(),
+        file_key: key.into(),
+        part_size: 8 << 30, // over 32 bits
+        state: UploadState::Active,
+        size: None,
+    }
+}
+
+#[tokio::test]
+async fn an_upload_finishes_once_and_goes_stale_without_activity() {
+    for (db, _dir) in both().await {
+        let n = name(&db);
+        db.start_session("u".into(), None, None, "s1".into(), "t".into())
+            .await
+            .unwrap();
+        db.insert_upload(upload("a", "ka"), "t".into(), 100)
+            .await
+            .unwrap();
+        db.insert_upload(upload("b", "kb"), "t".into(), 100)
+            .await
+            .unwrap();
+        assert_eq!(
+            db.upload("a".into()).await.unwrap().unwrap().part_size,
+            8 << 30
+        );
+        db.touch_upload("b".into(), 500).await.unwrap();
+        let stale = db.stale_uploads(200, 600, 10).await.unwrap();
+        assert_eq!(
+            stale
+                .iter()
+                .map(|u| u.upload_id.as_str())
+                .collect::<Vec<_>>(),
+            ["a"],
+            "{n}"
+        );
+        let refs = db.references().await.unwrap();
+        assert_eq!(
+            refs.uploading,
+            HashSet::from(["ka".into(), "kb".into()]),
+            "{n}"
+        );
+
+        assert!(
+            db.finish_upload("a".into(), UploadState::Completed, Some(7))
+                .await
+                .unwrap(),
+            "{n}"
+        );
+        assert!(
+            !db.finish_upload("a".into(), UploadState::Aborted, None)
+                .await
+                .unwrap(),
+            "{n}"
+        );
+        let a = db.upload("a".into()).await.unwrap().unwrap();
+        assert_eq!((a.state, a.size), (UploadState::Completed, Some(7)), "{n}");
+        assert!(
+            db.stale_uploads(1000, 1000, 10)
+                .await
+                .unwrap()
+                .iter()
+                .all(|u| u.upload_id == "b")
+        );
+
+        db.complete_session(complete_req("s1", 1.0), "now".into())
+            .await
+            .unwrap();
+        let refs = db.references().await.unwrap();
+        assert_eq!(
+            refs.completed,
+            HashSet::from(["k".into(), "t".into()]),
+            "{n}"
+        );
+        assert_eq!(refs.uploading, HashSet::from(["kb".into()]), "{n}");
+    }
+}
+
+#[tokio::test]
+async fn one_holder_has_a_sweep_until_its_lease_ends() {
+    for (db, _dir) in both().await {
+        let n = name(&db);
+        assert!(
+            db.take_sweep("reaper", "one".into(), 100, 160)
+                .await
+                .unwrap(),
+            "{n}"
+        );
+        assert!(
+            !db.take_sweep("reaper", "two".into(), 120, 180)
+                .await
+                .unwrap(),
+            "{n}"
+        );
+        assert!(
+            db.take_sweep("reaper", "one".into(), 130, 190)
+                .await
+                .unwrap(),
+            "{n}: renewal"
+        );
+        assert!(
+            db.take_sweep("reaper", "two".into(), 200, 260)
+                .await
+                .unwrap(),
+            "{n}: expired"
+        );
+        assert!(
+            db.take_sweep("orphans", "one".into(), 200, 260)
+                .await
+                .unwrap(),
+            "{n}"
+        );
+        db.release_sweep("reaper", "one".into()).await.unwrap();
+        assert!(
+            !db.take_sweep("reaper", "one".into(), 210, 270)
+                .await
+                .unwrap(),
+            "{n}: only its holder releases"
+        );
+        db.release_sweep("reaper", "two".into()).await.unwrap();
+        assert!(
+            db.take_sweep("reaper", "one".into(), 210, 270)
+                .await
+                .unwrap(),
+            "{n}: released"
+        );
+    }
+}
