@@ -6,6 +6,7 @@ pub mod chaos;
 pub mod desktop;
 pub mod fault_proxy;
 pub mod part_a;
+pub mod replicas;
 pub mod webdriver;
 
 use aws_sdk_s3::config::{Credentials, Region};
@@ -65,6 +66,12 @@ pub struct Options {
     /// Garage only: the S3 endpoint the server uses and signs for (e.g. a fault proxy).
     pub storage_endpoint: Option<String>,
     pub metrics_token: Option<String>,
+    /// `DATABASE_URL` (two servers on one database act as replicas).
+    pub database_url: Option<String>,
+    /// `JWT_SECRET` (replicas share it).
+    pub jwt_secret: Option<String>,
+    /// Garage only: another bucket of the run (`IDANCE_TEST_S3_SPARE_BUCKET`).
+    pub spare_bucket: bool,
 }
 
 pub struct TestServer {
@@ -73,6 +80,7 @@ pub struct TestServer {
     pub http: reqwest::Client,
     s3: aws_sdk_s3::Client,
     bucket: String,
+    database: idance_server::config::DatabaseConfig,
     _dir: tempfile::TempDir,
 }
 
@@ -116,6 +124,13 @@ impl TestServer {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut vars = HashMap::new();
         let garage = (backend == Backend::Garage).then(garage);
+        let garage = garage.map(|mut g| {
+            if opts.spare_bucket {
+                g.bucket = std::env::var("IDANCE_TEST_S3_SPARE_BUCKET")
+                    .expect("IDANCE_TEST_S3_SPARE_BUCKET is set by scripts/garage-start");
+            }
+            g
+        });
         if let Some(g) = &garage {
             vars.insert("S3_BUCKET_NAME".to_string(), g.bucket.clone());
             let endpoint = opts
@@ -133,6 +148,12 @@ impl TestServer {
         if let Some(mb) = opts.max_upload_mb {
             vars.insert("MAX_UPLOAD_MB".to_string(), mb.to_string());
         }
+        if let Some(u) = opts.database_url {
+            vars.insert("DATABASE_URL".to_string(), u);
+        }
+        if let Some(j) = opts.jwt_secret {
+            vars.insert("JWT_SECRET".to_string(), j);
+        }
         if let Some(t) = opts.metrics_token {
             vars.insert("METRICS_TOKEN".to_string(), t);
         }
@@ -142,6 +163,7 @@ impl TestServer {
         let server_dir = dir.path().join("server");
         let config = Config::from_vars(server_dir.clone(), "127.0.0.1:0".parse().unwrap(), &vars)
             .expect("config");
+        let database = config.database.clone();
         let handle = idance_server::start(config).await.expect("server starts");
 
         let (endpoint, bucket, region, ak, sk) = match garage {
@@ -169,6 +191,7 @@ impl TestServer {
                 .unwrap(),
             s3: s3_at(&endpoint, &region, &ak, &sk),
             bucket,
+            database,
             _dir: dir,
         }
     }
@@ -293,6 +316,23 @@ impl TestServer {
                     .unwrap_or("error")
                     .to_string()
             })
+    }
+
+    /// Where this server keeps its sessions and uploads.
+    pub fn database(&self) -> idance_server::config::DatabaseConfig {
+        self.database.clone()
+    }
+
+    /// Puts an object straight into the bucket, behind the server's back.
+    pub async fn put_object(&self, key: &str, data: Vec<u8>) {
+        self.s3
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .body(data.into())
+            .send()
+            .await
+            .expect("put object");
     }
 
     pub async fn shutdown(self) {
