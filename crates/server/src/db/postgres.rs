@@ -242,7 +242,8 @@ impl PgDb {
 
     pub async fn touch_upload(&self, upload_id: String, now: i64) -> Result<(), DbError> {
         sqlx::query(
-            "UPDATE multipart_uploads SET touched_at = $2 WHERE upload_id = $1 AND state = 'active'",
+            "UPDATE multipart_uploads SET touched_at = $2
+                 WHERE upload_id = $1 AND state = 'active' AND (touched_at IS NULL OR touched_at < $2 - 60)",
         )
         .bind(&upload_id)
         .bind(now)

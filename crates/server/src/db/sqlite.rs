@@ -196,7 +196,8 @@ impl SqliteDb {
     pub async fn touch_upload(&self, upload_id: String, now: i64) -> Result<(), DbError> {
         self.call(move |conn| {
             conn.execute(
-                "UPDATE multipart_uploads SET touched_at = ?2 WHERE upload_id = ?1 AND state = 'active'",
+                "UPDATE multipart_uploads SET touched_at = ?2
+                 WHERE upload_id = ?1 AND state = 'active' AND (touched_at IS NULL OR touched_at < ?2 - 60)",
                 params![upload_id, now],
             )?;
             Ok(())

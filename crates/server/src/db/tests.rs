@@ -263,6 +263,17 @@ async fn an_upload_finishes_once_and_goes_stale_without_activity() {
             8 << 30
         );
         db.touch_upload("b".into(), 500).await.unwrap();
+        // Within a minute of the last write: not written (still 100, so stale before 120).
+        db.touch_upload("a".into(), 150).await.unwrap();
+        let stale = db.stale_uploads(120, 600, 10).await.unwrap();
+        assert_eq!(
+            stale
+                .iter()
+                .map(|u| u.upload_id.as_str())
+                .collect::<Vec<_>>(),
+            ["a"],
+            "{n}"
+        );
         let stale = db.stale_uploads(200, 600, 10).await.unwrap();
         assert_eq!(
             stale
