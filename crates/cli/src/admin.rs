@@ -3,20 +3,13 @@
 
 use crate::Failure;
 use crate::args::{AdminCommand, LifecycleArgs, OrphansArgs};
-use crate::paths::server_dir;
 use anyhow::anyhow;
-use idance_server::{Admin, Config, ServerError};
+use idance_server::{Admin, ServerError};
 use std::path::Path;
 use std::time::Duration;
 
 pub async fn admin(data_dir: &Path, cmd: AdminCommand) -> Result<(), Failure> {
-    let config = Config::from_env(
-        server_dir(data_dir),
-        idance_server::DEFAULT_LISTEN
-            .parse()
-            .map_err(|e| Failure::Usage(anyhow!("{e}")))?,
-    )
-    .map_err(|e| Failure::Usage(e.into()))?;
+    let config = crate::serve::offline_config(data_dir)?;
     let admin = Admin::open(config).await.map_err(failure)?;
     let result = match cmd {
         AdminCommand::Orphans(a) => orphans(&admin, a).await,

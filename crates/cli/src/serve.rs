@@ -51,14 +51,16 @@ async fn shutdown_signal() {
     }
 }
 
+/// The server's settings for a command that does not listen (token, admin).
+pub fn offline_config(data_dir: &Path) -> Result<Config, Failure> {
+    let listen = idance_server::DEFAULT_LISTEN
+        .parse()
+        .map_err(|e| Failure::Usage(anyhow!("{e}")))?;
+    Config::from_env(server_dir(data_dir), listen).map_err(|e| Failure::Usage(e.into()))
+}
+
 pub fn token(data_dir: &Path, args: TokenArgs) -> Result<(), Failure> {
-    let config = Config::from_env(
-        server_dir(data_dir),
-        idance_server::DEFAULT_LISTEN
-            .parse()
-            .map_err(|e| Failure::Usage(anyhow!("{e}")))?,
-    )
-    .map_err(|e| Failure::Usage(e.into()))?;
+    let config = offline_config(data_dir)?;
     std::fs::create_dir_all(&config.dir)
         .map_err(|e| Failure::Work(anyhow!("cannot create {}: {e}", config.dir.display())))?;
     let jwt = idance_server::load_jwt(&config).map_err(|e| Failure::Work(e.into()))?;
