@@ -5,6 +5,8 @@
 pub mod error;
 pub mod keys;
 pub mod media;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 pub mod wire;
 
 pub use error::{ErrorBody, ErrorCode};
@@ -21,3 +23,5 @@ pub const MAX_PART_COUNT: u32 = 10_000;
 pub const MAX_SIGN_BATCH: usize = 100;
 /// Longest `client_ref` accepted by `/api/sessions/start`.
 pub const MAX_CLIENT_REF_LEN: usize = 128;
+/// Longest session `title` accepted by `/api/sessions/start`.
+pub const MAX_TITLE_LEN: usize = 200;

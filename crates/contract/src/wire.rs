@@ -6,19 +6,60 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+/// Integers in requests: JSON does not tell `3` from `3.0`, and some clients (Python's
+/// `json` among them) write whole floats, so a whole number is taken in either form.
+mod json_int {
+    use serde::{Deserialize, Deserializer, de::Error};
+
+    fn whole<E: Error>(n: serde_json::Number) -> Result<i128, E> {
+        if let Some(i) = n.as_i64() {
+            return Ok(i.into());
+        }
+        if let Some(u) = n.as_u64() {
+            return Ok(u.into());
+        }
+        match n.as_f64() {
+            Some(f) if f.fract() == 0.0 && f.abs() < 1.8e19 => Ok(f as i128),
+            _ => Err(E::custom(format!("expected a whole number, found {n}"))),
+        }
+    }
+
+    pub fn i64<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+        let n = whole(serde_json::Number::deserialize(d)?)?;
+        i64::try_from(n).map_err(|_| D::Error::custom(format!("{n} is out of range")))
+    }
+
+    pub fn option_u64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+        match Option::<serde_json::Number>::deserialize(d)? {
+            None => Ok(None),
+            Some(n) => {
+                let n = whole(n)?;
+                u64::try_from(n)
+                    .map(Some)
+                    .map_err(|_| D::Error::custom(format!("{n} is out of range")))
+            }
+        }
+    }
+}
+
 // ---- sessions ----
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StartSessionRequest {
+    #[cfg_attr(feature = "openapi", schema(max_length = 200))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 128))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_ref: Option<String>,
 }
 
 /// A session as the server answers it (start and complete).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Session {
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::session_id))]
     pub session_id: String,
     pub user_id: String,
     pub status: SessionStatus,
@@ -37,15 +78,18 @@ pub struct Session {
     pub calories_burned: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub video_url: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::video_key))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub video_file_key: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thumbnail_url: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::thumbnail_key))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thumbnail_file_key: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SessionStatus {
     Active,
@@ -54,13 +98,18 @@ pub enum SessionStatus {
 
 /// `POST /api/sessions/complete` (note the camelCase).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CompleteSessionRequest {
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::session_id))]
     #[serde(rename = "sessionId")]
     pub session_id: String,
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
     #[serde(rename = "endTime")]
     pub end_time: String,
+    #[cfg_attr(feature = "openapi", schema(minimum = 0))]
     #[serde(rename = "durationMinutes")]
     pub duration_minutes: f64,
+    #[cfg_attr(feature = "openapi", schema(minimum = 0))]
     #[serde(
         rename = "caloriesBurned",
         default,
@@ -69,6 +118,7 @@ pub struct CompleteSessionRequest {
     pub calories_burned: Option<f64>,
     #[serde(rename = "videoURL")]
     pub video_url: String,
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::video_key))]
     #[serde(rename = "videoFileKey")]
     pub video_file_key: String,
     #[serde(
@@ -77,6 +127,7 @@ pub struct CompleteSessionRequest {
         skip_serializing_if = "Option::is_none"
     )]
     pub thumbnail_url: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::thumbnail_key))]
     #[serde(
         rename = "thumbnailFileKey",
         default,
@@ -88,28 +139,39 @@ pub struct CompleteSessionRequest {
 // ---- Part A: single presigned PUT ----
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VideoUploadRequest {
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::session_id))]
     pub session_id: String,
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::video_extension))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_extension: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::video_content_type))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content_type: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(minimum = 0))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_size_mb: Option<f64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ThumbnailUploadRequest {
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::session_id))]
     pub session_id: String,
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::thumbnail_extension))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_extension: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::thumbnail_content_type))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content_type: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UploadUrlResponse {
     pub upload_url: String,
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::file_key))]
     pub file_key: String,
     pub content_type: String,
     pub expires_in: u64,
@@ -117,14 +179,18 @@ pub struct UploadUrlResponse {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DeleteFileResponse {
     pub deleted: bool,
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::file_key))]
     pub file_key: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DownloadUrlResponse {
     pub download_url: String,
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::file_key))]
     pub file_key: String,
     pub expires_in: u64,
 }
@@ -132,19 +198,29 @@ pub struct DownloadUrlResponse {
 // ---- Part B: multipart ----
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreateMultipartRequest {
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::session_id))]
     pub session_id: String,
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::video_extension))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_extension: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::video_content_type))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content_type: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "json_int::option_u64"
+    )]
     pub file_size_bytes: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreateMultipartResponse {
     pub upload_id: String,
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::video_key))]
     pub file_key: String,
     pub file_url: String,
     pub part_size: u64,
@@ -152,38 +228,52 @@ pub struct CreateMultipartResponse {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PartToSign {
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 10000))]
+    #[serde(deserialize_with = "json_int::i64")]
     pub part_number: i64,
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Za-z0-9+/]{21}[AQgw]==$"))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content_md5: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SignPartsRequest {
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::video_key))]
     pub file_key: String,
+    #[cfg_attr(feature = "openapi", schema(pattern = "\\S"))]
     pub upload_id: String,
+    #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 100))]
     pub parts: Vec<PartToSign>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SignedPart {
     pub part_number: u32,
     pub url: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SignPartsResponse {
     pub parts: Vec<SignedPart>,
     pub expires_in: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UploadRef {
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::video_key))]
     pub file_key: String,
+    #[cfg_attr(feature = "openapi", schema(pattern = "\\S"))]
     pub upload_id: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StoredPart {
     pub part_number: u32,
     pub etag: String,
@@ -191,37 +281,50 @@ pub struct StoredPart {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ListPartsResponse {
     pub parts: Vec<StoredPart>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CompletedPart {
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 10000))]
+    #[serde(deserialize_with = "json_int::i64")]
     pub part_number: i64,
     pub etag: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CompleteMultipartRequest {
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::video_key))]
     pub file_key: String,
+    #[cfg_attr(feature = "openapi", schema(pattern = "\\S"))]
     pub upload_id: String,
+    /// In ascending `part_number` order, each part once.
+    #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 10000))]
     pub parts: Vec<CompletedPart>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CompleteMultipartResponse {
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::video_key))]
     pub file_key: String,
     pub file_url: String,
     pub size: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AbortMultipartResponse {
     pub aborted: bool,
 }
 
 /// `GET /api/capabilities`. Unknown fields are kept so newer servers can add more.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Capabilities {
     pub multipart: bool,
     pub max_part_count: u32,

@@ -179,7 +179,7 @@ pub(crate) async fn serve(config: Config) -> Result<(ServerHandle, AppState), Se
     let api = crate::routes::router()
         .route("/api", any(api_not_found))
         .route("/api/{*rest}", any(api_not_found))
-        .method_not_allowed_fallback(method_not_allowed)
+        .method_not_allowed_fallback(|| async { crate::routes::method_not_allowed() })
         .layer(axum::middleware::from_fn(crate::metrics::track))
         .with_state(state.clone())
         .layer(api_cors(&config.cors));
@@ -217,16 +217,6 @@ pub(crate) async fn serve(config: Config) -> Result<(ServerHandle, AppState), Se
 
 async fn api_not_found() -> ApiError {
     ApiError::NotFound("no such endpoint".into())
-}
-
-async fn method_not_allowed() -> (http::StatusCode, axum::Json<idance_contract::ErrorBody>) {
-    (
-        http::StatusCode::METHOD_NOT_ALLOWED,
-        axum::Json(idance_contract::ErrorBody {
-            detail: "method not allowed on this endpoint".into(),
-            code: Some(idance_contract::ErrorCode::MethodNotAllowed),
-        }),
-    )
 }
 
 fn api_cors(origins: &CorsOrigins) -> CorsLayer {

@@ -14,6 +14,7 @@ mod housekeeping;
 mod json;
 pub mod local_store;
 mod metrics;
+mod openapi;
 mod routes;
 mod secrets;
 mod state;

@@ -8,6 +8,7 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use idance_contract::ErrorBody;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
@@ -65,6 +66,18 @@ pub async fn track(mut req: Request, next: Next) -> Response {
 }
 
 /// `GET /metrics`: Prometheus text; with `METRICS_TOKEN` set, only for that bearer.
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    operation_id = "metrics",
+    tag = "service",
+    summary = "Prometheus metrics (bearer METRICS_TOKEN when one is set)",
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "Prometheus text format", body = String, content_type = "text/plain"),
+        (status = 401, description = "METRICS_TOKEN is set and was not given", body = ErrorBody),
+    ),
+)]
 pub async fn scrape(State(state): State<AppState>, headers: HeaderMap) -> Response {
     if let Some(want) = &state.metrics_token {
         let given = headers

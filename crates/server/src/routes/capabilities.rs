@@ -6,6 +6,16 @@ use axum::extract::State;
 use idance_contract::wire::Capabilities;
 use idance_contract::{MAX_PART_COUNT, MIN_PART_SIZE};
 
+#[utoipa::path(
+    get,
+    path = "/api/capabilities",
+    operation_id = "capabilities",
+    tag = "service",
+    summary = "What this server speaks (Part B multipart, client_ref, limits)",
+    responses(
+        (status = 200, description = "The capabilities", body = Capabilities),
+    ),
+)]
 pub async fn get(State(state): State<AppState>) -> Json<Capabilities> {
     let mut extra = serde_json::Map::new();
     extra.insert(

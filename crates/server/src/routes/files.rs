@@ -1,18 +1,56 @@
 //! `DELETE /api/s3/files/{file_key}` and `GET /api/s3/files/{file_key}/url`.
 //!
 //! The key is read from the raw request path, not a decoded parameter, so an encoded
-//! `..` or `/` can never reach storage: anything with `%` in it is refused.
+//! `..` or `/` can never reach storage: anything with `%` in it is refused. A key holds
+//! slashes, so axum routes the whole rest of the path here and [`dispatch`] tells the
+//! two shapes apart (a key always ends in `.<ext>`, never in `/url`).
 
 use super::owned_session;
 use crate::auth::User;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use axum::Json;
-use axum::extract::{OriginalUri, State};
+use axum::extract::{FromRequestParts, OriginalUri, Request, State};
+use axum::response::{IntoResponse, Response};
+use http::{HeaderValue, Method, StatusCode, header::ALLOW};
+use idance_contract::ErrorBody;
 use idance_contract::FileKey;
 use idance_contract::wire::{DeleteFileResponse, DownloadUrlResponse};
 
 const PREFIX: &str = "/api/s3/files/";
+
+/// Routes `/api/s3/files/{*rest}` as if the two shapes were two routes: wrong methods
+/// get 405 and OPTIONS 200, each with the shape's own `Allow`, before any auth.
+pub async fn dispatch(State(state): State<AppState>, req: Request) -> Response {
+    let is_url = req.uri().path().ends_with("/url");
+    let (allow, wanted) = if is_url {
+        ("GET,HEAD", [Method::GET, Method::HEAD])
+    } else {
+        ("DELETE", [Method::DELETE, Method::DELETE])
+    };
+    let method = req.method().clone();
+    if !wanted.contains(&method) {
+        let mut resp = if method == Method::OPTIONS {
+            StatusCode::OK.into_response()
+        } else {
+            super::method_not_allowed().into_response()
+        };
+        resp.headers_mut()
+            .insert(ALLOW, HeaderValue::from_static(allow));
+        return resp;
+    }
+    let (mut parts, _body) = req.into_parts();
+    let user = match User::from_request_parts(&mut parts, &state).await {
+        Ok(user) => user,
+        Err(e) => return e.into_response(),
+    };
+    let uri = OriginalUri(parts.uri);
+    if is_url {
+        download_url(State(state), user, uri).await.into_response()
+    } else {
+        delete(State(state), user, uri).await.into_response()
+    }
+}
 
 /// The caller's existing object named by the path: 400 malformed, 403 another user's,
 /// 404 absent.
@@ -35,6 +73,24 @@ async fn owned_object(state: &AppState, user: &str, raw_key: &str) -> ApiResult<
     Ok(raw_key.to_string())
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/s3/files/{file_key}",
+    operation_id = "deleteFile",
+    tag = "files",
+    summary = "Delete one of the caller's files",
+    params(("file_key" = String, Path, description = "The file's key as stored, slashes included (not percent-encoded)")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Deleted", body = DeleteFileResponse),
+        (status = 400, description = "Malformed request (`bad_request`, `invalid_key`, `invalid_part_number`, `invalid_part`, `entity_too_small`)", body = ErrorBody),
+        (status = 401, description = "Missing, expired or invalid bearer token (`unauthorized`)", body = ErrorBody),
+        (status = 403, description = "The session, upload or file belongs to another user (`forbidden`)", body = ErrorBody),
+        (status = 404, description = "No such session, upload or file (`not_found`, `no_such_upload`)", body = ErrorBody),
+        (status = 500, description = "The server failed (`internal`)", body = ErrorBody),
+        (status = 502, description = "Storage failed (`storage_error`)", body = ErrorBody),
+    ),
+)]
 pub async fn delete(
     State(state): State<AppState>,
     User(user): User,
@@ -50,6 +106,24 @@ pub async fn delete(
     }))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/s3/files/{file_key}/url",
+    operation_id = "downloadUrl",
+    tag = "files",
+    summary = "A presigned GET URL for one of the caller's files",
+    params(("file_key" = String, Path, description = "The file's key as stored, slashes included (not percent-encoded)")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Download with a GET of download_url", body = DownloadUrlResponse),
+        (status = 400, description = "Malformed request (`bad_request`, `invalid_key`, `invalid_part_number`, `invalid_part`, `entity_too_small`)", body = ErrorBody),
+        (status = 401, description = "Missing, expired or invalid bearer token (`unauthorized`)", body = ErrorBody),
+        (status = 403, description = "The session, upload or file belongs to another user (`forbidden`)", body = ErrorBody),
+        (status = 404, description = "No such session, upload or file (`not_found`, `no_such_upload`)", body = ErrorBody),
+        (status = 500, description = "The server failed (`internal`)", body = ErrorBody),
+        (status = 502, description = "Storage failed (`storage_error`)", body = ErrorBody),
+    ),
+)]
 pub async fn download_url(
     State(state): State<AppState>,
     User(user): User,

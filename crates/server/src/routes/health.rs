@@ -11,11 +11,32 @@ use std::time::Duration;
 pub const READY_WITHIN: Duration = Duration::from_secs(2);
 
 /// 200 while the process serves; nothing else is checked.
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    operation_id = "healthz",
+    tag = "service",
+    summary = "Liveness: 200 while the process serves",
+    responses(
+        (status = 200, description = "Serving", body = Object, example = json!({"status": "ok"})),
+    ),
+)]
 pub async fn healthz() -> Json<Value> {
     Json(json!({"status": "ok"}))
 }
 
 /// 200 when the database and storage answer in time, else 503 naming which did not.
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    operation_id = "readyz",
+    tag = "service",
+    summary = "Readiness: the database and storage answer",
+    responses(
+        (status = 200, description = "Ready", body = Object, example = json!({"status": "ready"})),
+        (status = 503, description = "Not ready: `detail` names what did not answer", body = Object),
+    ),
+)]
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     let (database, storage) = tokio::join!(
         tokio::time::timeout(READY_WITHIN, state.db.ping()),

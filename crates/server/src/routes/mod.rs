@@ -12,28 +12,43 @@ use crate::error::ApiError;
 use crate::state::AppState;
 use crate::storage::StorageError;
 use axum::Router;
-use axum::routing::{get, post};
+use axum::routing::{any, get};
+use bytes::Bytes;
+use http::header::CONTENT_TYPE;
 use idance_contract::wire::{Session, SessionStatus};
+use idance_contract::{ErrorBody, ErrorCode};
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
+/// Every endpoint, and the OpenAPI document made from the same list: a handler routed
+/// with `routes!` is described by its own `#[utoipa::path]`.
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
-        .route("/metrics", get(crate::metrics::scrape))
-        .route("/api/capabilities", get(capabilities::get))
-        .route("/api/sessions/start", post(sessions::start))
-        .route("/api/sessions/complete", post(sessions::complete))
-        .route("/api/s3/upload/video", post(uploads::video))
-        .route("/api/s3/upload/thumbnail", post(uploads::thumbnail))
-        .route(
-            "/api/s3/files/{*rest}",
-            get(files::download_url).delete(files::delete),
-        )
-        .route("/api/s3/multipart/video", post(multipart::create))
-        .route("/api/s3/multipart/sign", post(multipart::sign))
-        .route("/api/s3/multipart/parts", post(multipart::parts))
-        .route("/api/s3/multipart/complete", post(multipart::complete))
-        .route("/api/s3/multipart/abort", post(multipart::abort))
+    let (router, mut doc) = OpenApiRouter::with_openapi(crate::openapi::ApiDoc::openapi())
+        .routes(routes!(health::healthz))
+        .routes(routes!(health::readyz))
+        .routes(routes!(crate::metrics::scrape))
+        .routes(routes!(capabilities::get))
+        .routes(routes!(sessions::start))
+        .routes(routes!(sessions::complete))
+        .routes(routes!(uploads::video))
+        .routes(routes!(uploads::thumbnail))
+        // A key holds slashes, which an OpenAPI path parameter cannot: axum matches the
+        // rest of the path, and the document names the two shapes it serves.
+        .route("/api/s3/files/{*rest}", any(files::dispatch))
+        .routes(routes!(multipart::create))
+        .routes(routes!(multipart::sign))
+        .routes(routes!(multipart::parts))
+        .routes(routes!(multipart::complete))
+        .routes(routes!(multipart::abort))
+        .split_for_parts();
+    doc.merge(crate::openapi::FilesDoc::openapi());
+    // Rendered once: the document is the same for the life of the process.
+    let doc = Bytes::from(doc.to_json().expect("the OpenAPI document serializes"));
+    router.route(
+        crate::openapi::PATH,
+        get(move || async move { ([(CONTENT_TYPE, "application/json")], doc) }),
+    )
 }
 
 impl From<DbError> for ApiError {
@@ -54,6 +69,17 @@ impl From<StorageError> for ApiError {
             StorageError::Failed(m) => ApiError::Storage(m),
         }
     }
+}
+
+/// 405 in the contract's error body (axum adds the route's `Allow`).
+pub fn method_not_allowed() -> (http::StatusCode, axum::Json<ErrorBody>) {
+    (
+        http::StatusCode::METHOD_NOT_ALLOWED,
+        axum::Json(ErrorBody {
+            detail: "method not allowed on this endpoint".into(),
+            code: Some(ErrorCode::MethodNotAllowed),
+        }),
+    )
 }
 
 /// The caller's session: 400 for an empty id, 404 unknown, 403 another user's.

@@ -13,6 +13,7 @@ use axum::Json;
 use axum::extract::State;
 use base64::Engine;
 use chrono::Utc;
+use idance_contract::ErrorBody;
 use idance_contract::wire::*;
 use idance_contract::{
     DEFAULT_PART_SIZE, FileKey, FileKind, MAX_PART_COUNT, MAX_SIGN_BATCH, MIN_PART_SIZE,
@@ -83,6 +84,27 @@ fn require_active(record: &UploadRecord) -> ApiResult<()> {
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/s3/multipart/video",
+    operation_id = "createMultipart",
+    tag = "multipart",
+    summary = "Create a multipart upload of a session's video",
+    request_body = CreateMultipartRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The upload and the part size to use", body = CreateMultipartResponse),
+        (status = 400, description = "Malformed request (`bad_request`, `invalid_key`, `invalid_part_number`, `invalid_part`, `entity_too_small`)", body = ErrorBody),
+        (status = 401, description = "Missing, expired or invalid bearer token (`unauthorized`)", body = ErrorBody),
+        (status = 403, description = "The session, upload or file belongs to another user (`forbidden`)", body = ErrorBody),
+        (status = 404, description = "No such session, upload or file (`not_found`, `no_such_upload`)", body = ErrorBody),
+        (status = 409, description = "The session or upload is already completed, differently (`conflict`)", body = ErrorBody),
+        (status = 413, description = "Over the server's upload limit (`too_large`)", body = ErrorBody),
+        (status = 415, description = "A file type the service does not accept (`unsupported_media_type`)", body = ErrorBody),
+        (status = 500, description = "The server failed (`internal`)", body = ErrorBody),
+        (status = 502, description = "Storage failed (`storage_error`)", body = ErrorBody),
+    ),
+)]
 pub async fn create(
     State(state): State<AppState>,
     User(user): User,
@@ -138,6 +160,25 @@ pub async fn create(
     }))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/s3/multipart/sign",
+    operation_id = "signParts",
+    tag = "multipart",
+    summary = "Presigned PUT URLs for parts (Content-MD5 signed in when given)",
+    request_body = SignPartsRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "One URL per part asked", body = SignPartsResponse),
+        (status = 400, description = "Malformed request (`bad_request`, `invalid_key`, `invalid_part_number`, `invalid_part`, `entity_too_small`)", body = ErrorBody),
+        (status = 401, description = "Missing, expired or invalid bearer token (`unauthorized`)", body = ErrorBody),
+        (status = 403, description = "The session, upload or file belongs to another user (`forbidden`)", body = ErrorBody),
+        (status = 404, description = "No such session, upload or file (`not_found`, `no_such_upload`)", body = ErrorBody),
+        (status = 409, description = "The session or upload is already completed, differently (`conflict`)", body = ErrorBody),
+        (status = 500, description = "The server failed (`internal`)", body = ErrorBody),
+        (status = 502, description = "Storage failed (`storage_error`)", body = ErrorBody),
+    ),
+)]
 pub async fn sign(
     State(state): State<AppState>,
     User(user): User,
@@ -184,6 +225,25 @@ pub async fn sign(
     }))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/s3/multipart/parts",
+    operation_id = "listParts",
+    tag = "multipart",
+    summary = "The parts storage already holds (for resume)",
+    request_body = UploadRef,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The stored parts", body = ListPartsResponse),
+        (status = 400, description = "Malformed request (`bad_request`, `invalid_key`, `invalid_part_number`, `invalid_part`, `entity_too_small`)", body = ErrorBody),
+        (status = 401, description = "Missing, expired or invalid bearer token (`unauthorized`)", body = ErrorBody),
+        (status = 403, description = "The session, upload or file belongs to another user (`forbidden`)", body = ErrorBody),
+        (status = 404, description = "No such session, upload or file (`not_found`, `no_such_upload`)", body = ErrorBody),
+        (status = 409, description = "The session or upload is already completed, differently (`conflict`)", body = ErrorBody),
+        (status = 500, description = "The server failed (`internal`)", body = ErrorBody),
+        (status = 502, description = "Storage failed (`storage_error`)", body = ErrorBody),
+    ),
+)]
 pub async fn parts(
     State(state): State<AppState>,
     User(user): User,
@@ -199,6 +259,26 @@ pub async fn parts(
     Ok(Json(ListPartsResponse { parts }))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/s3/multipart/complete",
+    operation_id = "completeMultipart",
+    tag = "multipart",
+    summary = "Assemble the parts into the file; a repeat answers the same",
+    request_body = CompleteMultipartRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The stored file", body = CompleteMultipartResponse),
+        (status = 400, description = "Malformed request (`bad_request`, `invalid_key`, `invalid_part_number`, `invalid_part`, `entity_too_small`)", body = ErrorBody),
+        (status = 401, description = "Missing, expired or invalid bearer token (`unauthorized`)", body = ErrorBody),
+        (status = 403, description = "The session, upload or file belongs to another user (`forbidden`)", body = ErrorBody),
+        (status = 404, description = "No such session, upload or file (`not_found`, `no_such_upload`)", body = ErrorBody),
+        (status = 409, description = "The session or upload is already completed, differently (`conflict`)", body = ErrorBody),
+        (status = 413, description = "Over the server's upload limit (`too_large`)", body = ErrorBody),
+        (status = 500, description = "The server failed (`internal`)", body = ErrorBody),
+        (status = 502, description = "Storage failed (`storage_error`)", body = ErrorBody),
+    ),
+)]
 pub async fn complete(
     State(state): State<AppState>,
     User(user): User,
@@ -340,6 +420,25 @@ async fn recognise_completed(
     })
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/s3/multipart/abort",
+    operation_id = "abortMultipart",
+    tag = "multipart",
+    summary = "Abort a multipart upload and drop its parts",
+    request_body = UploadRef,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Aborted", body = AbortMultipartResponse),
+        (status = 400, description = "Malformed request (`bad_request`, `invalid_key`, `invalid_part_number`, `invalid_part`, `entity_too_small`)", body = ErrorBody),
+        (status = 401, description = "Missing, expired or invalid bearer token (`unauthorized`)", body = ErrorBody),
+        (status = 403, description = "The session, upload or file belongs to another user (`forbidden`)", body = ErrorBody),
+        (status = 404, description = "No such session, upload or file (`not_found`, `no_such_upload`)", body = ErrorBody),
+        (status = 409, description = "The session or upload is already completed, differently (`conflict`)", body = ErrorBody),
+        (status = 500, description = "The server failed (`internal`)", body = ErrorBody),
+        (status = 502, description = "Storage failed (`storage_error`)", body = ErrorBody),
+    ),
+)]
 pub async fn abort(
     State(state): State<AppState>,
     User(user): User,

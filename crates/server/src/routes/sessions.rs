@@ -10,15 +10,30 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, SecondsFormat, Utc};
+use idance_contract::ErrorBody;
 use idance_contract::wire::{CompleteSessionRequest, Session, SessionStatus, StartSessionRequest};
-use idance_contract::{FileKey, FileKind, MAX_CLIENT_REF_LEN};
-
-const MAX_TITLE_LEN: usize = 200;
+use idance_contract::{FileKey, FileKind, MAX_CLIENT_REF_LEN, MAX_TITLE_LEN};
 
 fn now() -> String {
     Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/sessions/start",
+    operation_id = "startSession",
+    tag = "sessions",
+    summary = "Start a session; the same client_ref answers the same session",
+    request_body(content = Option<StartSessionRequest>, description = "Optional; an empty body is a session without title"),
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "A new session", body = Session),
+        (status = 200, description = "The session this client_ref already started", body = Session),
+        (status = 400, description = "Malformed request (`bad_request`, `invalid_key`, `invalid_part_number`, `invalid_part`, `entity_too_small`)", body = ErrorBody),
+        (status = 401, description = "Missing, expired or invalid bearer token (`unauthorized`)", body = ErrorBody),
+        (status = 500, description = "The server failed (`internal`)", body = ErrorBody),
+    ),
+)]
 pub async fn start(
     State(state): State<AppState>,
     User(user): User,
@@ -105,6 +120,26 @@ async fn check_object(state: &AppState, field: &str, key: &str) -> ApiResult<()>
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/sessions/complete",
+    operation_id = "completeSession",
+    tag = "sessions",
+    summary = "Complete a session with its video (and thumbnail); a repeat answers the same",
+    request_body = CompleteSessionRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The completed session", body = Session),
+        (status = 400, description = "Malformed request (`bad_request`, `invalid_key`, `invalid_part_number`, `invalid_part`, `entity_too_small`)", body = ErrorBody),
+        (status = 401, description = "Missing, expired or invalid bearer token (`unauthorized`)", body = ErrorBody),
+        (status = 403, description = "The session, upload or file belongs to another user (`forbidden`)", body = ErrorBody),
+        (status = 404, description = "No such session, upload or file (`not_found`, `no_such_upload`)", body = ErrorBody),
+        (status = 409, description = "The session or upload is already completed, differently (`conflict`)", body = ErrorBody),
+        (status = 413, description = "Over the server's upload limit (`too_large`)", body = ErrorBody),
+        (status = 500, description = "The server failed (`internal`)", body = ErrorBody),
+        (status = 502, description = "Storage failed (`storage_error`)", body = ErrorBody),
+    ),
+)]
 pub async fn complete(
     State(state): State<AppState>,
     User(user): User,

@@ -8,6 +8,7 @@ use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use chrono::Utc;
+use idance_contract::ErrorBody;
 use idance_contract::media::MediaType;
 use idance_contract::wire::{ThumbnailUploadRequest, UploadUrlResponse, VideoUploadRequest};
 use idance_contract::{FileKey, FileKind};
@@ -47,6 +48,27 @@ async fn presign(
     })
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/s3/upload/video",
+    operation_id = "presignVideo",
+    tag = "uploads",
+    summary = "A presigned PUT URL for a session's video",
+    request_body = VideoUploadRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Upload with one PUT to upload_url", body = UploadUrlResponse),
+        (status = 400, description = "Malformed request (`bad_request`, `invalid_key`, `invalid_part_number`, `invalid_part`, `entity_too_small`)", body = ErrorBody),
+        (status = 401, description = "Missing, expired or invalid bearer token (`unauthorized`)", body = ErrorBody),
+        (status = 403, description = "The session, upload or file belongs to another user (`forbidden`)", body = ErrorBody),
+        (status = 404, description = "No such session, upload or file (`not_found`, `no_such_upload`)", body = ErrorBody),
+        (status = 409, description = "The session or upload is already completed, differently (`conflict`)", body = ErrorBody),
+        (status = 413, description = "Over the server's upload limit (`too_large`)", body = ErrorBody),
+        (status = 415, description = "A file type the service does not accept (`unsupported_media_type`)", body = ErrorBody),
+        (status = 500, description = "The server failed (`internal`)", body = ErrorBody),
+        (status = 502, description = "Storage failed (`storage_error`)", body = ErrorBody),
+    ),
+)]
 pub async fn video(
     State(state): State<AppState>,
     User(user): User,
@@ -76,6 +98,26 @@ pub async fn video(
     ))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/s3/upload/thumbnail",
+    operation_id = "presignThumbnail",
+    tag = "uploads",
+    summary = "A presigned PUT URL for a session's thumbnail",
+    request_body = ThumbnailUploadRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Upload with one PUT to upload_url", body = UploadUrlResponse),
+        (status = 400, description = "Malformed request (`bad_request`, `invalid_key`, `invalid_part_number`, `invalid_part`, `entity_too_small`)", body = ErrorBody),
+        (status = 401, description = "Missing, expired or invalid bearer token (`unauthorized`)", body = ErrorBody),
+        (status = 403, description = "The session, upload or file belongs to another user (`forbidden`)", body = ErrorBody),
+        (status = 404, description = "No such session, upload or file (`not_found`, `no_such_upload`)", body = ErrorBody),
+        (status = 409, description = "The session or upload is already completed, differently (`conflict`)", body = ErrorBody),
+        (status = 415, description = "A file type the service does not accept (`unsupported_media_type`)", body = ErrorBody),
+        (status = 500, description = "The server failed (`internal`)", body = ErrorBody),
+        (status = 502, description = "Storage failed (`storage_error`)", body = ErrorBody),
+    ),
+)]
 pub async fn thumbnail(
     State(state): State<AppState>,
     User(user): User,
