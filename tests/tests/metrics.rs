@@ -89,6 +89,12 @@ async fn a_known_sequence_of_calls_is_counted_exactly_by_route_template() {
         2.0
     );
     assert_eq!(value(&text, "idance_sessions_started_total"), 1.0);
+    // One insert for the start, one read of the session per presign (auth reads none).
+    assert_eq!(
+        value(&text, r#"idance_db_calls_total{op="start_session"}"#),
+        1.0
+    );
+    assert_eq!(value(&text, r#"idance_db_calls_total{op="session"}"#), 2.0);
     assert_eq!(
         value(&text, r#"idance_auth_failures_total{reason="missing"}"#),
         1.0

@@ -137,13 +137,16 @@ pub enum Db {
 }
 
 /// Calls the same method on whichever database this is.
+/// Calls the backend's method, counted as `idance_db_calls_total{op}` (what a replica
+/// asks of the shared database, per operation).
 macro_rules! each {
-    ($self:ident . $method:ident ( $($arg:expr),* )) => {
+    ($self:ident . $method:ident ( $($arg:expr),* )) => {{
+        crate::metrics::count("idance_db_calls_total", &[("op", stringify!($method))]);
         match $self {
             Db::Sqlite(d) => d.$method($($arg),*).await,
             Db::Postgres(d) => d.$method($($arg),*).await,
         }
-    };
+    }};
 }
 
 impl Db {
