@@ -172,6 +172,7 @@ pub(crate) async fn serve(config: Config) -> Result<(ServerHandle, AppState), Se
         max_upload_bytes: config.max_upload_bytes(),
         max_upload_mb: config.max_upload_mb,
         metrics_token: config.metrics_token.clone(),
+        touches: Default::default(),
     };
     // Installed before the first request, so every one is counted.
     crate::metrics::handle();

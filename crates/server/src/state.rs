@@ -1,5 +1,6 @@
 //! What every handler shares.
 
+use crate::activity::Touches;
 use crate::auth::Jwt;
 use crate::db::Db;
 use crate::storage::Storage;
@@ -13,4 +14,5 @@ pub struct AppState {
     pub max_upload_mb: u64,
     /// `/metrics` needs this bearer token when set.
     pub metrics_token: Option<String>,
+    pub touches: Touches,
 }

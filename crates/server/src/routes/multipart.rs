@@ -480,11 +480,14 @@ pub async fn abort(
 }
 
 /// Records activity, so the stale-upload reaper spares an upload that is still going.
+/// Marks the upload active for the reaper (at most once a minute, see `activity`).
 async fn touch(state: &AppState, record: &UploadRecord) -> ApiResult<()> {
-    Ok(state
-        .db
-        .touch_upload(record.upload_id.clone(), Utc::now().timestamp())
-        .await?)
+    let now = Utc::now().timestamp();
+    if state.touches.due(&record.upload_id, now) {
+        state.db.touch_upload(record.upload_id.clone(), now).await?;
+        state.touches.wrote(&record.upload_id, now);
+    }
+    Ok(())
 }
 
 fn completed(size: u64) {
