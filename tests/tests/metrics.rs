@@ -53,6 +53,21 @@ async fn a_known_sequence_of_calls_is_counted_exactly_by_route_template() {
         assert_eq!(v.status, 200, "{:?}", v.json);
     }
 
+    // The files route is one wildcard in axum; its two shapes are counted apart.
+    let missing = format!(
+        "/api/s3/files/sessions/metrics-user/{session}/20261202_101010_{}.mp4",
+        "a".repeat(32)
+    );
+    for path in [format!("{missing}/url"), missing.clone()] {
+        let method = if path.ends_with("/url") {
+            Method::GET
+        } else {
+            Method::DELETE
+        };
+        let r = s.call_raw(method, &path, Some(&token), None).await;
+        assert_eq!(r.status, 404, "{path}: {:?}", r.json);
+    }
+
     let locked = s.http.get(s.url("/metrics")).send().await.unwrap();
     assert_eq!(locked.status(), 401, "METRICS_TOKEN is set");
     let text = s
@@ -89,16 +104,32 @@ async fn a_known_sequence_of_calls_is_counted_exactly_by_route_template() {
         2.0
     );
     assert_eq!(value(&text, "idance_sessions_started_total"), 1.0);
-    // One insert for the start, one read of the session per presign (auth reads none).
+    // One insert for the start, one read of the session per presign and per files call
+    // (auth reads none).
     assert_eq!(
         value(&text, r#"idance_db_calls_total{op="start_session"}"#),
         1.0
     );
-    assert_eq!(value(&text, r#"idance_db_calls_total{op="session"}"#), 2.0);
+    assert_eq!(value(&text, r#"idance_db_calls_total{op="session"}"#), 4.0);
     assert_eq!(
         value(&text, r#"idance_auth_failures_total{reason="missing"}"#),
         1.0
     );
+    for (template, method) in [
+        ("/api/s3/files/{file_key}/url", "GET"),
+        ("/api/s3/files/{file_key}", "DELETE"),
+    ] {
+        assert_eq!(
+            value(
+                &text,
+                &format!(
+                    r#"idance_http_requests_total{{route="{template}",method="{method}",status="404"}}"#
+                )
+            ),
+            1.0
+        );
+    }
+    assert!(!text.contains("{*rest}"), "the wildcard is not a template");
     assert!(!text.contains(&session), "a session id in a label");
     assert!(!text.contains("metrics-user"), "a user id in a label");
 }

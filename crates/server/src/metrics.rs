@@ -47,10 +47,16 @@ pub struct Caller(pub Arc<OnceLock<String>>);
 pub async fn track(mut req: Request, next: Next) -> Response {
     let caller = Caller::default();
     req.extensions_mut().insert(caller.clone());
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| "unmatched".to_string(), |p| p.as_str().to_string());
+    let route = req.extensions().get::<MatchedPath>().map_or_else(
+        || "unmatched".to_string(),
+        |p| {
+            match p.as_str() {
+                crate::routes::files::ROUTE => crate::routes::files::template(req.uri().path()),
+                other => other,
+            }
+            .to_string()
+        },
+    );
     let method = req.method().to_string();
     let started = Instant::now();
     let response = next.run(req).await;

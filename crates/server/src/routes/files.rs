@@ -19,6 +19,18 @@ use idance_contract::wire::{DeleteFileResponse, DownloadUrlResponse};
 
 const PREFIX: &str = "/api/s3/files/";
 
+/// The one axum route both shapes share.
+pub const ROUTE: &str = "/api/s3/files/{*rest}";
+
+/// The shape's own template, for metrics and logs (operations.md names these two).
+pub fn template(path: &str) -> &'static str {
+    if path.ends_with("/url") {
+        "/api/s3/files/{file_key}/url"
+    } else {
+        "/api/s3/files/{file_key}"
+    }
+}
+
 /// Routes `/api/s3/files/{*rest}` as if the two shapes were two routes: wrong methods
 /// get 405 and OPTIONS 200, each with the shape's own `Allow`, before any auth.
 pub async fn dispatch(State(state): State<AppState>, req: Request) -> Response {

@@ -35,7 +35,7 @@ pub fn router() -> Router<AppState> {
         .routes(routes!(uploads::thumbnail))
         // A key holds slashes, which an OpenAPI path parameter cannot: axum matches the
         // rest of the path, and the document names the two shapes it serves.
-        .route("/api/s3/files/{*rest}", any(files::dispatch))
+        .route(files::ROUTE, any(files::dispatch))
         .routes(routes!(multipart::create))
         .routes(routes!(multipart::sign))
         .routes(routes!(multipart::parts))
