@@ -479,8 +479,8 @@ pub async fn abort(
     Ok(Json(AbortMultipartResponse { aborted: true }))
 }
 
-/// Records activity, so the stale-upload reaper spares an upload that is still going.
-/// Marks the upload active for the reaper (at most once a minute, see `activity`).
+/// Records activity, so the stale-upload reaper spares an upload that is still going
+/// (at most once a minute, see `activity`).
 async fn touch(state: &AppState, record: &UploadRecord) -> ApiResult<()> {
     let now = Utc::now().timestamp();
     if state.touches.due(&record.upload_id, now) {
