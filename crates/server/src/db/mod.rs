@@ -5,8 +5,11 @@
 //! constraint or a conditional update in the database, never a lock in this process, so
 //! it holds across the app and `idance serve` sharing a file and across replicas alike.
 
+pub mod accounts;
 mod postgres;
 mod sqlite;
+
+pub use accounts::{Spend, UserRecord};
 
 use idance_contract::wire::{CompleteSessionRequest, Session, SessionStatus};
 use std::collections::HashSet;
@@ -73,6 +76,8 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         holder   TEXT NOT NULL,
         until_at BIGINT NOT NULL
      );",
+    // 3: accounts (accounts.md): users, sign-ins and their refresh tokens, failed sign-ins
+    accounts::MIGRATION,
 ];
 
 /// A multipart upload the server issued.
@@ -251,6 +256,92 @@ impl Db {
     /// The keys completed sessions and active uploads hold.
     pub async fn references(&self) -> Result<References, DbError> {
         each!(self.references())
+    }
+
+    // ---- accounts ----
+
+    /// False when the email is taken.
+    pub async fn create_user(&self, u: UserRecord) -> Result<bool, DbError> {
+        each!(self.create_user(u))
+    }
+
+    pub async fn user_by_email(&self, email: String) -> Result<Option<UserRecord>, DbError> {
+        each!(self.user_by_email(email))
+    }
+
+    pub async fn user(&self, user_id: String) -> Result<Option<UserRecord>, DbError> {
+        each!(self.user(user_id))
+    }
+
+    pub async fn users(&self) -> Result<Vec<UserRecord>, DbError> {
+        each!(self.users())
+    }
+
+    /// The user's id, or None for an unknown email. Disabling revokes their sign-ins.
+    pub async fn set_disabled(
+        &self,
+        email: String,
+        disabled: bool,
+        now: i64,
+    ) -> Result<Option<String>, DbError> {
+        each!(self.set_disabled(email, disabled, now))
+    }
+
+    /// The user's id, or None for an unknown email. Their sign-ins are revoked.
+    pub async fn set_password(
+        &self,
+        email: String,
+        hash: String,
+        now: i64,
+    ) -> Result<Option<String>, DbError> {
+        each!(self.set_password(email, hash, now))
+    }
+
+    pub async fn start_family(
+        &self,
+        family_id: String,
+        user_id: String,
+        device_name: Option<String>,
+        token_hash: String,
+        expires_at: i64,
+        now: i64,
+    ) -> Result<(), DbError> {
+        each!(self.start_family(family_id, user_id, device_name, token_hash, expires_at, now))
+    }
+
+    /// The next refresh token of a family, after [`Spend::Fresh`].
+    pub async fn add_refresh(
+        &self,
+        token_hash: String,
+        family_id: String,
+        expires_at: i64,
+    ) -> Result<(), DbError> {
+        each!(self.add_refresh(token_hash, family_id, expires_at))
+    }
+
+    pub async fn spend_refresh(&self, token_hash: String, now: i64) -> Result<Spend, DbError> {
+        each!(self.spend_refresh(token_hash, now))
+    }
+
+    pub async fn revoke_sign_in(&self, token_hash: String, now: i64) -> Result<bool, DbError> {
+        each!(self.revoke_sign_in(token_hash, now))
+    }
+
+    /// One failed sign-in, counted under each scope (an email, a client address).
+    pub async fn add_failure(&self, scopes: Vec<String>, at: i64) -> Result<(), DbError> {
+        each!(self.add_failure(scopes, at))
+    }
+
+    pub async fn failures(&self, scope: String, since: i64) -> Result<(u64, Option<i64>), DbError> {
+        each!(self.failures(scope, since))
+    }
+
+    pub async fn clear_failures(&self, scope: String) -> Result<(), DbError> {
+        each!(self.clear_failures(scope))
+    }
+
+    pub async fn prune_failures(&self, before: i64) -> Result<u64, DbError> {
+        each!(self.prune_failures(before))
     }
 }
 

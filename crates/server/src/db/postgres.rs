@@ -1,6 +1,7 @@
 //! Postgres for replicas: a pool per instance; migrations run under an advisory lock
 //! so instances starting together apply each one once.
 
+use super::accounts::{self, Spend, UserRecord, email_key};
 use super::{
     Completion, DbError, MIGRATIONS, References, SessionRow, UploadRecord, UploadState,
     completion_keys, judge_repeat,
@@ -348,4 +349,242 @@ fn is_unreachable(e: &sqlx::Error) -> bool {
         e,
         sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed
     ) || matches!(e, sqlx::Error::Database(d) if d.code().is_some_and(|c| c.starts_with("57P")))
+}
+
+fn user_row(r: &PgRow) -> Result<UserRecord, sqlx::Error> {
+    Ok(UserRecord {
+        user_id: r.try_get(0)?,
+        email: r.try_get(1)?,
+        name: r.try_get(2)?,
+        password_hash: r.try_get(3)?,
+        disabled: r.try_get::<i64, _>(4)? != 0,
+        created_at: r.try_get(5)?,
+    })
+}
+
+/// Accounts: the SQL of [`accounts`]; what must happen together is one transaction, and
+/// a refresh is decided by the compare-and-set `accounts::SPEND`.
+impl PgDb {
+    pub async fn create_user(&self, u: UserRecord) -> Result<bool, DbError> {
+        Ok(sqlx::query(accounts::INSERT_USER)
+            .bind(&u.user_id)
+            .bind(&u.email)
+            .bind(email_key(&u.email))
+            .bind(&u.name)
+            .bind(&u.password_hash)
+            .bind(u.disabled as i64)
+            .bind(&u.created_at)
+            .execute(&self.pool)
+            .await?
+            .rows_affected()
+            == 1)
+    }
+
+    async fn one_user(&self, column: &str, value: String) -> Result<Option<UserRecord>, DbError> {
+        Ok(sqlx::query(AssertSqlSafe(format!(
+            "{} WHERE {column} = $1",
+            accounts::SELECT_USER
+        )))
+        .bind(value)
+        .fetch_optional(&self.pool)
+        .await?
+        .map(|r| user_row(&r))
+        .transpose()?)
+    }
+
+    pub async fn user_by_email(&self, email: String) -> Result<Option<UserRecord>, DbError> {
+        self.one_user("email_key", email_key(&email)).await
+    }
+
+    pub async fn user(&self, user_id: String) -> Result<Option<UserRecord>, DbError> {
+        self.one_user("user_id", user_id).await
+    }
+
+    pub async fn users(&self) -> Result<Vec<UserRecord>, DbError> {
+        sqlx::query(AssertSqlSafe(format!(
+            "{} ORDER BY created_at, email_key",
+            accounts::SELECT_USER
+        )))
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| user_row(r).map_err(DbError::from))
+        .collect()
+    }
+
+    /// Updates the user (`sql` binds `value`, then the email key) and, when `revoke`,
+    /// revokes every sign-in of theirs in the same transaction.
+    async fn update_user<V>(
+        &self,
+        sql: &'static str,
+        value: V,
+        email: String,
+        revoke: bool,
+        now: i64,
+    ) -> Result<Option<String>, DbError>
+    where
+        V: for<'q> sqlx::Encode<'q, sqlx::Postgres> + sqlx::Type<sqlx::Postgres> + Send,
+    {
+        let mut tx = self.pool.begin().await?;
+        let id: Option<String> = sqlx::query_scalar(sql)
+            .bind(value)
+            .bind(email_key(&email))
+            .fetch_optional(&mut *tx)
+            .await?;
+        if let (Some(id), true) = (&id, revoke) {
+            sqlx::query(accounts::REVOKE_USER)
+                .bind(now)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    pub async fn set_disabled(
+        &self,
+        email: String,
+        disabled: bool,
+        now: i64,
+    ) -> Result<Option<String>, DbError> {
+        self.update_user(
+            accounts::SET_DISABLED,
+            disabled as i64,
+            email,
+            disabled,
+            now,
+        )
+        .await
+    }
+
+    pub async fn set_password(
+        &self,
+        email: String,
+        hash: String,
+        now: i64,
+    ) -> Result<Option<String>, DbError> {
+        self.update_user(accounts::SET_PASSWORD, hash, email, true, now)
+            .await
+    }
+
+    pub async fn start_family(
+        &self,
+        family_id: String,
+        user_id: String,
+        device_name: Option<String>,
+        token_hash: String,
+        expires_at: i64,
+        now: i64,
+    ) -> Result<(), DbError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(accounts::INSERT_FAMILY)
+            .bind(&family_id)
+            .bind(&user_id)
+            .bind(&device_name)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(accounts::INSERT_TOKEN)
+            .bind(&token_hash)
+            .bind(&family_id)
+            .bind(expires_at)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn add_refresh(
+        &self,
+        token_hash: String,
+        family_id: String,
+        expires_at: i64,
+    ) -> Result<(), DbError> {
+        sqlx::query(accounts::INSERT_TOKEN)
+            .bind(&token_hash)
+            .bind(&family_id)
+            .bind(expires_at)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn spend_refresh(&self, token_hash: String, now: i64) -> Result<Spend, DbError> {
+        let spent: Option<String> = sqlx::query_scalar(accounts::SPEND)
+            .bind(now)
+            .bind(&token_hash)
+            .fetch_optional(&self.pool)
+            .await?;
+        if let Some(family_id) = spent {
+            let user_id: String = sqlx::query_scalar(accounts::FAMILY_USER)
+                .bind(&family_id)
+                .fetch_one(&self.pool)
+                .await?;
+            return Ok(Spend::Fresh { user_id, family_id });
+        }
+        let reused: Option<String> = sqlx::query_scalar(accounts::WAS_SPENT)
+            .bind(&token_hash)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(match reused {
+            Some(family_id) => {
+                sqlx::query(accounts::REVOKE_FAMILY)
+                    .bind(now)
+                    .bind(&family_id)
+                    .execute(&self.pool)
+                    .await?;
+                Spend::Reused
+            }
+            None => Spend::Invalid,
+        })
+    }
+
+    pub async fn revoke_sign_in(&self, token_hash: String, now: i64) -> Result<bool, DbError> {
+        Ok(sqlx::query(accounts::REVOKE_FAMILY_OF)
+            .bind(now)
+            .bind(&token_hash)
+            .execute(&self.pool)
+            .await?
+            .rows_affected()
+            == 1)
+    }
+
+    pub async fn add_failure(&self, scopes: Vec<String>, at: i64) -> Result<(), DbError> {
+        let mut tx = self.pool.begin().await?;
+        for scope in scopes {
+            sqlx::query(accounts::INSERT_FAILURE)
+                .bind(&scope)
+                .bind(at)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn failures(&self, scope: String, since: i64) -> Result<(u64, Option<i64>), DbError> {
+        let (count, oldest): (i64, Option<i64>) = sqlx::query_as(accounts::FAILURES)
+            .bind(&scope)
+            .bind(since)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok((count as u64, oldest))
+    }
+
+    pub async fn clear_failures(&self, scope: String) -> Result<(), DbError> {
+        sqlx::query(accounts::CLEAR_FAILURES)
+            .bind(&scope)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn prune_failures(&self, before: i64) -> Result<u64, DbError> {
+        Ok(sqlx::query(accounts::PRUNE_FAILURES)
+            .bind(before)
+            .execute(&self.pool)
+            .await?
+            .rows_affected())
+    }
 }

@@ -1,6 +1,7 @@
 //! SQLite (WAL) behind async methods that run on the blocking pool; the schema version
 //! is `PRAGMA user_version`.
 
+use super::accounts::{self, Spend, UserRecord, email_key};
 use super::{
     Completion, DbError, MIGRATIONS, References, SessionRow, UploadRecord, UploadState,
     completion_keys, judge_repeat,
@@ -286,5 +287,235 @@ impl SqliteDb {
             Ok(refs)
         })
         .await
+    }
+}
+
+fn user_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<UserRecord> {
+    Ok(UserRecord {
+        user_id: r.get(0)?,
+        email: r.get(1)?,
+        name: r.get(2)?,
+        password_hash: r.get(3)?,
+        disabled: r.get::<_, i64>(4)? != 0,
+        created_at: r.get(5)?,
+    })
+}
+
+/// Accounts: the SQL of [`accounts`], each method one call on the connection.
+impl SqliteDb {
+    pub async fn create_user(&self, u: UserRecord) -> Result<bool, DbError> {
+        self.call(move |conn| {
+            Ok(conn.execute(
+                accounts::INSERT_USER,
+                params![
+                    u.user_id,
+                    u.email,
+                    email_key(&u.email),
+                    u.name,
+                    u.password_hash,
+                    u.disabled as i64,
+                    u.created_at
+                ],
+            )? == 1)
+        })
+        .await
+    }
+
+    pub async fn user_by_email(&self, email: String) -> Result<Option<UserRecord>, DbError> {
+        self.call(move |conn| {
+            Ok(conn
+                .query_row(
+                    &format!("{} WHERE email_key = $1", accounts::SELECT_USER),
+                    [email_key(&email)],
+                    user_row,
+                )
+                .optional()?)
+        })
+        .await
+    }
+
+    pub async fn user(&self, user_id: String) -> Result<Option<UserRecord>, DbError> {
+        self.call(move |conn| {
+            Ok(conn
+                .query_row(
+                    &format!("{} WHERE user_id = $1", accounts::SELECT_USER),
+                    [user_id],
+                    user_row,
+                )
+                .optional()?)
+        })
+        .await
+    }
+
+    pub async fn users(&self) -> Result<Vec<UserRecord>, DbError> {
+        self.call(|conn| {
+            let mut stmt = conn.prepare(&format!(
+                "{} ORDER BY created_at, email_key",
+                accounts::SELECT_USER
+            ))?;
+            let users = stmt.query_map([], user_row)?.collect::<Result<_, _>>()?;
+            Ok(users)
+        })
+        .await
+    }
+
+    /// Sets `disabled`; disabling revokes every sign-in of the user in the same step.
+    pub async fn set_disabled(
+        &self,
+        email: String,
+        disabled: bool,
+        now: i64,
+    ) -> Result<Option<String>, DbError> {
+        self.call(move |conn| {
+            let tx = conn.transaction()?;
+            let id: Option<String> = tx
+                .query_row(
+                    accounts::SET_DISABLED,
+                    params![disabled as i64, email_key(&email)],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if let (Some(id), true) = (&id, disabled) {
+                tx.execute(accounts::REVOKE_USER, params![now, id])?;
+            }
+            tx.commit()?;
+            Ok(id)
+        })
+        .await
+    }
+
+    /// A new password hash; every sign-in of the user is revoked in the same step.
+    pub async fn set_password(
+        &self,
+        email: String,
+        hash: String,
+        now: i64,
+    ) -> Result<Option<String>, DbError> {
+        self.call(move |conn| {
+            let tx = conn.transaction()?;
+            let id: Option<String> = tx
+                .query_row(
+                    accounts::SET_PASSWORD,
+                    params![hash, email_key(&email)],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if let Some(id) = &id {
+                tx.execute(accounts::REVOKE_USER, params![now, id])?;
+            }
+            tx.commit()?;
+            Ok(id)
+        })
+        .await
+    }
+
+    /// A sign-in: its family and first refresh token.
+    pub async fn start_family(
+        &self,
+        family_id: String,
+        user_id: String,
+        device_name: Option<String>,
+        token_hash: String,
+        expires_at: i64,
+        now: i64,
+    ) -> Result<(), DbError> {
+        self.call(move |conn| {
+            let tx = conn.transaction()?;
+            tx.execute(
+                accounts::INSERT_FAMILY,
+                params![family_id, user_id, device_name, now],
+            )?;
+            tx.execute(
+                accounts::INSERT_TOKEN,
+                params![token_hash, family_id, expires_at],
+            )?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    pub async fn add_refresh(
+        &self,
+        token_hash: String,
+        family_id: String,
+        expires_at: i64,
+    ) -> Result<(), DbError> {
+        self.call(move |conn| {
+            conn.execute(
+                accounts::INSERT_TOKEN,
+                params![token_hash, family_id, expires_at],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    pub async fn spend_refresh(&self, token_hash: String, now: i64) -> Result<Spend, DbError> {
+        self.call(move |conn| {
+            let spent: Option<String> = conn
+                .query_row(accounts::SPEND, params![now, token_hash], |r| r.get(0))
+                .optional()?;
+            if let Some(family_id) = spent {
+                let user_id = conn.query_row(accounts::FAMILY_USER, [&family_id], |r| r.get(0))?;
+                return Ok(Spend::Fresh { user_id, family_id });
+            }
+            let reused: Option<String> = conn
+                .query_row(accounts::WAS_SPENT, [&token_hash], |r| r.get(0))
+                .optional()?;
+            Ok(match reused {
+                Some(family_id) => {
+                    conn.execute(accounts::REVOKE_FAMILY, params![now, family_id])?;
+                    Spend::Reused
+                }
+                None => Spend::Invalid,
+            })
+        })
+        .await
+    }
+
+    /// Revokes the sign-in a refresh token belongs to; false when none was live.
+    pub async fn revoke_sign_in(&self, token_hash: String, now: i64) -> Result<bool, DbError> {
+        self.call(move |conn| {
+            Ok(conn.execute(accounts::REVOKE_FAMILY_OF, params![now, token_hash])? == 1)
+        })
+        .await
+    }
+
+    pub async fn add_failure(&self, scopes: Vec<String>, at: i64) -> Result<(), DbError> {
+        self.call(move |conn| {
+            let tx = conn.transaction()?;
+            for scope in scopes {
+                tx.execute(accounts::INSERT_FAILURE, params![scope, at])?;
+            }
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Failures of `scope` after `since`: how many, and the oldest one's time.
+    pub async fn failures(&self, scope: String, since: i64) -> Result<(u64, Option<i64>), DbError> {
+        self.call(move |conn| {
+            Ok(
+                conn.query_row(accounts::FAILURES, params![scope, since], |r| {
+                    Ok((r.get::<_, i64>(0)? as u64, r.get(1)?))
+                })?,
+            )
+        })
+        .await
+    }
+
+    pub async fn clear_failures(&self, scope: String) -> Result<(), DbError> {
+        self.call(move |conn| {
+            conn.execute(accounts::CLEAR_FAILURES, [scope])?;
+            Ok(())
+        })
+        .await
+    }
+
+    pub async fn prune_failures(&self, before: i64) -> Result<u64, DbError> {
+        self.call(move |conn| Ok(conn.execute(accounts::PRUNE_FAILURES, [before])? as u64))
+            .await
     }
 }

@@ -375,3 +375,281 @@ async fn one_holder_has_a_sweep_until_its_lease_ends() {
         );
     }
 }
+
+fn user(email: &str) -> UserRecord {
+    UserRecord {
+        user_id: format!("u_{}", uuid::Uuid::new_v4().simple()),
+        email: email.to_string(),
+        name: "Ana".into(),
+        password_hash: "$argon2id$v=19$stub".into(),
+        disabled: false,
+        created_at: "2026-12-02T08:00:00Z".into(),
+    }
+}
+
+#[tokio::test]
+async fn emails_are_unique_whatever_their_case_and_disabling_revokes_every_sign_in() {
+    for (db, _dir) in both().await {
+        let ana = user("Ana@Studio.example");
+        assert!(db.create_user(ana.clone()).await.unwrap(), "{}", name(&db));
+        assert!(
+            !db.create_user(user("ana@studio.EXAMPLE")).await.unwrap(),
+            "{}: the same email in another case",
+            name(&db)
+        );
+        let found = db
+            .user_by_email(" ANA@studio.example".into())
+            .await
+            .unwrap();
+        assert_eq!(found.as_ref(), Some(&ana), "{}", name(&db));
+        assert_eq!(
+            db.user(ana.user_id.clone()).await.unwrap(),
+            Some(ana.clone())
+        );
+        assert!(db.create_user(user("ben@studio.example")).await.unwrap());
+        let emails: Vec<String> = db
+            .users()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|u| u.email)
+            .collect();
+        assert_eq!(
+            emails,
+            ["Ana@Studio.example", "ben@studio.example"],
+            "{}",
+            name(&db)
+        );
+
+        db.start_family(
+            "f1".into(),
+            ana.user_id.clone(),
+            Some("laptop".into()),
+            "t1".into(),
+            2000,
+            1000,
+        )
+        .await
+        .unwrap();
+        db.start_family(
+            "f2".into(),
+            ana.user_id.clone(),
+            None,
+            "t2".into(),
+            2000,
+            1000,
+        )
+        .await
+        .unwrap();
+        let id = db
+            .set_disabled("ana@studio.example".into(), true, 1001)
+            .await
+            .unwrap();
+        assert_eq!(id.as_deref(), Some(ana.user_id.as_str()));
+        assert!(
+            db.user(ana.user_id.clone())
+                .await
+                .unwrap()
+                .unwrap()
+                .disabled
+        );
+        for t in ["t1", "t2"] {
+            assert_eq!(
+                db.spend_refresh(t.into(), 1002).await.unwrap(),
+                Spend::Invalid,
+                "{}: {t} after disable",
+                name(&db)
+            );
+        }
+        db.set_disabled("ana@studio.example".into(), false, 1003)
+            .await
+            .unwrap();
+        assert!(
+            !db.user(ana.user_id.clone())
+                .await
+                .unwrap()
+                .unwrap()
+                .disabled
+        );
+        assert_eq!(
+            db.set_disabled("nobody@x".into(), true, 1).await.unwrap(),
+            None
+        );
+
+        // A new password revokes too.
+        db.start_family(
+            "f3".into(),
+            ana.user_id.clone(),
+            None,
+            "t3".into(),
+            2000,
+            1004,
+        )
+        .await
+        .unwrap();
+        db.set_password("ANA@studio.example".into(), "new-hash".into(), 1005)
+            .await
+            .unwrap();
+        assert_eq!(
+            db.spend_refresh("t3".into(), 1006).await.unwrap(),
+            Spend::Invalid
+        );
+        let ana = db.user(ana.user_id.clone()).await.unwrap().unwrap();
+        assert_eq!(ana.password_hash, "new-hash");
+    }
+}
+
+#[tokio::test]
+async fn a_refresh_token_is_spent_once_and_a_reuse_revokes_its_whole_sign_in() {
+    for (db, _dir) in both().await {
+        let ana = user("ana@studio.example");
+        db.create_user(ana.clone()).await.unwrap();
+        db.start_family(
+            "f".into(),
+            ana.user_id.clone(),
+            None,
+            "t1".into(),
+            2000,
+            1000,
+        )
+        .await
+        .unwrap();
+        let fresh = db.spend_refresh("t1".into(), 1001).await.unwrap();
+        assert_eq!(
+            fresh,
+            Spend::Fresh {
+                user_id: ana.user_id.clone(),
+                family_id: "f".into()
+            },
+            "{}",
+            name(&db)
+        );
+        db.add_refresh("t2".into(), "f".into(), 3000).await.unwrap();
+        // The spent token again: a stolen copy. The family dies, the newer token too.
+        assert_eq!(
+            db.spend_refresh("t1".into(), 1002).await.unwrap(),
+            Spend::Reused
+        );
+        assert_eq!(
+            db.spend_refresh("t2".into(), 1003).await.unwrap(),
+            Spend::Invalid
+        );
+        // A token added after the revocation (a refresh racing the reuse) is born dead.
+        db.add_refresh("t3".into(), "f".into(), 3000).await.unwrap();
+        assert_eq!(
+            db.spend_refresh("t3".into(), 1004).await.unwrap(),
+            Spend::Invalid
+        );
+        assert_eq!(
+            db.spend_refresh("nope".into(), 1004).await.unwrap(),
+            Spend::Invalid
+        );
+
+        // Expiry, and logout.
+        db.start_family(
+            "g".into(),
+            ana.user_id.clone(),
+            None,
+            "e1".into(),
+            1100,
+            1000,
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            db.spend_refresh("e1".into(), 1100).await.unwrap(),
+            Spend::Invalid
+        );
+        db.start_family(
+            "h".into(),
+            ana.user_id.clone(),
+            None,
+            "l1".into(),
+            5000,
+            1000,
+        )
+        .await
+        .unwrap();
+        assert!(db.revoke_sign_in("l1".into(), 1200).await.unwrap());
+        assert!(!db.revoke_sign_in("l1".into(), 1201).await.unwrap(), "once");
+        assert!(!db.revoke_sign_in("unknown".into(), 1201).await.unwrap());
+        assert_eq!(
+            db.spend_refresh("l1".into(), 1202).await.unwrap(),
+            Spend::Invalid
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_same_refresh_token_spent_at_once_by_two_callers_is_spent_by_one() {
+    for (db, _dir) in both().await {
+        let ana = user("ana@studio.example");
+        db.create_user(ana.clone()).await.unwrap();
+        for round in 0..10 {
+            let token = format!("r{round}");
+            db.start_family(
+                format!("fam{round}"),
+                ana.user_id.clone(),
+                None,
+                token.clone(),
+                9000,
+                1000,
+            )
+            .await
+            .unwrap();
+            let (a, b) = tokio::join!(
+                db.spend_refresh(token.clone(), 1001),
+                db.spend_refresh(token.clone(), 1001)
+            );
+            let fresh = [a.unwrap(), b.unwrap()]
+                .iter()
+                .filter(|s| matches!(s, Spend::Fresh { .. }))
+                .count();
+            assert_eq!(fresh, 1, "{} round {round}", name(&db));
+        }
+    }
+}
+
+#[tokio::test]
+async fn failed_sign_ins_are_counted_per_scope_within_the_window() {
+    for (db, _dir) in both().await {
+        for at in [100, 200, 300] {
+            db.add_failure(vec!["email:a@x".into(), "addr:10.0.0.1".into()], at)
+                .await
+                .unwrap();
+        }
+        db.add_failure(vec!["email:b@x".into(), "addr:10.0.0.1".into()], 400)
+            .await
+            .unwrap();
+        assert_eq!(
+            db.failures("email:a@x".into(), 0).await.unwrap(),
+            (3, Some(100))
+        );
+        assert_eq!(
+            db.failures("email:a@x".into(), 150).await.unwrap(),
+            (2, Some(200))
+        );
+        assert_eq!(
+            db.failures("addr:10.0.0.1".into(), 0).await.unwrap(),
+            (4, Some(100))
+        );
+        assert_eq!(db.failures("email:c@x".into(), 0).await.unwrap(), (0, None));
+        db.clear_failures("email:a@x".into()).await.unwrap();
+        assert_eq!(
+            db.failures("email:a@x".into(), 0).await.unwrap().0,
+            0,
+            "{}",
+            name(&db)
+        );
+        assert_eq!(
+            db.failures("addr:10.0.0.1".into(), 0).await.unwrap().0,
+            4,
+            "others stay"
+        );
+        assert_eq!(db.prune_failures(300).await.unwrap(), 3);
+        assert_eq!(
+            db.failures("addr:10.0.0.1".into(), 0).await.unwrap(),
+            (1, Some(400))
+        );
+    }
+}
