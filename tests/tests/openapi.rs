@@ -7,7 +7,8 @@ use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::Path;
 
-/// Every endpoint the contract (`s3-upload-system.md`, `operations.md`) names.
+/// Every endpoint the contract (`s3-upload-system.md`, `operations.md`, `accounts.md`)
+/// names.
 const CONTRACT: &[(&str, &str)] = &[
     ("get", "/healthz"),
     ("get", "/readyz"),
@@ -24,10 +25,22 @@ const CONTRACT: &[(&str, &str)] = &[
     ("post", "/api/s3/multipart/parts"),
     ("post", "/api/s3/multipart/complete"),
     ("post", "/api/s3/multipart/abort"),
+    ("post", "/api/auth/login"),
+    ("post", "/api/auth/refresh"),
+    ("post", "/api/auth/logout"),
+    ("get", "/api/auth/me"),
 ];
 
 /// Endpoints anyone may call.
-const OPEN: &[&str] = &["/healthz", "/readyz", "/metrics", "/api/capabilities"];
+const OPEN: &[&str] = &[
+    "/healthz",
+    "/readyz",
+    "/metrics",
+    "/api/capabilities",
+    "/api/auth/login",
+    "/api/auth/refresh",
+    "/api/auth/logout",
+];
 
 async fn document(s: &TestServer) -> Value {
     let r = s.http.get(s.url("/api/openapi.json")).send().await.unwrap();
@@ -140,20 +153,33 @@ async fn schemathesis_finds_no_server_error_and_no_answer_outside_the_document()
     let token = s.token("schemathesis");
     let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("schemathesis.toml");
     let seed = std::env::var("IDANCE_SCHEMATHESIS_SEED").unwrap_or_else(|_| "2026".into());
-    // Schemathesis keeps a cache of past failures in its working folder: not in the repo.
-    let cwd = tempfile::tempdir().unwrap();
-    let out = tokio::process::Command::new(&st)
-        .current_dir(cwd.path())
-        .arg("--config-file")
-        .arg(&config)
-        .args(["--no-color", "run", &s.url("/api/openapi.json")])
-        .args(["--header", &format!("Authorization: Bearer {token}")])
-        .args(["--seed", &seed, "--max-examples", "60", "--workers", "2"])
-        .args(["--generation-database", "none"])
-        .output()
-        .await
-        .unwrap_or_else(|e| panic!("could not run {st}: {e}"));
-    let text = String::from_utf8_lossy(&out.stdout);
+    // CPython 3.11's ast.parse can fail deep in Hypothesis' recursion while it merely
+    // describes a strategy ("SystemError: AST constructor recursion depth mismatch"):
+    // that run found nothing about the server, so it is run once more. Any finding fails.
+    const INTERPRETER_BUG: &str = "SystemError: AST constructor recursion depth mismatch";
+    let mut attempt = 0;
+    let (out, text) = loop {
+        attempt += 1;
+        // Schemathesis keeps a cache of past failures in its working folder: not in the repo.
+        let cwd = tempfile::tempdir().unwrap();
+        let out = tokio::process::Command::new(&st)
+            .current_dir(cwd.path())
+            .arg("--config-file")
+            .arg(&config)
+            .args(["--no-color", "run", &s.url("/api/openapi.json")])
+            .args(["--header", &format!("Authorization: Bearer {token}")])
+            .args(["--seed", &seed, "--max-examples", "60", "--workers", "2"])
+            .args(["--generation-database", "none"])
+            .output()
+            .await
+            .unwrap_or_else(|e| panic!("could not run {st}: {e}"));
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let only_the_bug = text.contains(INTERPRETER_BUG) && !text.contains("Failures:");
+        if out.status.success() || !only_the_bug || attempt == 2 {
+            break (out, text);
+        }
+        eprintln!("schemathesis hit CPython's ast.parse bug (no finding); running it again");
+    };
     let tail: Vec<&str> = text.lines().rev().take(120).collect();
     let tail: Vec<&str> = tail.into_iter().rev().collect();
     assert!(
@@ -163,5 +189,5 @@ async fn schemathesis_finds_no_server_error_and_no_answer_outside_the_document()
         String::from_utf8_lossy(&out.stderr)
     );
     // It ran every operation, not none.
-    assert!(text.contains("Tested: 15"), "{}", tail.join("\n"));
+    assert!(text.contains("Tested: 19"), "{}", tail.join("\n"));
 }
