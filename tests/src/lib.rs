@@ -72,6 +72,8 @@ pub struct Options {
     pub jwt_secret: Option<String>,
     /// Garage only: another bucket of the run (`IDANCE_TEST_S3_SPARE_BUCKET`).
     pub spare_bucket: bool,
+    /// `ACCESS_TOKEN_SECONDS` of sign-ins.
+    pub access_token_secs: Option<u64>,
 }
 
 pub struct TestServer {
@@ -81,6 +83,8 @@ pub struct TestServer {
     s3: aws_sdk_s3::Client,
     bucket: String,
     database: idance_server::config::DatabaseConfig,
+    /// The settings it started with, for [`TestServer::admin`].
+    config: Config,
     _dir: tempfile::TempDir,
 }
 
@@ -157,6 +161,9 @@ impl TestServer {
         if let Some(t) = opts.metrics_token {
             vars.insert("METRICS_TOKEN".to_string(), t);
         }
+        if let Some(s) = opts.access_token_secs {
+            vars.insert("ACCESS_TOKEN_SECONDS".to_string(), s.to_string());
+        }
         if let Some(o) = opts.cors_origins {
             vars.insert("CORS_ALLOWED_ORIGINS".to_string(), o);
         }
@@ -164,6 +171,7 @@ impl TestServer {
         let config = Config::from_vars(server_dir.clone(), "127.0.0.1:0".parse().unwrap(), &vars)
             .expect("config");
         let database = config.database.clone();
+        let kept = config.clone();
         let handle = idance_server::start(config).await.expect("server starts");
 
         let (endpoint, bucket, region, ak, sk) = match garage {
@@ -192,8 +200,16 @@ impl TestServer {
             s3: s3_at(&endpoint, &region, &ak, &sk),
             bucket,
             database,
+            config: kept,
             _dir: dir,
         }
+    }
+
+    /// What `idance users …` and `idance admin …` use, on this server's database.
+    pub async fn admin(&self) -> idance_server::Admin {
+        idance_server::Admin::open(self.config.clone())
+            .await
+            .expect("admin opens")
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -1,8 +1,9 @@
-//! `idance admin orphans|lifecycle`: the upload service's housekeeping, run on the
-//! server machine with the same settings as `idance serve`.
+//! `idance admin orphans|lifecycle` and `idance users …`: the upload service's
+//! housekeeping and accounts, run on the server machine with the same settings as
+//! `idance serve`.
 
 use crate::Failure;
-use crate::args::{AdminCommand, LifecycleArgs, OrphansArgs};
+use crate::args::{AdminCommand, LifecycleArgs, OrphansArgs, UsersCommand};
 use anyhow::anyhow;
 use idance_server::{Admin, ServerError};
 use std::path::Path;
@@ -17,6 +18,85 @@ pub async fn admin(data_dir: &Path, cmd: AdminCommand) -> Result<(), Failure> {
     };
     admin.close().await;
     result
+}
+
+pub async fn users(data_dir: &Path, cmd: UsersCommand) -> Result<(), Failure> {
+    // The password is asked before anything opens, so a prompt is never left waiting
+    // on an open database.
+    let password = match &cmd {
+        UsersCommand::Add(a) => Some(password(a.password_stdin)?),
+        UsersCommand::Passwd(a) => Some(password(a.password_stdin)?),
+        _ => None,
+    };
+    let config = crate::serve::offline_config(data_dir)?;
+    let admin = Admin::open(config).await.map_err(failure)?;
+    let result = async {
+        match cmd {
+            UsersCommand::Add(a) => {
+                let id = admin
+                    .add_user(&a.email, a.name.as_deref(), password.unwrap_or_default())
+                    .await?;
+                println!("{id}");
+            }
+            UsersCommand::List(f) => {
+                let users = admin.users().await?;
+                for u in &users {
+                    if f.json {
+                        println!("{}", serde_json::to_string(u).unwrap_or_default());
+                    } else {
+                        let state = if u.disabled { "disabled" } else { "active" };
+                        println!("{}  {}  {}  {state}", u.user_id, u.email, u.name);
+                    }
+                }
+                if !f.json {
+                    println!("{} accounts", users.len());
+                }
+            }
+            UsersCommand::Disable(a) => {
+                admin.set_disabled(&a.email, true).await?;
+                println!("disabled {} (its sign-ins have ended)", a.email);
+            }
+            UsersCommand::Enable(a) => {
+                admin.set_disabled(&a.email, false).await?;
+                println!("enabled {}", a.email);
+            }
+            UsersCommand::Passwd(a) => {
+                admin
+                    .set_password(&a.email, password.unwrap_or_default())
+                    .await?;
+                println!("new password for {} (its sign-ins have ended)", a.email);
+            }
+        }
+        Ok::<(), ServerError>(())
+    }
+    .await
+    .map_err(failure);
+    admin.close().await;
+    result
+}
+
+/// A new password: the first line of stdin, or a hidden prompt asked twice.
+fn password(from_stdin: bool) -> Result<String, Failure> {
+    if from_stdin {
+        let mut line = String::new();
+        std::io::stdin()
+            .read_line(&mut line)
+            .map_err(|e| Failure::Usage(anyhow!("cannot read the password from stdin: {e}")))?;
+        return Ok(line.trim_end_matches(['\r', '\n']).to_string());
+    }
+    let first = rpassword::prompt_password("Password: ").map_err(|e| {
+        Failure::Usage(anyhow!(
+            "cannot ask for a password (no terminal? use --password-stdin): {e}"
+        ))
+    })?;
+    let again = rpassword::prompt_password("Password again: ")
+        .map_err(|e| Failure::Usage(anyhow!("cannot ask for a password: {e}")))?;
+    if first != again {
+        return Err(Failure::Work(anyhow!(
+            "the two passwords differ; nothing changed"
+        )));
+    }
+    Ok(first)
 }
 
 fn failure(e: ServerError) -> Failure {

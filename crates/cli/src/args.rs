@@ -69,6 +69,47 @@ pub enum Command {
     /// Housekeeping of the upload service's storage (same data dir and DATABASE_URL as `serve`).
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Accounts of the upload service (same data dir and DATABASE_URL as `serve`).
+    #[command(subcommand)]
+    Users(UsersCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UsersCommand {
+    /// Make an account; prints its user id.
+    Add(AddUserArgs),
+    /// List the accounts.
+    List(JsonFlag),
+    /// Disable an account: its sign-ins end at once.
+    Disable(EmailArg),
+    /// Enable a disabled account.
+    Enable(EmailArg),
+    /// Set a new password: the account's sign-ins end at once.
+    Passwd(PasswdArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AddUserArgs {
+    pub email: String,
+    /// The name shown when signed in (default: the part of the email before '@').
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Read the password from the first line of standard input (no prompt).
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct EmailArg {
+    pub email: String,
+}
+
+#[derive(Debug, Args)]
+pub struct PasswdArgs {
+    pub email: String,
+    /// Read the password from the first line of standard input (no prompt).
+    #[arg(long)]
+    pub password_stdin: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -30,7 +30,9 @@ fn main() -> ExitCode {
                 // refuses is their own error line, not a log.
                 let filter = match cli.command {
                     Command::Serve(_) => "info,s3s=warn,s3s_fs=warn",
-                    Command::Admin(_) => "warn,s3s=off,s3s_fs=off,tower_http=off",
+                    Command::Admin(_) | Command::Users(_) => {
+                        "warn,s3s=off,s3s_fs=off,tower_http=off"
+                    }
                     _ => "warn,s3s=warn,s3s_fs=warn",
                 };
                 tracing_subscriber::EnvFilter::new(filter)
@@ -65,6 +67,7 @@ fn main() -> ExitCode {
             Command::Record(a) => record::record(&data_dir, &cli.global, a).await,
             Command::Devices(a) => record::list_devices(a.json).await,
             Command::Admin(a) => admin::admin(&data_dir, a).await,
+            Command::Users(a) => admin::users(&data_dir, a).await,
         }
     });
     match result {

@@ -22,6 +22,12 @@ pub enum ErrorCode {
     MethodNotAllowed,
     StorageError,
     Internal,
+    // accounts.md
+    InvalidCredentials,
+    AccountDisabled,
+    TooManyAttempts,
+    InvalidRefresh,
+    RefreshReused,
 }
 
 impl ErrorCode {
@@ -33,8 +39,12 @@ impl ErrorCode {
             | Self::InvalidPartNumber
             | Self::EntityTooSmall
             | Self::InvalidPart => 400,
-            Self::Unauthorized => 401,
-            Self::Forbidden => 403,
+            Self::Unauthorized
+            | Self::InvalidCredentials
+            | Self::InvalidRefresh
+            | Self::RefreshReused => 401,
+            Self::Forbidden | Self::AccountDisabled => 403,
+            Self::TooManyAttempts => 429,
             Self::NotFound | Self::NoSuchUpload => 404,
             Self::MethodNotAllowed => 405,
             Self::Conflict => 409,

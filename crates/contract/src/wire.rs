@@ -322,6 +322,58 @@ pub struct AbortMultipartResponse {
     pub aborted: bool,
 }
 
+// ---- Part C: accounts ----
+
+/// `POST /api/auth/login`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LoginRequest {
+    pub email: String,
+    #[cfg_attr(feature = "openapi", schema(min_length = 1))]
+    pub password: String,
+    /// Names the sign-in (e.g. the computer), at most 100 characters.
+    #[cfg_attr(feature = "openapi", schema(max_length = 100))]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_name: Option<String>,
+}
+
+/// `POST /api/auth/refresh` and `/api/auth/logout`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RefreshRequest {
+    pub refresh_token: String,
+}
+
+/// Who is signed in (`GET /api/auth/me`, and in every token answer).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AccountUser {
+    pub user_id: String,
+    pub email: String,
+    pub name: String,
+}
+
+/// The answer of a login or a refresh.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TokenResponse {
+    pub access_token: String,
+    /// Always `Bearer`.
+    pub token_type: String,
+    /// Seconds the access token is valid.
+    pub expires_in: u64,
+    pub refresh_token: String,
+    /// Seconds the refresh token is valid (it is renewed on every refresh).
+    pub refresh_expires_in: u64,
+    pub user: AccountUser,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SignedOut {
+    pub signed_out: bool,
+}
+
 /// `GET /api/capabilities`. Unknown fields are kept so newer servers can add more.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -32,6 +32,9 @@ pub enum ServerError {
     Db(#[from] DbError),
     #[error("storage: {0}")]
     Storage(#[from] crate::storage::StorageError),
+    /// An account command refused (the email is taken, unknown, a short password).
+    #[error("{0}")]
+    Account(String),
     #[error("cannot prepare {what} in the data dir: {source}")]
     DataDir {
         what: &'static str,
@@ -173,9 +176,15 @@ pub(crate) async fn serve(config: Config) -> Result<(ServerHandle, AppState), Se
         max_upload_mb: config.max_upload_mb,
         metrics_token: config.metrics_token.clone(),
         touches: Default::default(),
+        sign_in: crate::sign_in::Settings {
+            access_token_secs: config.access_token_secs,
+            refresh_token_days: config.refresh_token_days,
+            trust_forwarded_for: config.trust_forwarded_for,
+        },
     };
     // Installed before the first request, so every one is counted.
     crate::metrics::handle();
+    tokio::task::spawn_blocking(crate::sign_in::warm);
 
     let api = crate::routes::router()
         .route("/api", any(api_not_found))
@@ -202,9 +211,13 @@ pub(crate) async fn serve(config: Config) -> Result<(ServerHandle, AppState), Se
     let shutdown = CancellationToken::new();
     let token = shutdown.clone();
     let task = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move { token.cancelled().await })
-            .await
+        // The peer address is the sign-in limits' client address.
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move { token.cancelled().await })
+        .await
     });
     tracing::info!(%addr, "upload service listening");
     let handle = ServerHandle {

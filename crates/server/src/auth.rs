@@ -15,6 +15,8 @@ struct Claims {
     exp: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     iat: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    jti: Option<String>,
 }
 
 /// Checks and issues tokens with one HS256 secret.
@@ -81,6 +83,7 @@ impl Jwt {
             sub: user_id.to_string(),
             exp: (now + ttl).as_secs(),
             iat: Some(now.as_secs()),
+            jti: Some(uuid::Uuid::new_v4().simple().to_string()),
         };
         Ok(jsonwebtoken::encode(
             &Header::new(Algorithm::HS256),
@@ -189,6 +192,7 @@ mod tests {
                 sub: "alice".into(),
                 exp,
                 iat: None,
+                jti: None,
             },
             &EncodingKey::from_secret(b"secret"),
         )
@@ -210,6 +214,7 @@ mod tests {
                 sub: "alice".into(),
                 exp: past,
                 iat: None,
+                jti: None,
             },
             &EncodingKey::from_secret(b"secret"),
         )
@@ -226,6 +231,7 @@ mod tests {
                 sub: "../etc".into(),
                 exp: past + 600,
                 iat: None,
+                jti: None,
             },
             &EncodingKey::from_secret(b"secret"),
         )

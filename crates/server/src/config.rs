@@ -59,6 +59,13 @@ pub struct Config {
     pub cors: CorsOrigins,
     /// `METRICS_TOKEN`: when set, `/metrics` needs it as a bearer token.
     pub metrics_token: Option<String>,
+    /// `ACCESS_TOKEN_SECONDS`: the lifetime of an access token from a sign-in.
+    pub access_token_secs: u64,
+    /// `REFRESH_TOKEN_DAYS`: the lifetime of a refresh token (renewed on every refresh).
+    pub refresh_token_days: u64,
+    /// `TRUST_FORWARDED_FOR=true` behind a load balancer: the client's address for the
+    /// sign-in limits is the last `X-Forwarded-For` hop, not the balancer's.
+    pub trust_forwarded_for: bool,
 }
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8787";
@@ -167,6 +174,30 @@ impl Config {
             });
         }
         let cors = parse_cors(get("CORS_ALLOWED_ORIGINS").as_deref())?;
+        let access_token_secs =
+            parse_number("ACCESS_TOKEN_SECONDS", get("ACCESS_TOKEN_SECONDS"), 900)?;
+        let refresh_token_days = parse_number("REFRESH_TOKEN_DAYS", get("REFRESH_TOKEN_DAYS"), 30)?;
+        for (var, v) in [
+            ("ACCESS_TOKEN_SECONDS", access_token_secs),
+            ("REFRESH_TOKEN_DAYS", refresh_token_days),
+        ] {
+            if v == 0 {
+                return Err(ConfigError::Invalid {
+                    var,
+                    reason: "must be at least 1".into(),
+                });
+            }
+        }
+        let trust_forwarded_for = match get("TRUST_FORWARDED_FOR").as_deref() {
+            None | Some("false") | Some("0") => false,
+            Some("true") | Some("1") => true,
+            Some(v) => {
+                return Err(ConfigError::Invalid {
+                    var: "TRUST_FORWARDED_FOR",
+                    reason: format!("'{v}' is not true or false"),
+                });
+            }
+        };
         Ok(Self {
             dir,
             listen,
@@ -178,6 +209,9 @@ impl Config {
             stale_upload_hours,
             cors,
             metrics_token: get("METRICS_TOKEN"),
+            access_token_secs,
+            refresh_token_days,
+            trust_forwarded_for,
         })
     }
 

@@ -36,6 +36,16 @@ pub enum ApiError {
     Storage(String),
     #[error("internal error: {0}")]
     Internal(String),
+    #[error("wrong email or password")]
+    InvalidCredentials,
+    #[error("this account is disabled; ask the studio's administrator")]
+    AccountDisabled,
+    #[error("too many failed sign-ins; try again in {} minutes", retry_after.div_ceil(60))]
+    TooManyAttempts { retry_after: u64 },
+    #[error("{0}")]
+    InvalidRefresh(String),
+    #[error("this sign-in was ended because its refresh token was used twice; sign in again")]
+    RefreshReused,
 }
 
 impl ApiError {
@@ -55,6 +65,11 @@ impl ApiError {
             Self::UnsupportedMediaType(_) => ErrorCode::UnsupportedMediaType,
             Self::Storage(_) => ErrorCode::StorageError,
             Self::Internal(_) => ErrorCode::Internal,
+            Self::InvalidCredentials => ErrorCode::InvalidCredentials,
+            Self::AccountDisabled => ErrorCode::AccountDisabled,
+            Self::TooManyAttempts { .. } => ErrorCode::TooManyAttempts,
+            Self::InvalidRefresh(_) => ErrorCode::InvalidRefresh,
+            Self::RefreshReused => ErrorCode::RefreshReused,
         }
     }
 }
@@ -62,6 +77,10 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let code = self.code();
+        let retry_after = match &self {
+            Self::TooManyAttempts { retry_after } => Some(*retry_after),
+            _ => None,
+        };
         let status =
             StatusCode::from_u16(code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         if status.is_server_error() {
@@ -77,6 +96,10 @@ impl IntoResponse for ApiError {
             }),
         )
             .into_response();
+        if let Some(secs) = retry_after {
+            resp.headers_mut()
+                .insert(http::header::RETRY_AFTER, http::HeaderValue::from(secs));
+        }
         if status == StatusCode::UNAUTHORIZED {
             resp.headers_mut().insert(
                 http::header::WWW_AUTHENTICATE,

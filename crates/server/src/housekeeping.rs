@@ -1,5 +1,6 @@
-//! Keeping storage and the database tidy: the stale-upload reaper every instance runs,
-//! and the operator's orphan report and bucket lifecycle rule (`idance admin`).
+//! Keeping storage and the database tidy: the stale-upload reaper every instance runs
+//! (which also forgets failed sign-ins past their window), and the operator's orphan
+//! report and bucket lifecycle rule (`idance admin`).
 //!
 //! Safe with many instances: a sweep first takes a lease in the database (one sweeper
 //! at a time), and every step is one a repeated or cut-short sweep redoes harmlessly
@@ -35,6 +36,12 @@ pub async fn run_reaper(state: AppState, stale_after: Duration, stop: Cancellati
             Ok(0) => {}
             Ok(n) => tracing::info!(aborted = n, "stale uploads aborted"),
             Err(e) => tracing::warn!(error = %e, "stale-upload sweep failed; trying again later"),
+        }
+        // Failed sign-ins older than the limit's window count for nothing. Deleting them
+        // twice (two instances at once) is harmless, so no lease.
+        let before = Utc::now().timestamp() - crate::sign_in::WINDOW_SECS;
+        if let Err(e) = state.db.prune_failures(before).await {
+            tracing::warn!(error = %e, "pruning old failed sign-ins failed; trying again later");
         }
         tokio::select! {
             _ = stop.cancelled() => return,
@@ -106,7 +113,7 @@ async fn sweep_stale(
 
 /// The operator's side: the same database and storage as `idance serve`, no reaper.
 pub struct Admin {
-    state: AppState,
+    pub(crate) state: AppState,
     /// Serves the embedded store while the command runs (when it is the store).
     server: ServerHandle,
 }

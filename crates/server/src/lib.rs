@@ -18,10 +18,13 @@ mod metrics;
 mod openapi;
 mod routes;
 mod secrets;
+mod sign_in;
 mod state;
 mod storage;
+mod users;
 
 pub use app::{ServerError, ServerHandle, load_jwt, start};
 pub use config::{Config, ConfigError, DEFAULT_LISTEN};
 pub use housekeeping::{Admin, LifecycleReport};
 pub use storage::Listed;
+pub use users::Account;

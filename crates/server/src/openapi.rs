@@ -24,6 +24,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         (name = "uploads", description = "Part A: one presigned PUT per file"),
         (name = "multipart", description = "Part B: multipart uploads that resume"),
         (name = "files", description = "Stored files of the caller's sessions"),
+        (name = "accounts", description = "Part C: sign-in with email and password, renewing tokens"),
     ),
 )]
 pub struct ApiDoc;

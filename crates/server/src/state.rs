@@ -15,4 +15,5 @@ pub struct AppState {
     /// `/metrics` needs this bearer token when set.
     pub metrics_token: Option<String>,
     pub touches: Touches,
+    pub sign_in: crate::sign_in::Settings,
 }

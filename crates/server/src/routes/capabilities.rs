@@ -22,6 +22,8 @@ pub async fn get(State(state): State<AppState>) -> Json<Capabilities> {
         "presign_expires_seconds".into(),
         state.storage.expires_in().into(),
     );
+    // Part C: this server signs users in (accounts.md).
+    extra.insert("accounts".into(), true.into());
     extra.insert(
         "max_sign_batch".into(),
         idance_contract::MAX_SIGN_BATCH.into(),

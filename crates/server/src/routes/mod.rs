@@ -1,5 +1,6 @@
 //! The API's endpoints, one module per group of the contract.
 
+pub mod auth;
 pub mod capabilities;
 pub mod files;
 pub mod health;
@@ -41,6 +42,10 @@ pub fn router() -> Router<AppState> {
         .routes(routes!(multipart::parts))
         .routes(routes!(multipart::complete))
         .routes(routes!(multipart::abort))
+        .routes(routes!(auth::login))
+        .routes(routes!(auth::refresh))
+        .routes(routes!(auth::logout))
+        .routes(routes!(auth::me))
         .split_for_parts();
     doc.merge(crate::openapi::FilesDoc::openapi());
     // Rendered once: the document is the same for the life of the process.
