@@ -200,7 +200,10 @@ async fn json_logs_are_one_object_a_line_naming_the_route_not_the_path() {
         .iter()
         .find(|l| l["message"] == "request")
         .unwrap_or_else(|| panic!("no request line in {text}"));
-    assert_eq!(request["route"], "/api/s3/files/{file_key}/url", "{request}");
+    assert_eq!(
+        request["route"], "/api/s3/files/{file_key}/url",
+        "{request}"
+    );
     assert_eq!(request["method"], "GET");
     assert_eq!(request["status"], 401);
     assert!(request["latency_ms"].is_u64(), "{request}");
