@@ -359,6 +359,30 @@ impl SqliteDb {
         .await
     }
 
+    /// Updates the user (`sql` binds `value`, then the email key) and, when `revoke`,
+    /// revokes every sign-in of theirs in the same transaction.
+    async fn update_user(
+        &self,
+        sql: &'static str,
+        value: rusqlite::types::Value,
+        email: String,
+        revoke: bool,
+        now: i64,
+    ) -> Result<Option<String>, DbError> {
+        self.call(move |conn| {
+            let tx = conn.transaction()?;
+            let id: Option<String> = tx
+                .query_row(sql, params![value, email_key(&email)], |r| r.get(0))
+                .optional()?;
+            if let (Some(id), true) = (&id, revoke) {
+                tx.execute(accounts::REVOKE_USER, params![now, id])?;
+            }
+            tx.commit()?;
+            Ok(id)
+        })
+        .await
+    }
+
     /// Sets `disabled`; disabling revokes every sign-in of the user in the same step.
     pub async fn set_disabled(
         &self,
@@ -366,22 +390,9 @@ impl SqliteDb {
         disabled: bool,
         now: i64,
     ) -> Result<Option<String>, DbError> {
-        self.call(move |conn| {
-            let tx = conn.transaction()?;
-            let id: Option<String> = tx
-                .query_row(
-                    accounts::SET_DISABLED,
-                    params![disabled as i64, email_key(&email)],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            if let (Some(id), true) = (&id, disabled) {
-                tx.execute(accounts::REVOKE_USER, params![now, id])?;
-            }
-            tx.commit()?;
-            Ok(id)
-        })
-        .await
+        let value = rusqlite::types::Value::Integer(disabled as i64);
+        self.update_user(accounts::SET_DISABLED, value, email, disabled, now)
+            .await
     }
 
     /// A new password hash; every sign-in of the user is revoked in the same step.
@@ -391,22 +402,9 @@ impl SqliteDb {
         hash: String,
         now: i64,
     ) -> Result<Option<String>, DbError> {
-        self.call(move |conn| {
-            let tx = conn.transaction()?;
-            let id: Option<String> = tx
-                .query_row(
-                    accounts::SET_PASSWORD,
-                    params![hash, email_key(&email)],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            if let Some(id) = &id {
-                tx.execute(accounts::REVOKE_USER, params![now, id])?;
-            }
-            tx.commit()?;
-            Ok(id)
-        })
-        .await
+        let value = rusqlite::types::Value::Text(hash);
+        self.update_user(accounts::SET_PASSWORD, value, email, true, now)
+            .await
     }
 
     /// A sign-in: its family and first refresh token.
