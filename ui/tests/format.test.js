@@ -23,6 +23,9 @@ describe("formatting", () => {
     expect(label("queued")).toBe("Queued");
     expect(label("uploading")).toBe("Uploading");
     expect(f.stateLabel({ state: "uploading" }, false)).toBe("Waiting for network");
+    expect(f.stateLabel({ state: "queued" }, false)).toBe("Waiting for network");
+    expect(f.stateLabel({ state: "queued" }, true)).toBe("Queued");
+    expect(f.stateLabel({ state: "paused" }, false)).toBe("Paused");
     expect(label("paused")).toBe("Paused");
     expect(label("waiting", "network")).toBe("Waiting for network");
     expect(label("waiting", "sign_in")).toBe("Sign in again");

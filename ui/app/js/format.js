@@ -49,11 +49,12 @@ const WAITING = {
   clock: "Check the clock",
 };
 
-// What a job's state is called in the UI. Offline, a job that was being sent waits
-// for the network (the service cannot be reached), whatever the last state said.
+// What a job's state is called in the UI. Offline, a job that was being sent or is
+// next in line waits for the network (the service cannot be reached), whatever the
+// last state said: the runner puts a job cut off mid-round back in line as queued.
 export function stateLabel(job, online = true) {
   switch (job.state) {
-    case "queued": return "Queued";
+    case "queued": return online ? "Queued" : WAITING.network;
     case "uploading": return online ? "Uploading" : WAITING.network;
     case "paused": return "Paused";
     case "waiting": return WAITING[job.wait_reason] || WAITING.network;
