@@ -164,8 +164,6 @@ async fn sync_waits_for_a_backend_that_is_down_and_finishes_when_it_returns() {
         .local_addr()
         .unwrap()
         .port();
-    let api =
-        idance_core::ApiClient::new(&format!("http://127.0.0.1:{port}"), "placeholder").unwrap();
     let queue = idance_core::Queue::open(&dir.path().join("queue.db")).unwrap();
     let s = queue.create_session(None).await.unwrap();
     let job = queue
@@ -186,8 +184,7 @@ async fn sync_waits_for_a_backend_that_is_down_and_finishes_when_it_returns() {
     let token = idance_server::auth::Jwt::new(b"s3cret")
         .issue("offline_user", Duration::from_secs(600))
         .unwrap();
-    let mut api = api;
-    api.set_token(&token);
+    let api = idance_core::ApiClient::new(&format!("http://127.0.0.1:{port}"), &token).unwrap();
     let runner = Runner::new(idance_core::Uploader::new(
         api,
         queue.clone(),

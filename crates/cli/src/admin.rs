@@ -77,18 +77,10 @@ pub async fn users(data_dir: &Path, cmd: UsersCommand) -> Result<(), Failure> {
 
 /// A new password: the first line of stdin, or a hidden prompt asked twice.
 fn password(from_stdin: bool) -> Result<String, Failure> {
+    let first = ask_password(from_stdin)?;
     if from_stdin {
-        let mut line = String::new();
-        std::io::stdin()
-            .read_line(&mut line)
-            .map_err(|e| Failure::Usage(anyhow!("cannot read the password from stdin: {e}")))?;
-        return Ok(line.trim_end_matches(['\r', '\n']).to_string());
+        return Ok(first);
     }
-    let first = rpassword::prompt_password("Password: ").map_err(|e| {
-        Failure::Usage(anyhow!(
-            "cannot ask for a password (no terminal? use --password-stdin): {e}"
-        ))
-    })?;
     let again = rpassword::prompt_password("Password again: ")
         .map_err(|e| Failure::Usage(anyhow!("cannot ask for a password: {e}")))?;
     if first != again {
@@ -97,6 +89,22 @@ fn password(from_stdin: bool) -> Result<String, Failure> {
         )));
     }
     Ok(first)
+}
+
+/// A password: the first line of stdin, or asked once at a hidden prompt.
+pub(crate) fn ask_password(from_stdin: bool) -> Result<String, Failure> {
+    if from_stdin {
+        let mut line = String::new();
+        std::io::stdin()
+            .read_line(&mut line)
+            .map_err(|e| Failure::Usage(anyhow!("cannot read the password from stdin: {e}")))?;
+        return Ok(line.trim_end_matches(['\r', '\n']).to_string());
+    }
+    rpassword::prompt_password("Password: ").map_err(|e| {
+        Failure::Usage(anyhow!(
+            "cannot ask for a password (no terminal? use --password-stdin): {e}"
+        ))
+    })
 }
 
 fn failure(e: ServerError) -> Failure {

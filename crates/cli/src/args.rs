@@ -69,6 +69,10 @@ pub enum Command {
     /// Housekeeping of the upload service's storage (same data dir and DATABASE_URL as `serve`).
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Sign in to a server with accounts; the sign-in is kept in the keychain.
+    Login(LoginArgs),
+    /// Revoke the sign-in on the server and forget it here.
+    Logout,
     /// Accounts of the upload service (same data dir and DATABASE_URL as `serve`).
     #[command(subcommand)]
     Users(UsersCommand),
@@ -86,6 +90,16 @@ pub enum UsersCommand {
     Enable(EmailArg),
     /// Set a new password: the account's sign-ins end at once.
     Passwd(PasswdArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// Your email (asked when not given).
+    #[arg(long)]
+    pub email: Option<String>,
+    /// Read the password from the first line of standard input (no prompt).
+    #[arg(long)]
+    pub password_stdin: bool,
 }
 
 #[derive(Debug, Args)]

@@ -61,23 +61,58 @@ async fn api_client(
         let api = ApiClient::new(&d.base_url(), &token).map_err(|e| Failure::Usage(e.into()))?;
         return Ok((api, Some(d)));
     }
-    // Flags and environment first, then what the desktop app saved: its server in the
-    // data dir's settings and its token in the keychain.
-    let secrets = idance_core::secrets::Secrets::new(data_dir.join("client"));
-    let token = global
-        .token
-        .clone()
-        .or_else(|| secrets.get(idance_core::secrets::TOKEN))
-        .ok_or_else(|| {
-            Failure::Usage(anyhow!("no sign-in token: pass --token or set IDANCE_TOKEN (`idance token --user U` makes one for a local server), save one in the app's settings, or use --direct"))
-        })?;
-    let server = global
+    // Flags and environment first, then a sign-in (`idance login` or the app's) to
+    // that server, then a token the app saved.
+    let client_dir = data_dir.join("client");
+    let (saved, pasted) = saved_credentials(&client_dir).await?;
+    let server = server_url(data_dir, global, saved.as_ref());
+    let api = match (&global.token, saved, pasted) {
+        (Some(token), _, _) => ApiClient::new(&server, token),
+        (None, Some(s), _) if s.server == server.trim_end_matches('/') => {
+            let sign_in = idance_core::SignIn::new(&server, &client_dir)
+                .map_err(|e| Failure::Usage(e.into()))?;
+            ApiClient::signed_in(std::sync::Arc::new(sign_in))
+        }
+        (None, _, Some(token)) => ApiClient::new(&server, &token),
+        (None, _, None) => {
+            return Err(Failure::Usage(anyhow!(
+                "not signed in to {server}: run `idance login`, pass --token or set IDANCE_TOKEN (`idance token --user U` makes one for a local server), or use --direct"
+            )));
+        }
+    }
+    .map_err(|e| Failure::Usage(e.into()))?;
+    Ok((api, None))
+}
+
+/// The saved sign-in and the token the app saved (from the keychain: off the runtime).
+pub(crate) async fn saved_credentials(
+    client_dir: &Path,
+) -> Result<(Option<idance_core::api::sign_in::Saved>, Option<String>), Failure> {
+    let dir = client_dir.to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        let secrets = idance_core::secrets::Secrets::new(dir.clone());
+        (
+            idance_core::SignIn::saved_in(&dir),
+            secrets.get(idance_core::secrets::TOKEN),
+        )
+    })
+    .await
+    .map_err(|e| Failure::Work(e.into()))
+}
+
+/// The server for client commands: `--server`, else the one signed in to, else the
+/// app's, else the local default.
+pub(crate) fn server_url(
+    data_dir: &Path,
+    global: &Global,
+    saved: Option<&idance_core::api::sign_in::Saved>,
+) -> String {
+    global
         .server
         .clone()
+        .or_else(|| saved.map(|s| s.server.clone()))
         .or_else(|| app_server(data_dir))
-        .unwrap_or_else(|| DEFAULT_SERVER.to_string());
-    let api = ApiClient::new(&server, &token).map_err(|e| Failure::Usage(e.into()))?;
-    Ok((api, None))
+        .unwrap_or_else(|| DEFAULT_SERVER.to_string())
 }
 
 /// The runner for client commands, and in direct mode the in-process service that

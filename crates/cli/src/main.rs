@@ -1,5 +1,6 @@
 //! `idance`: the command line over the iDance crates.
 
+mod account;
 mod admin;
 mod args;
 mod direct;
@@ -68,6 +69,8 @@ fn main() -> ExitCode {
             Command::Devices(a) => record::list_devices(a.json).await,
             Command::Admin(a) => admin::admin(&data_dir, a).await,
             Command::Users(a) => admin::users(&data_dir, a).await,
+            Command::Login(a) => account::login(&data_dir, &cli.global, a).await,
+            Command::Logout => account::logout(&data_dir).await,
         }
     });
     match result {

@@ -27,7 +27,7 @@ pub mod sync;
 pub mod take;
 pub mod upload;
 
-pub use api::{ApiClient, ClientError, ServerMode};
+pub use api::{ApiClient, ClientError, Refusal, ServerMode, SignIn};
 pub use intake::{
     Intake, IntakeError, SessionChoice, add_video, finish_recording_job, start_recording_job,
 };

@@ -35,6 +35,14 @@ impl Secrets {
         }
     }
 
+    /// Only the user-only file, whatever the environment says (tests).
+    pub fn file_only(client_dir: PathBuf) -> Secrets {
+        Secrets {
+            fallback: client_dir.join("secrets.json"),
+            use_keychain: false,
+        }
+    }
+
     fn entry(name: &str) -> Option<keyring::Entry> {
         keyring::Entry::new(SERVICE, name).ok()
     }

@@ -259,6 +259,10 @@ impl Runner {
         // call, then left waiting; retrying cannot help until the user acts.
         let mut blocked = std::collections::HashSet::new();
         loop {
+            if !blocked.is_empty() && self.uploader.api.signed_in_again().await {
+                // Signed in again (maybe in another process): those jobs may go on.
+                blocked.clear();
+            }
             let mut pending: Vec<Job> = self
                 .queue()
                 .jobs()

@@ -2,9 +2,11 @@
 //! success, errors may carry only `detail`, capabilities may be missing.
 
 use super::ClientError;
+use super::sign_in::SignIn;
 use idance_contract::wire::*;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// What the server can do, from `GET /api/capabilities`.
@@ -25,15 +27,35 @@ fn mode_of(success: bool, body: &str) -> ServerMode {
     }
 }
 
+/// Where the bearer token comes from.
+#[derive(Clone)]
+enum Auth {
+    /// A token given as it is (pasted, `--token`, or made for an in-process service).
+    Token(Arc<str>),
+    /// A sign-in with email and password, renewed as it goes.
+    SignIn(Arc<SignIn>),
+}
+
 #[derive(Clone)]
 pub struct ApiClient {
     http: reqwest::Client,
     base: String,
-    token: String,
+    auth: Auth,
 }
 
 impl ApiClient {
+    /// A client that sends `token` as it is.
     pub fn new(base: &str, token: &str) -> Result<Self, ClientError> {
+        Self::with_auth(base, Auth::Token(token.into()))
+    }
+
+    /// A client whose tokens come from a sign-in (to the same server).
+    pub fn signed_in(sign_in: Arc<SignIn>) -> Result<Self, ClientError> {
+        let base = sign_in.server().to_owned();
+        Self::with_auth(&base, Auth::SignIn(sign_in))
+    }
+
+    fn with_auth(base: &str, auth: Auth) -> Result<Self, ClientError> {
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(10))
             .timeout(Duration::from_secs(60))
@@ -42,12 +64,32 @@ impl ApiClient {
         Ok(Self {
             http,
             base: base.trim_end_matches('/').to_string(),
-            token: token.to_string(),
+            auth,
         })
     }
 
-    pub fn set_token(&mut self, token: &str) {
-        self.token = token.to_string();
+    /// The sign-in this client renews its tokens from, if any.
+    pub fn sign_in(&self) -> Option<&Arc<SignIn>> {
+        match &self.auth {
+            Auth::SignIn(s) => Some(s),
+            Auth::Token(_) => None,
+        }
+    }
+
+    /// After a refused sign-in: whether the user signed in again since, so the jobs
+    /// waiting for it may go on. A fixed token never changes by itself.
+    pub async fn signed_in_again(&self) -> bool {
+        match &self.auth {
+            Auth::SignIn(s) => s.signed_in_again().await,
+            Auth::Token(_) => false,
+        }
+    }
+
+    async fn bearer(&self) -> Result<String, ClientError> {
+        match &self.auth {
+            Auth::Token(t) => Ok(t.to_string()),
+            Auth::SignIn(s) => s.access_token().await,
+        }
     }
 
     /// The HTTP client, for requests to storage (presigned URLs).
@@ -70,6 +112,7 @@ impl ApiClient {
             return Err(ClientError::Server {
                 status: status.as_u16(),
                 detail: "capabilities".into(),
+                retry_after: super::error::retry_after(resp.headers()),
             });
         }
         // Read the whole body first: a reset mid-body fails here, as a network error.
@@ -77,26 +120,48 @@ impl ApiClient {
         Ok(mode_of(status.is_success(), &body))
     }
 
+    /// Sends the request; a 401 on a sign-in renews the token once and sends again
+    /// (the token may have been revoked early, or this computer's clock is off).
     async fn send<B: Serialize, T: DeserializeOwned>(
         &self,
         method: reqwest::Method,
         path: &str,
         body: Option<&B>,
     ) -> Result<T, ClientError> {
+        let token = self.bearer().await?;
+        let mut answer = self.send_once(method.clone(), path, body, &token).await?;
+        if answer.0 == 401
+            && let Auth::SignIn(s) = &self.auth
+        {
+            let renewed = s.renew_after_refusal(&token).await?;
+            answer = self.send_once(method, path, body, &renewed).await?;
+        }
+        let (status, retry_after, text) = answer;
+        if !(200..300).contains(&status) {
+            return Err(ClientError::from_answer(status, &text, retry_after));
+        }
+        serde_json::from_str(&text).map_err(|e| ClientError::Protocol(format!("{path}: {e}")))
+    }
+
+    async fn send_once<B: Serialize>(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&B>,
+        token: &str,
+    ) -> Result<(u16, Option<u64>, String), ClientError> {
         let mut req = self
             .http
             .request(method, format!("{}{path}", self.base))
-            .bearer_auth(&self.token);
+            .bearer_auth(token);
         if let Some(b) = body {
             req = req.json(b);
         }
         let resp = req.send().await.map_err(ClientError::from_reqwest)?;
         let status = resp.status().as_u16();
+        let retry_after = super::error::retry_after(resp.headers());
         let text = resp.text().await.map_err(ClientError::from_reqwest)?;
-        if !(200..300).contains(&status) {
-            return Err(ClientError::from_answer(status, &text));
-        }
-        serde_json::from_str(&text).map_err(|e| ClientError::Protocol(format!("{path}: {e}")))
+        Ok((status, retry_after, text))
     }
 
     async fn post<B: Serialize, T: DeserializeOwned>(

@@ -2,6 +2,8 @@
 
 mod client;
 mod error;
+pub mod sign_in;
 
 pub use client::{ApiClient, ServerMode};
 pub use error::ClientError;
+pub use sign_in::{Refusal, SignIn};

@@ -65,6 +65,8 @@ impl From<ClientError> for UploadError {
     fn from(e: ClientError) -> Self {
         match e {
             ClientError::Unauthorized(d) => Self::SignIn(d),
+            // The sign-in cannot be renewed or kept: only the user can help.
+            ClientError::Refused(_) | ClientError::Keychain(_) => Self::SignIn(e.to_string()),
             ClientError::Rejected {
                 code: Some(ErrorCode::NoSuchUpload),
                 ..

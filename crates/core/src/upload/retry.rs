@@ -8,6 +8,8 @@ use std::time::{Duration, Instant};
 
 pub const FIRST_DELAY: Duration = Duration::from_millis(300);
 pub const MAX_DELAY: Duration = Duration::from_secs(20);
+/// The longest `Retry-After` waited in one go.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(300);
 
 /// The delay before attempt `n` (0-based): doubling from 300 ms to 20 s, ±50 % jitter.
 pub fn backoff(n: u32) -> Duration {
@@ -45,7 +47,11 @@ where
                 }
                 tracing::debug!(error = %e, attempt, "service unavailable; retrying");
                 super::Counters::add(&up.counters.retries, 1);
-                pause(up, backoff(attempt)).await?;
+                // A 429's `Retry-After` is honoured (capped: the outage bound still holds).
+                let wait = e.retry_after().map_or(backoff(attempt), |r| {
+                    r.min(MAX_RETRY_AFTER).max(backoff(attempt))
+                });
+                pause(up, wait).await?;
                 attempt += 1;
             }
             Err(e) => return Err(e.into()),
