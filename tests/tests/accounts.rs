@@ -5,7 +5,7 @@ use idance_tests::replicas::fresh_database;
 use idance_tests::{Answer, Backend, Options, TestServer};
 use reqwest::Method;
 use serde_json::{Value, json};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const PASSWORD: &str = "cha-cha-cha 1-2-3";
 
@@ -138,34 +138,20 @@ async fn sign_in_refresh_rotation_reuse_and_sign_out() {
 async fn a_wrong_password_and_an_unknown_email_look_alike_and_five_failures_wait() {
     for (db, s) in servers().await {
         add(&s, "ben@studio.example").await;
-        // Unknown email and wrong password: same status, same body, about the same time.
-        let mut times = [Vec::new(), Vec::new()];
+        // Unknown email and wrong password: same status, same body. (That they cost the
+        // same, one argon2id verification each, is `sign_in`'s unit test; the times are
+        // printed by `scripts/bench-login`, not asserted on a loaded CI machine.)
         let mut bodies = Vec::new();
         const ROUNDS: usize = 3;
         for round in 0..ROUNDS {
-            for (i, email) in ["nobody@studio.example", "ben@studio.example"]
-                .iter()
-                .enumerate()
-            {
-                let t = Instant::now();
+            for email in ["nobody@studio.example", "ben@studio.example"] {
                 let a = login(&s, email, &format!("wrong password {round}")).await;
-                times[i].push(t.elapsed());
                 assert_eq!(a.status, 401, "{db}");
                 bodies.push(a.json);
             }
         }
         assert!(bodies.windows(2).all(|w| w[0] == w[1]), "{db}: {bodies:?}");
         assert_eq!(bodies[0]["code"], "invalid_credentials");
-        let median = |v: &mut Vec<Duration>| {
-            v.sort();
-            v[v.len() / 2]
-        };
-        let (unknown, wrong) = (median(&mut times[0]), median(&mut times[1]));
-        let ratio = unknown.as_secs_f64() / wrong.as_secs_f64();
-        assert!(
-            (0.5..2.0).contains(&ratio),
-            "{db}: unknown email {unknown:?}, wrong password {wrong:?}"
-        );
 
         // Ben has ROUNDS failures; more up to the limit of 5, then even the right password
         // waits.

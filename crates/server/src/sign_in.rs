@@ -154,6 +154,20 @@ impl FromRequestParts<AppState> for ClientAddr {
 mod tests {
     use super::*;
 
+    /// An unknown email verifies the dummy hash: it must be a real argon2id hash of the
+    /// same algorithm, version and parameters as a password's, so it costs the same.
+    #[tokio::test]
+    async fn the_dummy_hash_costs_what_a_password_hash_costs() {
+        use argon2::PasswordHash;
+        let real = hash_password("salsa-on-2".into()).await.unwrap();
+        let real = PasswordHash::new(&real).unwrap();
+        let dummy = PasswordHash::new(&DUMMY).unwrap();
+        assert_eq!(dummy.algorithm, real.algorithm);
+        assert_eq!(dummy.version, real.version);
+        assert_eq!(dummy.params, real.params);
+        assert_eq!(dummy.hash.map(|h| h.len()), real.hash.map(|h| h.len()));
+    }
+
     #[tokio::test]
     async fn a_hash_verifies_its_password_only() {
         let h = hash_password("salsa-on-2".into()).await.unwrap();
