@@ -20,6 +20,8 @@ const COMMANDS: &[&str] = &[
     "recover",
     "get_settings",
     "save_settings",
+    "sign_in",
+    "sign_out",
     "start_preview",
     "stop_preview",
     "set_calories",

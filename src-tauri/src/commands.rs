@@ -177,6 +177,26 @@ pub async fn save_settings(
     Ok(settings::save_and_apply(&d, &PluginStore(app), &secrets, input).await?)
 }
 
+/// Signs in with email and password; uploads switch to that server.
+#[tauri::command]
+pub async fn sign_in(
+    app: tauri::AppHandle,
+    d: D<'_>,
+    secrets: State<'_, idance_desktop::secrets::Secrets>,
+    input: settings::SignInInput,
+) -> Res<View> {
+    Ok(settings::sign_in(&d, &PluginStore(app), &secrets, input).await?)
+}
+
+#[tauri::command]
+pub async fn sign_out(
+    app: tauri::AppHandle,
+    d: D<'_>,
+    secrets: State<'_, idance_desktop::secrets::Secrets>,
+) -> Res<View> {
+    Ok(settings::sign_out(&d, &PluginStore(app), &secrets).await?)
+}
+
 #[tauri::command]
 pub async fn start_preview(d: D<'_>, request: RecordRequest) -> Res<()> {
     d.start_preview(request).await.map_err(UiError::from)

@@ -165,6 +165,8 @@ fn main() {
             commands::stop_preview,
             commands::set_calories,
             commands::save_settings,
+            commands::sign_in,
+            commands::sign_out,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"));
     if let Err(e) = result {

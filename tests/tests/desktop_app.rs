@@ -354,3 +354,144 @@ async fn external_server_down_mid_upload_shows_offline_then_finishes() {
     assert_eq!(stored, std::fs::read(&video).unwrap());
     driver.quit().await;
 }
+
+/// Signing in from Settings, as an instructor would: a wrong password says so, the
+/// right one shows who is signed in, a dropped video uploads to the account, and Sign
+/// out forgets the sign-in. The password is kept nowhere; the sign-in only in the
+/// secrets file (the keychain's fallback here), never in the settings store.
+#[tokio::test(flavor = "multi_thread")]
+async fn signing_in_from_settings_uploads_to_the_account() {
+    const EMAIL: &str = "rosa@studio.example";
+    const PASSWORD: &str = "bachata-sensual-9";
+    let dir = tempfile::tempdir().unwrap();
+    let app = workspace_bin("idance-app", "idance-app");
+    let idance = workspace_bin("idance-cli", "idance");
+    let server_data = dir.path().join("server-data");
+    let mut add = Command::new(&idance)
+        .arg("--data-dir")
+        .arg(&server_data)
+        .args(["users", "add", EMAIL, "--name", "Rosa", "--password-stdin"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    writeln!(add.stdin.take().unwrap(), "{PASSWORD}").unwrap();
+    assert!(add.wait().unwrap().success(), "users add failed");
+    let port = free_port();
+    let _server = serve(&idance, &server_data, port);
+    let video = idance_tests::make_video(dir.path(), "bachata-class.mp4", 4);
+
+    let (_x, display) = xvfb();
+    let (_driver_proc, base) = tauri_driver(&display, &app_env(dir.path()));
+    let driver = Driver::start(&base, &app).await;
+    driver
+        .wait_for("the app to start", READY, Duration::from_secs(60))
+        .await;
+    driver
+        .exec("document.getElementById('tab-settings').click()", json!([]))
+        .await;
+    driver
+        .exec(
+            "for (const r of document.querySelectorAll('input[name=mode]')) r.checked = r.value === 'remote';
+             document.getElementById('settings-form').dispatchEvent(new Event('change'));
+             document.getElementById('set-url').value = arguments[0];
+             document.getElementById('sign-email').value = arguments[1];
+             document.getElementById('sign-password').value = 'not-my-password';
+             document.getElementById('sign-in').click()",
+            json!([format!("http://127.0.0.1:{port}"), EMAIL]),
+        )
+        .await;
+    let said = driver
+        .wait_for(
+            "the wrong password refused",
+            "const r = document.getElementById('sign-result'); return r.className === 'error' ? r.textContent : ''",
+            Duration::from_secs(20),
+        )
+        .await;
+    assert_eq!(said, json!("Wrong email or password."));
+    let left = driver
+        .exec(
+            "return document.getElementById('sign-password').value",
+            json!([]),
+        )
+        .await;
+    assert_eq!(left, json!(""), "the password stays in the page");
+    shot(&driver, "09-sign-in-refused.png").await;
+
+    driver
+        .exec(
+            "document.getElementById('sign-password').value = arguments[0];
+             document.getElementById('sign-in').click()",
+            json!([PASSWORD]),
+        )
+        .await;
+    let who = driver
+        .wait_for(
+            "the account shown",
+            "return document.getElementById('account-in').hidden ? '' : document.getElementById('account-in').textContent",
+            Duration::from_secs(20),
+        )
+        .await;
+    assert!(who.as_str().unwrap().contains(EMAIL), "{who}");
+    assert!(who.as_str().unwrap().contains("Rosa"), "{who}");
+    shot(&driver, "10-signed-in.png").await;
+
+    driver
+        .exec("document.getElementById('tab-queue').click()", json!([]))
+        .await;
+    drag_files(&display, TITLE, &[&video]);
+    wait_state(&driver, "Done", Duration::from_secs(60)).await;
+
+    // The sign-in is in the secrets file only; the password nowhere.
+    let secrets = std::fs::read_to_string(dir.path().join("app-data/client/secrets.json")).unwrap();
+    assert!(secrets.contains("refresh_token"), "no sign-in saved");
+    let store =
+        std::fs::read_to_string(dir.path().join("xdg-data/app.idance.capture/settings.json"))
+            .unwrap();
+    assert!(store.contains(EMAIL), "{store}");
+    assert!(
+        !store.contains("token"),
+        "a secret in the settings store: {store}"
+    );
+    for sub in ["app-data", "xdg-data", "xdg-config", "xdg-cache"] {
+        let found = grep_dir(&dir.path().join(sub), PASSWORD.as_bytes());
+        assert!(found.is_none(), "the password is kept in {found:?}");
+    }
+
+    driver
+        .exec(
+            "document.getElementById('tab-settings').click(); document.getElementById('sign-out').click()",
+            json!([]),
+        )
+        .await;
+    driver
+        .wait_for(
+            "the sign-in form again",
+            &format!("return !document.getElementById('account-out').hidden && document.getElementById('set-result').textContent.startsWith('Signed out') && document.getElementById('sign-email').value === {EMAIL:?}"),
+            Duration::from_secs(20),
+        )
+        .await;
+    shot(&driver, "11-signed-out.png").await;
+    let secrets = std::fs::read_to_string(dir.path().join("app-data/client/secrets.json")).unwrap();
+    assert!(
+        !secrets.contains("refresh_token"),
+        "the sign-in is still kept"
+    );
+    driver.quit().await;
+}
+
+/// The first file under `dir` holding `needle`.
+fn grep_dir(dir: &Path, needle: &[u8]) -> Option<std::path::PathBuf> {
+    for e in std::fs::read_dir(dir).ok()?.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            if let Some(f) = grep_dir(&p, needle) {
+                return Some(f);
+            }
+        } else if std::fs::read(&p).is_ok_and(|b| b.windows(needle.len()).any(|w| w == needle)) {
+            return Some(p);
+        }
+    }
+    None
+}

@@ -61,7 +61,7 @@ async fn pausing_one_job_does_not_interrupt_the_one_being_sent() {
     let settings = Settings {
         backend: idance_desktop::Backend::Remote {
             url: srv.handle.base_url(),
-            token: srv.token("teacher"),
+            token: Some(srv.token("teacher")),
         },
         limit: None,
     };

@@ -1,9 +1,9 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { SettingsView, formToInput } from "../app/js/settings.js";
+import { SettingsView, formToInput, signInError } from "../app/js/settings.js";
 import { loadPage, mockTauri, tick } from "./mock.js";
 
 const stored = {
-  mode: "remote", active: "remote", server_url: "https://api.example", has_token: true,
+  mode: "remote", active: "remote", server_url: "https://api.example", has_token: true, account: null, email: null,
   bucket: null, region: null, endpoint: null, access_key_id: null, has_secret_key: false, limit: 2_000_000,
 };
 
@@ -60,5 +60,74 @@ describe("settings view", () => {
     mockTauri({ get_settings: { ...stored, problem: "the saved upload choice could not be used, so the built-in service is on: bucket" } });
     await new SettingsView(document).refresh();
     expect(document.getElementById("set-result").textContent).toContain("built-in service is on");
+  });
+
+  it("signs in with email and password: the password is sent once, then the account is shown", async () => {
+    const ben = { user_id: "u1", email: "ben@studio.example", name: "Ben" };
+    const ipc = mockTauri({
+      get_settings: { ...stored, has_token: false },
+      sign_in: { ...stored, has_token: false, account: ben, email: ben.email },
+    });
+    let saved = null;
+    const v = new SettingsView(document, (s) => (saved = s));
+    await v.refresh();
+    expect(document.getElementById("account-in").hidden).toBe(true);
+    expect(document.getElementById("account-out").hidden).toBe(false);
+    document.getElementById("sign-email").value = " ben@studio.example ";
+    document.getElementById("sign-password").value = "salsa on 2";
+    // Enter in the password field signs in; it does not save the form.
+    document.getElementById("sign-password").dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", bubbles: true }));
+    await tick();
+    await tick();
+    expect(ipc.called("save_settings").length).toBe(0);
+    expect(ipc.called("sign_in")).toEqual([{ input: { server_url: "https://api.example", email: "ben@studio.example", password: "salsa on 2" } }]);
+    expect(document.getElementById("sign-password").value).toBe("");
+    expect(document.getElementById("account-in").hidden).toBe(false);
+    expect(document.getElementById("account-out").hidden).toBe(true);
+    expect(document.getElementById("account-email").textContent).toBe("ben@studio.example");
+    expect(document.getElementById("account-name").textContent).toBe("(Ben)");
+    expect(document.getElementById("set-result").textContent).toContain("Signed in");
+    expect(saved.account.email).toBe("ben@studio.example");
+  });
+
+  it("a refused sign-in says why by its kind and forgets the password", async () => {
+    let answer = { kind: "wrong_password", message: "wrong email or password" };
+    mockTauri({ get_settings: { ...stored, has_token: false }, sign_in: () => { throw answer; } });
+    const v = new SettingsView(document);
+    await v.refresh();
+    document.getElementById("sign-email").value = "ben@studio.example";
+    document.getElementById("sign-password").value = "nope nope";
+    await v.signIn();
+    const result = document.getElementById("sign-result");
+    expect(result.className).toBe("error");
+    expect(result.textContent).toBe("Wrong email or password.");
+    expect(document.getElementById("sign-password").value).toBe("");
+    expect(document.getElementById("sign-email").value).toBe("ben@studio.example");
+    expect(document.getElementById("account-in").hidden).toBe(true);
+    // A server without accounts opens the token path.
+    answer = { kind: "no_accounts", message: "no accounts" };
+    await v.signIn();
+    expect(result.textContent).toContain("sign-in token");
+    expect(document.getElementById("token-path").open).toBe(true);
+    expect(signInError({ kind: "too_many_attempts", message: "too many attempts; try again in 14 minutes" })).toContain("14 minutes");
+    expect(signInError({ kind: "unreachable", message: "x" })).toContain("Cannot reach");
+  });
+
+  it("signs out: the form comes back with the email filled in", async () => {
+    const ben = { user_id: "u1", email: "ben@studio.example", name: "" };
+    const ipc = mockTauri({
+      get_settings: { ...stored, has_token: false, account: ben, email: ben.email },
+      sign_out: { ...stored, has_token: false, account: null, email: ben.email },
+    });
+    const v = new SettingsView(document);
+    await v.refresh();
+    expect(document.getElementById("account-name").textContent).toBe("");
+    document.getElementById("sign-out").click();
+    await tick();
+    await tick();
+    expect(ipc.called("sign_out").length).toBe(1);
+    expect(document.getElementById("account-in").hidden).toBe(true);
+    expect(document.getElementById("sign-email").value).toBe("ben@studio.example");
+    expect(document.getElementById("set-result").textContent).toContain("Signed out");
   });
 });

@@ -31,6 +31,14 @@ pub(crate) async fn login(data_dir: &Path, global: &Global, a: LoginArgs) -> Res
             e => Failure::Work(e.into()),
         })?;
     println!("signed in as {}", user.email);
+    // Jobs that waited for a sign-in go back in line for the next `idance sync`.
+    let queue = crate::jobs::open_queue(data_dir)?;
+    let n = idance_core::lifecycle::signed_in(&queue)
+        .await
+        .map_err(|e| Failure::Work(e.into()))?;
+    if n > 0 {
+        eprintln!("{n} upload(s) waiting for a sign-in are queued again");
+    }
     Ok(())
 }
 

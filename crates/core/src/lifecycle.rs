@@ -225,6 +225,23 @@ pub async fn resume(queue: &Queue, job_id: &str) -> Result<Outcome, QueueError> 
     apply(queue, job_id, Transition::Resume, None).await
 }
 
+/// After a sign-in (the user's act): the jobs waiting for one go back in line at once,
+/// rather than read "sign in again" until the runner reaches them. Returns how many.
+pub async fn signed_in(queue: &Queue) -> Result<usize, QueueError> {
+    let mut n = 0;
+    for j in queue.jobs().await? {
+        if j.state == Waiting
+            && j.wait_reason == Some(WaitReason::SignIn)
+            && apply(queue, &j.job_id, Transition::Resume, None)
+                .await?
+                .is_done()
+        {
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
 /// The user's cancel: nothing more is sent, and the multipart upload storage holds is
 /// aborted (when `api` is given and answers; otherwise storage's lifecycle rule or the
 /// server's reaper frees it). A job whose bytes are stored is refused, not cancelled.

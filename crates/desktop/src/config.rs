@@ -14,7 +14,8 @@ pub enum Mode {
     /// The upload service runs inside the app on 127.0.0.1 with the local store.
     #[default]
     Embedded,
-    /// A real iDance backend: its URL and a pasted sign-in token.
+    /// A real iDance backend: its URL, and a sign-in with email and password (or a
+    /// pasted token).
     Remote,
     /// The instructor's own bucket, no backend: URLs presigned on this machine.
     Direct,
@@ -32,6 +33,9 @@ pub struct Stored {
     pub access_key_id: Option<String>,
     /// Upload bandwidth limit, bytes per second.
     pub limit: Option<u64>,
+    /// The email last signed in with, to fill the form after a sign-out.
+    #[serde(default)]
+    pub email: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -40,7 +44,9 @@ pub enum Backend {
     Embedded,
     Remote {
         url: String,
-        token: String,
+        /// A pasted token; without one, the sign-in saved for `url` (uploads wait for
+        /// one when there is none).
+        token: Option<String>,
     },
     Direct {
         bucket: String,
@@ -62,8 +68,6 @@ pub struct Settings {
 pub enum SettingsError {
     #[error("the address must be a web address starting with http:// or https:// (got {0:?})")]
     Url(String),
-    #[error("paste the sign-in token your iDance account gave you")]
-    NoToken,
     #[error("direct upload needs {0}")]
     Missing(&'static str),
 }
@@ -93,7 +97,10 @@ impl Settings {
             && !token.is_empty()
         {
             return Ok(Settings {
-                backend: Backend::Remote { url, token },
+                backend: Backend::Remote {
+                    url,
+                    token: Some(token),
+                },
                 limit,
             });
         }
@@ -107,7 +114,7 @@ impl Settings {
             Mode::Remote => {
                 let url = stored.server_url.clone().unwrap_or_default();
                 check_url(&url)?;
-                let token = secret(TOKEN).ok_or(SettingsError::NoToken)?;
+                let token = secret(TOKEN).filter(|t| !t.trim().is_empty());
                 Backend::Remote { url, token }
             }
             Mode::Direct => Backend::Direct {
@@ -176,7 +183,15 @@ mod tests {
             Settings::resolve(&remote, secret, none).unwrap().backend,
             Backend::Remote {
                 url: "https://api.example".into(),
-                token: "t".into()
+                token: Some("t".into())
+            }
+        );
+        // No pasted token: the saved sign-in.
+        assert_eq!(
+            Settings::resolve(&remote, none, none).unwrap().backend,
+            Backend::Remote {
+                url: "https://api.example".into(),
+                token: None
             }
         );
         let env = |k: &str| match k {
@@ -190,7 +205,7 @@ mod tests {
             s.backend,
             Backend::Remote {
                 url: "http://127.0.0.1:9".into(),
-                token: "x".into()
+                token: Some("x".into())
             }
         );
         assert_eq!(s.limit, Some(1000));
@@ -206,14 +221,6 @@ mod tests {
         assert_eq!(
             Settings::resolve(&remote, none, none).unwrap_err(),
             SettingsError::Url("api.example".into())
-        );
-        let remote = Stored {
-            server_url: Some("https://api.example".into()),
-            ..remote
-        };
-        assert_eq!(
-            Settings::resolve(&remote, none, none).unwrap_err(),
-            SettingsError::NoToken
         );
         let direct = Stored {
             mode: Mode::Direct,

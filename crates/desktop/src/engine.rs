@@ -51,7 +51,8 @@ pub enum DesktopError {
     Queue(#[from] idance_core::QueueError),
     #[error("cannot start the built-in upload service: {0}")]
     Server(String),
-    #[error("the server address is not usable: {0}")]
+    /// The server refused, could not be reached, or its address is not usable.
+    #[error(transparent)]
     Client(#[from] idance_core::ClientError),
     #[error("{0}")]
     Refused(String),
@@ -71,7 +72,9 @@ impl DesktopError {
         match self {
             Self::Queue(_) => "queue",
             Self::Server(_) => "service",
-            Self::Client(_) => "address",
+            Self::Client(idance_core::ClientError::Refused(r)) => r.kind(),
+            Self::Client(idance_core::ClientError::Offline(_)) => "unreachable",
+            Self::Client(_) => "server",
             Self::Refused(_) => "refused",
             Self::AlreadyRecording => "recording_running",
             Self::StillSaving => "recording_saving",

@@ -3,7 +3,7 @@
 
 use crate::config::{Backend, LOCAL_USER, Mode, Settings};
 use crate::engine::{Desktop, DesktopError, Event};
-use idance_core::ApiClient;
+use idance_core::{ApiClient, SignIn};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -42,7 +42,17 @@ pub(crate) async fn connect(data_dir: &Path, settings: Settings) -> Result<Link,
             Mode::Embedded,
             in_process(data_dir.join("server"), Default::default(), LOCAL_USER).await?,
         ),
-        Backend::Remote { url, token } => (Mode::Remote, (ApiClient::new(&url, &token)?, None)),
+        Backend::Remote {
+            url,
+            token: Some(token),
+        } => (Mode::Remote, (ApiClient::new(&url, &token)?, None)),
+        Backend::Remote { url, token: None } => {
+            let sign_in = SignIn::new(&url, &data_dir.join("client"))?;
+            (
+                Mode::Remote,
+                (ApiClient::signed_in(Arc::new(sign_in))?, None),
+            )
+        }
         Backend::Direct {
             bucket,
             region,

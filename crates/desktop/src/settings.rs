@@ -1,13 +1,15 @@
 //! Where uploads go, as the user chose it: the plain choices in a store (the app's
-//! `settings.json` through tauri-plugin-store, behind [`ChoiceStore`]), the token and
-//! the bucket secret in the OS keychain (`secrets`). Connect first, then save: a
-//! choice that cannot connect is refused and changes nothing, so no saved choice can
-//! stop the app from starting. Secrets never go to the store, the UI or the logs: the
-//! UI learns only whether one is set.
+//! `settings.json` through tauri-plugin-store, behind [`ChoiceStore`]), the sign-in,
+//! a pasted token and the bucket secret in the OS keychain (`secrets`). Connect first,
+//! then save: a choice that cannot connect is refused and changes nothing, so no saved
+//! choice can stop the app from starting. Secrets never go to the store, the UI or the
+//! logs: the UI learns only whether one is set, and who is signed in.
 
-use crate::config::{BUCKET_SECRET, Mode, Settings, SettingsError, Stored, TOKEN};
+use crate::config::{BUCKET_SECRET, Backend, Mode, Settings, SettingsError, Stored, TOKEN};
 use crate::engine::{Desktop, DesktopError};
 use crate::secrets::Secrets;
+use idance_contract::wire::AccountUser;
+use idance_core::SignIn;
 use serde::{Deserialize, Serialize};
 
 /// Keeps the plain choices (never secrets).
@@ -38,6 +40,10 @@ pub struct View {
     pub active: Mode,
     pub server_url: Option<String>,
     pub has_token: bool,
+    /// Who is signed in to the stored server (none when a pasted token is in use).
+    pub account: Option<AccountUser>,
+    /// The email last signed in with.
+    pub email: Option<String>,
     pub bucket: Option<String>,
     pub region: Option<String>,
     pub endpoint: Option<String>,
@@ -52,16 +58,27 @@ pub struct View {
 pub async fn view(store: &dyn ChoiceStore, secrets: &Secrets, desktop: &Desktop) -> View {
     let stored = store.load();
     let s = secrets.clone();
-    let (has_token, has_secret_key) = tokio::task::spawn_blocking(move || {
-        (s.get(TOKEN).is_some(), s.get(BUCKET_SECRET).is_some())
+    let client_dir = desktop.client_dir();
+    let (has_token, has_secret_key, saved) = tokio::task::spawn_blocking(move || {
+        (
+            s.get(TOKEN).is_some(),
+            s.get(BUCKET_SECRET).is_some(),
+            SignIn::saved_in(&client_dir),
+        )
     })
     .await
-    .unwrap_or((false, false));
+    .unwrap_or((false, false, None));
+    let account = saved
+        .filter(|s| Some(s.server.as_str()) == stored.server_url.as_deref().map(base))
+        .filter(|_| !has_token)
+        .map(|s| s.user);
     View {
         mode: stored.mode,
         active: desktop.mode(),
         server_url: stored.server_url,
         has_token,
+        account,
+        email: stored.email,
         bucket: stored.bucket,
         region: stored.region,
         endpoint: stored.endpoint,
@@ -103,6 +120,7 @@ pub async fn save_and_apply(
         endpoint: trim(input.endpoint),
         access_key_id: trim(input.access_key_id),
         limit: input.limit.filter(|l| *l > 0),
+        email: store.load().email,
     };
     let token = trim(input.token);
     let secret_key = trim(input.secret_access_key);
@@ -120,6 +138,10 @@ pub async fn save_and_apply(
     let settings = Settings::resolve(&stored, pending, |_| None)
         .map_err(|e: SettingsError| DesktopError::Refused(e.to_string()))?;
     desktop.apply(settings).await?;
+    if token.is_some() {
+        // A pasted token replaces the sign-in: end it rather than leave it alive.
+        sign_out_saved(desktop).await?;
+    }
     let s = secrets.clone();
     tokio::task::spawn_blocking(move || {
         if let Some(t) = &token {
@@ -136,6 +158,128 @@ pub async fn save_and_apply(
     store.save(&stored).map_err(DesktopError::Refused)?;
     desktop.clear_startup_problem();
     Ok(view(store, secrets, desktop).await)
+}
+
+/// The Sign in form: the server and the account. The password goes to the server
+/// and nowhere else.
+#[derive(Default, Deserialize)]
+pub struct SignInInput {
+    pub server_url: String,
+    pub email: String,
+    pub password: String,
+}
+
+impl std::fmt::Debug for SignInInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignInInput")
+            .field("server_url", &self.server_url)
+            .field("email", &self.email)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A server URL as the sign-in keeps it.
+fn base(url: &str) -> &str {
+    url.trim_end_matches('/')
+}
+
+/// Signs in to the server and switches uploads to it: the sign-in is saved (the
+/// keychain), a pasted token for it is forgotten, and the choice is stored. A refused
+/// sign-in changes nothing.
+pub async fn sign_in(
+    desktop: &Desktop,
+    store: &dyn ChoiceStore,
+    secrets: &Secrets,
+    input: SignInInput,
+) -> Result<View, DesktopError> {
+    let url = input.server_url.trim().to_string();
+    let email = input.email.trim().to_string();
+    let probe = Stored {
+        mode: Mode::Remote,
+        server_url: Some(url.clone()),
+        ..Stored::default()
+    };
+    Settings::resolve(&probe, |_| None, |_| None)
+        .map_err(|e: SettingsError| DesktopError::Refused(e.to_string()))?;
+    if email.is_empty() || input.password.is_empty() {
+        return Err(DesktopError::Refused(
+            "type the email and the password of your iDance account".into(),
+        ));
+    }
+    let device = tokio::task::spawn_blocking(|| whoami::devicename().ok())
+        .await
+        .ok()
+        .flatten()
+        .filter(|d| !d.trim().is_empty())
+        .map_or_else(
+            || "iDance Capture".to_string(),
+            |d| format!("iDance Capture on {d}"),
+        );
+    let sign_in = SignIn::new(&url, &desktop.client_dir())?;
+    let user = sign_in
+        .login(&email, &input.password, Some(&device))
+        .await?;
+    let s = secrets.clone();
+    tokio::task::spawn_blocking(move || s.set(TOKEN, None))
+        .await
+        .map_err(|e| DesktopError::Refused(e.to_string()))?
+        .map_err(DesktopError::Refused)?;
+    let stored = Stored {
+        mode: Mode::Remote,
+        server_url: Some(url.clone()),
+        // As the server spells it (the form's case may differ).
+        email: Some(user.email),
+        ..store.load()
+    };
+    let limit = stored.limit;
+    desktop
+        .apply(Settings {
+            backend: Backend::Remote { url, token: None },
+            limit,
+        })
+        .await?;
+    store.save(&stored).map_err(DesktopError::Refused)?;
+    desktop.clear_startup_problem();
+    desktop.signed_in().await?;
+    Ok(view(store, secrets, desktop).await)
+}
+
+/// Signs out: the server revokes the sign-in and this computer forgets it (even when
+/// the server cannot be reached; then the sign-in ends there when it expires). Uploads
+/// to that server wait for the next sign-in; queued jobs keep their place.
+pub async fn sign_out(
+    desktop: &Desktop,
+    store: &dyn ChoiceStore,
+    secrets: &Secrets,
+) -> Result<View, DesktopError> {
+    sign_out_saved(desktop).await?;
+    Ok(view(store, secrets, desktop).await)
+}
+
+/// Ends the saved sign-in, through the link's token source when it is that one (so its
+/// uploads learn at once).
+async fn sign_out_saved(desktop: &Desktop) -> Result<(), DesktopError> {
+    let dir = desktop.client_dir();
+    let saved = tokio::task::spawn_blocking(move || SignIn::saved_in(&dir))
+        .await
+        .ok()
+        .flatten();
+    let Some(saved) = saved else { return Ok(()) };
+    let link = desktop.link();
+    let result = match link.api.sign_in() {
+        Some(s) if s.server() == saved.server => s.logout().await,
+        _ => match SignIn::new(&saved.server, &desktop.client_dir()) {
+            Ok(s) => s.logout().await,
+            Err(e) => Err(e),
+        },
+    };
+    if !result? {
+        tracing::warn!(
+            "signed out here; {} could not be told, so the sign-in ends there when it expires",
+            saved.server
+        );
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -27,6 +27,15 @@ impl Desktop {
         Ok(())
     }
 
+    /// After a sign-in: the jobs waiting for one go on now.
+    pub(crate) async fn signed_in(&self) -> Result<(), DesktopError> {
+        if lifecycle::signed_in(&self.queue).await? > 0 {
+            self.changed().await;
+            self.wake_uploads();
+        }
+        Ok(())
+    }
+
     /// The user's `t` on one job, or on every job that can take it (`None`).
     async fn apply_user(&self, job: Option<&str>, t: Transition) -> Result<(), DesktopError> {
         for id in self.targets(job).await? {

@@ -1,5 +1,6 @@
-// The settings view: where uploads go (built-in, iDance server, own bucket), a
-// bandwidth limit. Secrets are sent once and never shown back: only "saved" or not.
+// The settings view: where uploads go (built-in, iDance server, own bucket), the
+// sign-in to an iDance server, a bandwidth limit. Secrets are sent once and never
+// shown back: only "saved" or not, and who is signed in.
 import { errorText, invoke } from "./ipc.js";
 
 export function formToInput(form) {
@@ -21,6 +22,23 @@ export function formToInput(form) {
   };
 }
 
+// What a refused sign-in says, by its kind; the app's words otherwise.
+export function signInError(err) {
+  switch (err && err.kind) {
+    case "wrong_password":
+      return "Wrong email or password.";
+    case "account_disabled":
+      return "This account is switched off. Ask the person who runs your iDance server.";
+    case "no_accounts":
+      return "This server has no sign-in with email and password: paste a sign-in token below instead.";
+    case "unreachable":
+      return "Cannot reach the server. Check its address and your connection, then try again.";
+    default:
+      // too_many_attempts says how long to wait; refused says what is missing.
+      return errorText(err);
+  }
+}
+
 export class SettingsView {
   constructor(doc, onSaved = () => {}) {
     this.doc = doc;
@@ -30,6 +48,16 @@ export class SettingsView {
     this.form.addEventListener("submit", (e) => {
       e.preventDefault();
       this.save();
+    });
+    const out = doc.getElementById("account-out");
+    doc.getElementById("sign-in").addEventListener("click", () => this.signIn());
+    doc.getElementById("sign-out").addEventListener("click", () => this.signOut());
+    // Enter in the email or password field signs in (not Save).
+    out.addEventListener("keydown", (e) => {
+      if (e.key === "Enter") {
+        e.preventDefault();
+        this.signIn();
+      }
     });
   }
 
@@ -54,6 +82,7 @@ export class SettingsView {
     d.getElementById("set-secret").value = "";
     d.getElementById("set-token-state").textContent = s.has_token ? "A token is saved; paste a new one to replace it." : "No token saved yet.";
     d.getElementById("set-secret-state").textContent = s.has_secret_key ? "A secret key is saved; type a new one to replace it." : "No secret key saved yet.";
+    this.showAccount(s);
     // The saved choice could not be used at start: say so (the built-in service is on).
     const result = d.getElementById("set-result");
     if (s.problem) {
@@ -61,6 +90,64 @@ export class SettingsView {
       result.textContent = s.problem;
     }
     this.showFieldsets();
+  }
+
+  showAccount(s) {
+    const d = this.doc;
+    const signedIn = Boolean(s.account);
+    d.getElementById("account-in").hidden = !signedIn;
+    d.getElementById("account-out").hidden = signedIn;
+    d.getElementById("account-email").textContent = signedIn ? s.account.email : "";
+    d.getElementById("account-name").textContent = signedIn && s.account.name ? `(${s.account.name})` : "";
+    const email = d.getElementById("sign-email");
+    if (!email.value) email.value = s.email || "";
+    d.getElementById("sign-password").value = "";
+    // A pasted token in use: show that path open; a sign-in hides it.
+    d.getElementById("token-path").open = !signedIn && s.has_token;
+  }
+
+  async signIn() {
+    const d = this.doc;
+    const result = d.getElementById("sign-result");
+    const password = d.getElementById("sign-password");
+    const input = {
+      server_url: d.getElementById("set-url").value.trim(),
+      email: d.getElementById("sign-email").value.trim(),
+      password: password.value,
+    };
+    // The password lives in the page only until it is sent.
+    password.value = "";
+    result.className = "hint";
+    result.textContent = "Signing in…";
+    try {
+      const s = await invoke("sign_in", { input });
+      this.fill(s);
+      result.textContent = "";
+      const done = d.getElementById("set-result");
+      done.className = "hint";
+      done.textContent = `Signed in. Uploads go to ${s.server_url}.`;
+      this.onSaved(s);
+    } catch (err) {
+      result.className = "error";
+      result.textContent = signInError(err);
+      if (err && err.kind === "no_accounts") d.getElementById("token-path").open = true;
+      password.focus();
+    }
+  }
+
+  async signOut() {
+    const d = this.doc;
+    const result = d.getElementById("set-result");
+    try {
+      const s = await invoke("sign_out");
+      this.fill(s);
+      result.className = "hint";
+      result.textContent = "Signed out. Uploads to this server wait until you sign in again.";
+      this.onSaved(s);
+    } catch (err) {
+      result.className = "error";
+      result.textContent = errorText(err);
+    }
   }
 
   showFieldsets() {

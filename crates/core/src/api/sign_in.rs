@@ -30,11 +30,24 @@ pub enum Refusal {
     /// Unknown email or wrong password (the server does not say which).
     WrongPassword,
     /// The account exists but is switched off.
+    #[serde(rename = "account_disabled")]
     Disabled,
     /// Too many failed attempts; `retry_after_secs` until the next try is allowed.
     TooManyAttempts { retry_after_secs: u64 },
     /// The server has no accounts (a server that issues its own tokens).
     NoAccounts,
+}
+
+impl Refusal {
+    /// What the UI switches on (the same words as the serialized `kind`).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::WrongPassword => "wrong_password",
+            Self::Disabled => "account_disabled",
+            Self::TooManyAttempts { .. } => "too_many_attempts",
+            Self::NoAccounts => "no_accounts",
+        }
+    }
 }
 
 impl std::fmt::Display for Refusal {
@@ -483,6 +496,21 @@ mod tests {
         assert!(s.fresh(1_000 + 839_999) && !s.fresh(1_000 + 840_000));
         let s = Saved::new("http://s", answer(5), 0);
         assert_eq!(s.renew_at_ms, 3_750);
+    }
+
+    #[test]
+    fn a_refusal_kind_is_its_serialized_kind() {
+        for r in [
+            Refusal::WrongPassword,
+            Refusal::Disabled,
+            Refusal::TooManyAttempts {
+                retry_after_secs: 9,
+            },
+            Refusal::NoAccounts,
+        ] {
+            let v = serde_json::to_value(r).unwrap();
+            assert_eq!(v["kind"], r.kind(), "{r:?}");
+        }
     }
 
     #[test]

@@ -705,6 +705,44 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_sign_in_puts_the_jobs_waiting_for_one_back_in_line_and_no_other() {
+        use crate::lifecycle::{Transition as T, apply, signed_in};
+        let dir = tempfile::tempdir().unwrap();
+        let q = Queue::open(&dir.path().join("queue.db")).unwrap();
+        let s = q.create_session(None).await.unwrap();
+        let mut ids = Vec::new();
+        for (i, reason) in [WaitReason::SignIn, WaitReason::Network, WaitReason::SignIn]
+            .into_iter()
+            .enumerate()
+        {
+            let video = dir.path().join(format!("{i}.mp4"));
+            std::fs::write(&video, b"x").unwrap();
+            let id = q
+                .enqueue(&s.local_id, &video, FileKind::Video, None)
+                .await
+                .unwrap()
+                .job_id;
+            apply(&q, &id, T::Wait(reason), Some("w".into()))
+                .await
+                .unwrap();
+            ids.push(id);
+        }
+        apply(&q, &ids[2], T::Pause, None).await.unwrap();
+        assert_eq!(signed_in(&q).await.unwrap(), 1);
+        let got = |i: usize| {
+            let q = q.clone();
+            let id = ids[i].clone();
+            async move {
+                let j = q.job(id).await.unwrap();
+                (j.state, j.wait_reason)
+            }
+        };
+        assert_eq!(got(0).await, (JobState::Queued, None));
+        assert_eq!(got(1).await, (JobState::Waiting, Some(WaitReason::Network)));
+        assert_eq!(got(2).await.0, JobState::Paused, "a pause is the user's");
+    }
+
+    #[tokio::test]
     async fn bad_files_are_refused_with_the_reason() {
         let dir = tempfile::tempdir().unwrap();
         let q = Queue::open(&dir.path().join("queue.db")).unwrap();
