@@ -510,3 +510,18 @@ impl TestServer {
         download_stored(&self.handle.base_url(), token, key).await
     }
 }
+
+/// The first file under `dir` (recursively) holding `needle`: a secret must be in none.
+pub fn file_holding(dir: &std::path::Path, needle: &[u8]) -> Option<std::path::PathBuf> {
+    for e in std::fs::read_dir(dir).ok()?.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            if let Some(f) = file_holding(&p, needle) {
+                return Some(f);
+            }
+        } else if std::fs::read(&p).is_ok_and(|b| b.windows(needle.len()).any(|w| w == needle)) {
+            return Some(p);
+        }
+    }
+    None
+}

@@ -455,7 +455,7 @@ async fn signing_in_from_settings_uploads_to_the_account() {
         "a secret in the settings store: {store}"
     );
     for sub in ["app-data", "xdg-data", "xdg-config", "xdg-cache"] {
-        let found = grep_dir(&dir.path().join(sub), PASSWORD.as_bytes());
+        let found = idance_tests::file_holding(&dir.path().join(sub), PASSWORD.as_bytes());
         assert!(found.is_none(), "the password is kept in {found:?}");
     }
 
@@ -479,19 +479,4 @@ async fn signing_in_from_settings_uploads_to_the_account() {
         "the sign-in is still kept"
     );
     driver.quit().await;
-}
-
-/// The first file under `dir` holding `needle`.
-fn grep_dir(dir: &Path, needle: &[u8]) -> Option<std::path::PathBuf> {
-    for e in std::fs::read_dir(dir).ok()?.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            if let Some(f) = grep_dir(&p, needle) {
-                return Some(f);
-            }
-        } else if std::fs::read(&p).is_ok_and(|b| b.windows(needle.len()).any(|w| w == needle)) {
-            return Some(p);
-        }
-    }
-    None
 }

@@ -9,7 +9,6 @@ use idance_desktop::settings::{self, ChoiceStore, SignInInput};
 use idance_desktop::{Backend, Desktop, Mode, Settings, Stored};
 use idance_tests::{Options, TestServer, make_video};
 use reqwest::Method;
-use std::path::Path;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -31,21 +30,6 @@ impl ChoiceStore for Memory {
 
 async fn jobs(d: &Desktop) -> Vec<idance_desktop::JobView> {
     d.queue_view().await.unwrap()
-}
-
-/// Whether some file under `dir` holds `needle`.
-fn found_in(dir: &Path, needle: &[u8]) -> Option<std::path::PathBuf> {
-    for e in std::fs::read_dir(dir).ok()?.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            if let Some(f) = found_in(&p, needle) {
-                return Some(f);
-            }
-        } else if std::fs::read(&p).is_ok_and(|b| b.windows(needle.len()).any(|w| w == needle)) {
-            return Some(p);
-        }
-    }
-    None
 }
 
 #[test]
@@ -220,7 +204,7 @@ async fn run(idance: std::path::PathBuf) {
         .await;
     assert_eq!(me.status, 200, "{:?}", me.json);
     // …and the password is in no file of the data folder.
-    assert_eq!(found_in(&data, PASSWORD.as_bytes()), None);
+    assert_eq!(idance_tests::file_holding(&data, PASSWORD.as_bytes()), None);
 
     // Signing out forgets it here (that the server ends it is the core's test).
     let view = settings::sign_out(&d, &store, &secrets).await.unwrap();

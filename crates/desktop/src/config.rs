@@ -73,7 +73,7 @@ pub enum SettingsError {
 }
 
 /// An http(s) URL the upload service accepts too (the same check as its own).
-fn check_url(url: &str) -> Result<(), SettingsError> {
+pub(crate) fn check_url(url: &str) -> Result<(), SettingsError> {
     match url::Url::parse(url) {
         Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Ok(()),
         _ => Err(SettingsError::Url(url.to_string())),

@@ -194,13 +194,7 @@ pub async fn sign_in(
 ) -> Result<View, DesktopError> {
     let url = input.server_url.trim().to_string();
     let email = input.email.trim().to_string();
-    let probe = Stored {
-        mode: Mode::Remote,
-        server_url: Some(url.clone()),
-        ..Stored::default()
-    };
-    Settings::resolve(&probe, |_| None, |_| None)
-        .map_err(|e: SettingsError| DesktopError::Refused(e.to_string()))?;
+    crate::config::check_url(&url).map_err(|e| DesktopError::Refused(e.to_string()))?;
     if email.is_empty() || input.password.is_empty() {
         return Err(DesktopError::Refused(
             "type the email and the password of your iDance account".into(),
