@@ -44,7 +44,46 @@ struct Stream {
     width: Option<u32>,
     height: Option<u32>,
     duration: Option<String>,
+    #[serde(default)]
+    disposition: Disposition,
 }
+
+#[derive(Deserialize, Default)]
+struct Disposition {
+    /// Cover art of an audio file: a picture, not a video.
+    #[serde(default)]
+    attached_pic: u8,
+}
+
+/// Containers a class video comes in, by one of the names in ffprobe's `format_name`
+/// (which lists a demuxer's aliases, e.g. `mov,mp4,m4a,3gp,3g2,mj2`). Anything else —
+/// ffmpeg also reads text (`tty`), images (`image2`, `png_pipe`, `gif`) and audio
+/// files — is not a video, whatever streams ffmpeg makes of it.
+const VIDEO_CONTAINERS: &[&str] = &[
+    "mov", "matroska", "webm", "avi", "mpegts", "mpeg", "flv", "asf", "ogg", "mxf",
+];
+
+/// What a container that is not a video is, in words, by its demuxer's name.
+fn what_it_is(format_name: &str) -> &'static str {
+    let names: Vec<&str> = format_name.split(',').collect();
+    let any = |f: &dyn Fn(&str) -> bool| names.iter().any(|n| f(n));
+    if any(&|n| matches!(n, "tty" | "txt" | "srt" | "ass" | "webvtt")) {
+        "a text file"
+    } else if any(&|n| {
+        n.ends_with("_pipe") || matches!(n, "image2" | "gif" | "apng" | "webp" | "ico" | "svg")
+    }) {
+        "an image"
+    } else if any(&|n| {
+        matches!(n, "mp3" | "wav" | "flac" | "aac" | "ac3" | "aiff" | "amr" | "opus" | "w64")
+    }) {
+        "an audio file"
+    } else {
+        "not a video container"
+    }
+}
+
+/// Codecs ffmpeg decodes to pictures of text: never a class video.
+const TEXT_CODECS: &[&str] = &["ansi", "bintext", "xbin", "idf", "tty"];
 
 #[derive(Deserialize)]
 struct Format {
@@ -114,16 +153,39 @@ fn parse(file: &str, json: &[u8]) -> Result<VideoInfo, ProbeError> {
     };
     let out: Output =
         serde_json::from_slice(json).map_err(|_| not_video("ffprobe's answer was unreadable"))?;
-    let video = out
-        .streams
-        .iter()
-        .find(|s| s.codec_type.as_deref() == Some("video") && s.width.is_some())
-        .ok_or_else(|| not_video("it has no video stream"))?;
+    let format = out.format.as_ref();
+    let container = format
+        .and_then(|f| f.format_name.clone())
+        .unwrap_or_default();
+    if !container
+        .split(',')
+        .any(|n| VIDEO_CONTAINERS.contains(&n))
+    {
+        return Err(not_video(&format!(
+            "ffmpeg reads it as {} ({container})",
+            what_it_is(&container)
+        )));
+    }
     let audio = out
         .streams
         .iter()
         .find(|s| s.codec_type.as_deref() == Some("audio"));
-    let format = out.format.as_ref();
+    let video = out
+        .streams
+        .iter()
+        .find(|s| {
+            s.codec_type.as_deref() == Some("video")
+                && s.width.is_some()
+                && s.disposition.attached_pic == 0
+                && !TEXT_CODECS.contains(&s.codec_name.as_deref().unwrap_or_default())
+        })
+        .ok_or_else(|| {
+            not_video(if audio.is_some() {
+                "it has sound but no video"
+            } else {
+                "it has no video stream"
+            })
+        })?;
     let duration = format
         .and_then(|f| f.duration.as_deref())
         .or(video.duration.as_deref())
@@ -136,9 +198,7 @@ fn parse(file: &str, json: &[u8]) -> Result<VideoInfo, ProbeError> {
         height: video.height.unwrap_or(0),
         video_codec: video.codec_name.clone().unwrap_or_default(),
         audio_codec: audio.and_then(|a| a.codec_name.clone()),
-        container: format
-            .and_then(|f| f.format_name.clone())
-            .unwrap_or_default(),
+        container,
     })
 }
 
@@ -197,5 +257,95 @@ mod tests {
             probe(&dir.path().join("gone.mp4")).await,
             Err(ProbeError::Io { .. })
         ));
+    }
+
+    /// ffmpeg reads all of these; none is a video (`idance probe notes.txt` once
+    /// answered `{"video_codec": "ansi", "container": "tty"}`).
+    #[tokio::test]
+    async fn text_images_and_audio_are_not_videos() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let notes = d.join("notes.txt");
+        // Long enough for ffmpeg's tty demuxer to take it (a short one fails anyway).
+        let lines: String = (1..=200)
+            .map(|i| format!("{i}. Salsa basics: 1-2-3, 5-6-7, turn on 1\n"))
+            .collect();
+        std::fs::write(&notes, lines).unwrap();
+        let png = crate::test_clip::clip(d, "still.png", 1, &["-frames:v", "1"]);
+        let jpg = crate::test_clip::clip(d, "still.jpg", 1, &["-frames:v", "1"]);
+        let gif = crate::test_clip::clip(d, "moving.gif", 1, &[]);
+        let ffmpeg = |args: &[&str]| {
+            assert!(
+                std::process::Command::new("ffmpeg")
+                    .args(["-v", "error", "-y"])
+                    .args(args)
+                    .status()
+                    .unwrap()
+                    .success()
+            )
+        };
+        let mp3 = d.join("song.mp3");
+        ffmpeg(&["-f", "lavfi", "-i", "sine=d=2", mp3.to_str().unwrap()]);
+        let m4a = d.join("song.m4a");
+        ffmpeg(&["-f", "lavfi", "-i", "sine=d=2", "-c:a", "aac", m4a.to_str().unwrap()]);
+        let cover = d.join("cover.mp3");
+        ffmpeg(&[
+            "-i",
+            mp3.to_str().unwrap(),
+            "-i",
+            jpg.to_str().unwrap(),
+            "-map",
+            "0",
+            "-map",
+            "1",
+            "-c",
+            "copy",
+            "-disposition:v",
+            "attached_pic",
+            cover.to_str().unwrap(),
+        ]);
+        for (file, words) in [
+            (&notes, "a text file"),
+            (&png, "an image"),
+            (&jpg, "an image"),
+            (&gif, "an image"),
+            (&mp3, "an audio file"),
+            (&cover, "an audio file"),
+            (&m4a, "sound but no video"),
+        ] {
+            let e = probe(file).await.expect_err("not a video");
+            let said = e.to_string();
+            assert!(matches!(e, ProbeError::NotVideo { .. }), "{said}");
+            assert!(said.contains(words), "{}: {said}", file.display());
+        }
+    }
+
+    #[test]
+    fn cover_art_and_text_pictures_are_no_video_stream() {
+        let answer = |container: &str, codec: &str, pic: u8| {
+            format!(
+                r#"{{"streams": [{{"codec_type": "video", "codec_name": "{codec}", "width": 64, "height": 64,
+                   "disposition": {{"attached_pic": {pic}}}}}],
+                   "format": {{"format_name": "{container}", "duration": "3.0"}}}}"#
+            )
+        };
+        let mp4 = "mov,mp4,m4a,3gp,3g2,mj2";
+        assert!(parse("a", answer(mp4, "h264", 0).as_bytes()).is_ok());
+        assert!(parse("a", answer("matroska,webm", "vp9", 0).as_bytes()).is_ok());
+        assert!(parse("a", answer("avi", "mjpeg", 0).as_bytes()).is_ok());
+        for (container, codec, pic) in [
+            (mp4, "mjpeg", 1),
+            (mp4, "ansi", 0),
+            ("tty", "ansi", 0),
+            ("png_pipe", "png", 0),
+            ("image2", "mjpeg", 0),
+            ("", "h264", 0),
+        ] {
+            let e = parse("a", answer(container, codec, pic).as_bytes());
+            assert!(
+                matches!(e, Err(ProbeError::NotVideo { .. })),
+                "{container} {codec} {pic}: {e:?}"
+            );
+        }
     }
 }

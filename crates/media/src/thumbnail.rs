@@ -209,7 +209,22 @@ mod tests {
             .position(|w| w == b"mdat")
             .expect("an mdat box");
         std::fs::write(&cut, &bytes[..mdat + 64]).unwrap();
-        for f in [&empty, &text, &cut] {
+        // ffmpeg would make a JPEG of a text file (its tty demuxer draws the text) or
+        // of a picture: not videos, refused.
+        let notes = dir.path().join("notes.txt");
+        let lines: String = (1..=200).map(|i| format!("{i}. Warm up, salsa basics\n")).collect();
+        std::fs::write(&notes, lines).unwrap();
+        let picture = crate::test_clip::clip(dir.path(), "still.png", 1, &["-frames:v", "1"]);
+        let song = dir.path().join("song.m4a");
+        assert!(
+            std::process::Command::new("ffmpeg")
+                .args(["-v", "error", "-f", "lavfi", "-i", "sine=d=2", "-c:a", "aac"])
+                .arg(&song)
+                .status()
+                .unwrap()
+                .success()
+        );
+        for f in [&empty, &text, &cut, &notes, &picture, &song] {
             let out = dir.path().join("out.jpg");
             let e = thumbnail(f, Some(&out))
                 .await
