@@ -62,10 +62,13 @@ pub enum Command {
     Probe(ProbeArgs),
     /// Write a JPEG from a representative frame (10 % in).
     Thumbnail(ThumbnailArgs),
+    /// Cut a video to START..END into a new file (a stream copy from the keyframe at or
+    /// before START); the original is untouched.
+    Trim(TrimArgs),
     /// Record the screen and/or a camera plus a microphone until the duration or Ctrl-C.
     Record(RecordArgs),
     /// List the screens, cameras and microphones ffmpeg can record from.
-    Devices(JsonFlag),
+    Devices(DevicesArgs),
     /// Housekeeping of the upload service's storage (same data dir and DATABASE_URL as `serve`).
     #[command(subcommand)]
     Admin(AdminCommand),
@@ -189,6 +192,34 @@ pub struct RecordArgs {
     /// Frames per second.
     #[arg(long, default_value_t = 30)]
     pub fps: u32,
+    /// Enter (a line on standard input) pauses the recording and the next one resumes
+    /// it. On Linux and macOS, SIGUSR1 toggles pause with or without this flag.
+    #[arg(long)]
+    pub pause_key: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DevicesArgs {
+    #[arg(long)]
+    pub json: bool,
+    /// List the H.264 encoders instead: the one chosen and each one's trial here.
+    #[arg(long)]
+    pub encoders: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TrimArgs {
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Where the cut starts: seconds (`90`, `12.5`), `1:30`, `00:01:30` or `1m30s`.
+    #[arg(long, value_parser = parse_position, default_value = "0", value_name = "T")]
+    pub start: f64,
+    /// Where it ends (default: the end of the video).
+    #[arg(long, value_parser = parse_position, value_name = "T")]
+    pub end: Option<f64>,
+    /// Where to write it (default: beside the video as NAME.trimmed.EXT, never overwriting).
+    #[arg(short = 'o', long = "out", value_name = "OUT")]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -279,6 +310,33 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         .map_err(|e| format!("'{s}' is not a duration like 30s, 2m, 1h: {e}"))
 }
 
+/// A point in a video: seconds (`90`, `12.5`), `M:SS`, `H:MM:SS(.s)` or humantime
+/// (`1m30s`).
+pub fn parse_position(s: &str) -> Result<f64, String> {
+    let s = s.trim();
+    let bad = || format!("'{s}' is not a time in the video like 90, 1:30, 00:01:30 or 1m30s");
+    if let Ok(secs) = s.parse::<f64>() {
+        return (secs.is_finite() && secs >= 0.0)
+            .then_some(secs)
+            .ok_or_else(bad);
+    }
+    if s.contains(':') {
+        let mut total = 0.0;
+        for (i, part) in s.split(':').enumerate() {
+            let v: f64 = part.parse().map_err(|_| bad())?;
+            // Minutes and seconds after the first field are under 60.
+            if !(v >= 0.0 && (i == 0 || v < 60.0)) {
+                return Err(bad());
+            }
+            total = total * 60.0 + v;
+        }
+        return Ok(total);
+    }
+    humantime::parse_duration(s)
+        .map(|d| d.as_secs_f64())
+        .map_err(|_| bad())
+}
+
 /// `123`, `500K`, `8M`, `1G` (powers of 1024) as bytes per second.
 pub fn parse_rate(s: &str) -> Result<u64, String> {
     let s = s.trim();
@@ -305,6 +363,18 @@ mod tests {
         assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
         assert_eq!(parse_duration("1h"), Ok(Duration::from_secs(3600)));
         assert!(parse_duration("soon").is_err());
+    }
+
+    #[test]
+    fn positions_accept_seconds_clock_times_and_humantime() {
+        assert_eq!(parse_position("90"), Ok(90.0));
+        assert_eq!(parse_position("12.5"), Ok(12.5));
+        assert_eq!(parse_position("1:30"), Ok(90.0));
+        assert_eq!(parse_position("01:02:03.5"), Ok(3723.5));
+        assert_eq!(parse_position("1m30s"), Ok(90.0));
+        for bad in ["-3", "1:75", "soon", "1::2"] {
+            assert!(parse_position(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

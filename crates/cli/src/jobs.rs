@@ -431,3 +431,20 @@ pub async fn thumbnail(file: &Path, out: Option<&Path>) -> Result<(), Failure> {
     println!("{}", t.path.display());
     Ok(())
 }
+
+pub async fn trim(args: crate::args::TrimArgs) -> Result<(), Failure> {
+    use idance_media::trim::TrimError;
+    let (out, info) =
+        idance_media::trim::trim(&args.file, args.start, args.end, args.out.as_deref())
+            .await
+            .map_err(|e| match e {
+                TrimError::Range { .. } | TrimError::Exists(_) => Failure::Usage(e.into()),
+                _ => Failure::Work(e.into()),
+            })?;
+    eprintln!(
+        "cut to {:.1} s (from the keyframe at or before the start)",
+        info.duration
+    );
+    println!("{}", out.display());
+    Ok(())
+}

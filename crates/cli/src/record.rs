@@ -1,13 +1,16 @@
 //! `idance record` and `idance devices`.
 
 use crate::Failure;
-use crate::args::{Global, RecordArgs};
+use crate::args::{DevicesArgs, Global, RecordArgs};
 use crate::jobs::{open_queue, runner, show_progress};
 use anyhow::anyhow;
 use idance_core::take::{Destination, Take};
 use idance_core::{JobState, SessionChoice};
 use idance_media::devices::{self, Source};
-use idance_media::record::{RecordError, RecordSpec, RecordState, RecordStatus, unfinished};
+use idance_media::record::{
+    Controls, RecordError, RecordSpec, RecordState, RecordStatus, unfinished,
+};
+use idance_media::{encoders, space};
 use std::io::IsTerminal;
 use std::path::Path;
 use std::time::Duration;
@@ -26,6 +29,7 @@ pub async fn record(data_dir: &Path, global: &Global, args: RecordArgs) -> Resul
         );
     }
     let source = |s: &Option<String>| s.as_deref().map(Source::parse);
+    let choice = encoders::choose(&client).await;
     let spec = RecordSpec {
         screen: source(&args.screen),
         camera: source(&args.camera),
@@ -33,6 +37,8 @@ pub async fn record(data_dir: &Path, global: &Global, args: RecordArgs) -> Resul
         fps: args.fps,
         duration: args.duration,
         preview: None,
+        encoders: choice.usable(),
+        encoder_cache: Some(client.clone()),
     };
     let out = args.out.clone().unwrap_or_else(|| {
         recordings.join(format!(
@@ -40,6 +46,11 @@ pub async fn record(data_dir: &Path, global: &Global, args: RecordArgs) -> Resul
             chrono::Local::now().format("%Y-%m-%d_%H-%M-%S")
         ))
     });
+    let folder = out.parent().unwrap_or(&recordings);
+    if let Ok(room) = space::room(folder) {
+        let warn = if room.low { "warning: only " } else { "" };
+        eprintln!("{warn}{} in {}", room.words(), folder.display());
+    }
     // With --upload, a bad token or server is reported before anything is recorded.
     let upload = match args.upload {
         true => {
@@ -87,7 +98,9 @@ pub async fn record(data_dir: &Path, global: &Global, args: RecordArgs) -> Resul
         });
         live = Some((stop, task));
     }
-    let ticker = show_status(take.status());
+    eprintln!("encoder: {}", choice.chosen().label);
+    let toggler = toggle_pause(take.controls(), args.pause_key);
+    let ticker = show_status(take.status(), args.pause_key);
     let stopped = take
         .stop_when(async {
             let _ = tokio::signal::ctrl_c().await;
@@ -108,6 +121,10 @@ pub async fn record(data_dir: &Path, global: &Global, args: RecordArgs) -> Resul
     }
     let taken = stopped.queue().await;
     ticker.inspect(|t| t.abort());
+    toggler.abort();
+    if let Some(n) = &taken.notice {
+        eprintln!("note: {}: {n}", taken.path.display());
+    }
     if let Some(e) = &taken.error {
         eprintln!("error: {}: {e}", taken.path.display());
     }
@@ -144,8 +161,50 @@ pub async fn record(data_dir: &Path, global: &Global, args: RecordArgs) -> Resul
     failure.map_or(Ok(()), |e| Err(Failure::Work(e)))
 }
 
+/// Pause and resume from outside: SIGUSR1 (Unix), and with `--pause-key` each line
+/// on standard input (Enter).
+fn toggle_pause(controls: Controls, key: bool) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let toggle = || match controls.toggle() {
+            Ok(()) => {}
+            Err(e) => eprintln!("note: {e}"),
+        };
+        let lines = async {
+            if !key {
+                return std::future::pending::<()>().await;
+            }
+            use tokio::io::AsyncBufReadExt;
+            let mut lines = tokio::io::BufReader::new(tokio::io::stdin()).lines();
+            while let Ok(Some(_)) = lines.next_line().await {
+                toggle();
+            }
+            // Standard input closed: nothing more comes from it.
+            std::future::pending::<()>().await
+        };
+        #[cfg(unix)]
+        let signals = async {
+            use tokio::signal::unix::{SignalKind, signal};
+            match signal(SignalKind::user_defined1()) {
+                Ok(mut usr1) => {
+                    while usr1.recv().await.is_some() {
+                        toggle();
+                    }
+                }
+                Err(e) => eprintln!("note: SIGUSR1 will not pause: {e}"),
+            }
+            std::future::pending::<()>().await
+        };
+        #[cfg(not(unix))]
+        let signals = std::future::pending::<()>();
+        tokio::join!(lines, signals);
+    })
+}
+
 /// One status line on a terminal: elapsed, size, fps, drops, mic level.
-fn show_status(mut status: watch::Receiver<RecordStatus>) -> Option<tokio::task::JoinHandle<()>> {
+fn show_status(
+    mut status: watch::Receiver<RecordStatus>,
+    pause_key: bool,
+) -> Option<tokio::task::JoinHandle<()>> {
     if !std::io::stderr().is_terminal() {
         return None;
     }
@@ -161,10 +220,16 @@ fn show_status(mut status: watch::Receiver<RecordStatus>) -> Option<tokio::task:
             let doing = match s.state {
                 RecordState::Stopping => "stopping",
                 RecordState::Finishing => "saving",
+                RecordState::Paused => "paused",
                 _ => "recording",
             };
+            let keys = match (pause_key, s.state) {
+                (true, RecordState::Paused) => "Enter resumes, Ctrl-C stops",
+                (true, _) => "Enter pauses, Ctrl-C stops",
+                (false, _) => "Ctrl-C stops",
+            };
             spinner.set_message(format!(
-                "{doing} {:02}:{:02}:{:02} · {:.1} MB · {:.0} fps · {} dropped{level} (Ctrl-C stops)",
+                "{doing} {:02}:{:02}:{:02} · {:.1} MB · {:.0} fps · {} dropped{level} ({keys})",
                 secs / 3600,
                 secs / 60 % 60,
                 secs % 60,
@@ -178,7 +243,11 @@ fn show_status(mut status: watch::Receiver<RecordStatus>) -> Option<tokio::task:
     }))
 }
 
-pub async fn list_devices(json: bool) -> Result<(), Failure> {
+pub async fn list_devices(data_dir: &Path, args: DevicesArgs) -> Result<(), Failure> {
+    if args.encoders {
+        return list_encoders(data_dir, args.json).await;
+    }
+    let json = args.json;
     for d in devices::list().await {
         if json {
             println!(
@@ -193,6 +262,26 @@ pub async fn list_devices(json: bool) -> Result<(), Failure> {
                 d.id,
                 d.name
             );
+        }
+    }
+    Ok(())
+}
+
+/// The encoder a recording uses here and every trial behind the choice.
+async fn list_encoders(data_dir: &Path, json: bool) -> Result<(), Failure> {
+    let choice = encoders::choose(&data_dir.join("client")).await;
+    let chosen = choice.chosen();
+    if json {
+        let line = serde_json::json!({"chosen": chosen.name, "label": chosen.label, "trials": choice.trials});
+        println!("{line}");
+        return Ok(());
+    }
+    println!("encoder: {} ({})", chosen.label, chosen.name);
+    for t in &choice.trials {
+        let mark = if t.encoder == chosen.name { "*" } else { " " };
+        match &t.error {
+            None => println!("{mark} {:<18} works", t.encoder),
+            Some(e) => println!("{mark} {:<18} fails: {e}", t.encoder),
         }
     }
     Ok(())

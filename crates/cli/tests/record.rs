@@ -264,6 +264,92 @@ async fn uploads_while_recording_and_stores_the_identical_file_and_its_thumbnail
     assert_eq!(&jpeg[..3], [0xFF, 0xD8, 0xFF], "thumbnail is not a JPEG");
 }
 
+/// Paused by SIGUSR1 after parts went up, resumed by Enter (`--pause-key`): the file
+/// stops growing while paused, `--duration` counts recorded time, the parts sent while
+/// recording stay valid, and the stored object is the file.
+#[tokio::test]
+async fn a_recording_paused_and_resumed_uploads_as_one_file() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let server = serve(idance(dir.path()));
+    let tok = token(idance(dir.path()), "instructor-1");
+    let mut child = idance(dir.path())
+        .args(["--server", &server.base, "--token", &tok])
+        .args([
+            "record",
+            "--screen=lavfi:testsrc2=size=1280x720:rate=30,noise=alls=30:allf=t",
+            TONE,
+            "--duration",
+            "10",
+            "--pause-key",
+            "--upload",
+            "--session",
+            "new",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let queue = idance_core::Queue::open(&dir.path().join("client/queue.db")).unwrap();
+    let start = Instant::now();
+    let job = loop {
+        let jobs = queue.jobs().await.unwrap();
+        if let Some(job) = jobs.iter().find(|j| j.growing)
+            && queue.parts(job.job_id.clone()).await.unwrap().len() >= 2
+        {
+            break job.clone();
+        }
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "idance record ended early"
+        );
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "no part uploaded"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    signal(child.id(), "-USR1");
+    // ffmpeg finishes its last fragment, then nothing more is written.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let paused_size = std::fs::metadata(&job.file).unwrap().len();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(
+        std::fs::metadata(&job.file).unwrap().len(),
+        paused_size,
+        "the file grew while paused"
+    );
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "a pause ended the recording"
+    );
+    child.stdin.as_mut().unwrap().write_all(b"\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    common::assert_ok(&out);
+    let elapsed = start.elapsed();
+    let file = stdout_path(&out);
+    assert_eq!(file, job.file);
+    let info = probe(Path::new(&file));
+    let secs = info["duration"].as_f64().unwrap();
+    assert!((secs - 10.0).abs() < 0.6, "{secs} s recorded");
+    assert!(
+        elapsed > Duration::from_secs(14),
+        "the pause was not a pause: {elapsed:?}"
+    );
+    decodes_cleanly(Path::new(&file));
+    let job = queue.job(job.job_id.clone()).await.unwrap();
+    assert_eq!(job.state, idance_core::JobState::Completed, "{job:?}");
+    let idance_core::Transfer::Stored { key, .. } = &job.transfer else {
+        panic!("not stored: {job:?}");
+    };
+    let stored = idance_tests::download_stored(&server.base, &tok, key).await;
+    assert!(
+        stored == std::fs::read(&file).unwrap(),
+        "stored object differs"
+    );
+}
+
 #[test]
 fn usage_errors_exit_2() {
     let dir = tempfile::tempdir().unwrap();

@@ -166,17 +166,18 @@ async fn takes_a_video(
     Ok(session)
 }
 
-/// Queues `thumb` as the session's thumbnail unless it has one already.
+/// Queues `thumb` as the session's thumbnail unless it has one already (a cancelled one
+/// does not count: a trimmed video brings its own).
 async fn queue_thumbnail(
     queue: &Queue,
     session: &str,
     thumb: &Path,
 ) -> Result<Option<Job>, IntakeError> {
-    let has_one = queue
-        .jobs()
-        .await?
-        .iter()
-        .any(|j| j.local_session == session && j.kind == FileKind::Thumbnail);
+    let has_one = queue.jobs().await?.iter().any(|j| {
+        j.local_session == session
+            && j.kind == FileKind::Thumbnail
+            && j.state != crate::JobState::Cancelled
+    });
     if has_one {
         return Ok(None);
     }

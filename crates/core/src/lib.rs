@@ -25,6 +25,7 @@ pub mod queue;
 pub mod secrets;
 pub mod sync;
 pub mod take;
+pub mod trim;
 pub mod upload;
 
 pub use api::{ApiClient, ClientError, Refusal, ServerMode, SignIn};

@@ -1,7 +1,7 @@
 //! One recording from Start until it is queued, shared by `idance record` and the app.
 //!
-//! Its state only moves forward: Starting → Recording → Stopping → Finishing →
-//! Finished | Failed. ffmpeg's side (Starting, Recording, its own end) comes from
+//! Its state only moves forward: Starting → Recording (⇄ Paused) → Stopping →
+//! Finishing → Finished | Failed. ffmpeg's side (Starting, Recording, its own end) comes from
 //! `idance_media::record`; Stopping is set the moment Stop is asked, Finishing while the
 //! file is probed, its thumbnail made and both queued. The file is kept in every case;
 //! its recovery marker is released only once it is queued (or, when it is not to be
@@ -12,7 +12,7 @@ use crate::lifecycle::{self, Transition};
 use crate::queue::Queue;
 use idance_media::ProbeError;
 use idance_media::record::{
-    Finished, RecordError, RecordSpec, RecordState, RecordStatus, Recording,
+    Controls, Finished, RecordError, RecordSpec, RecordState, RecordStatus, Recording,
 };
 use std::future::Future;
 use std::path::{Path, PathBuf};
@@ -54,16 +54,21 @@ pub struct Taken {
     pub graceful: bool,
     /// The first problem, in words (it names the file when it could not be queued).
     pub error: Option<String>,
+    /// Why it stopped by itself though nothing failed (the disk almost full).
+    pub notice: Option<String>,
     /// The queued jobs to send, thumbnail first; empty when not queued.
     pub jobs: Vec<String>,
 }
 
-/// The state a take shows when its own state is `own` and ffmpeg reports `ffmpeg`:
-/// never backwards, and ffmpeg's end is only the start of Finishing.
+/// The state a take shows when its own state is `own` and the recorder reports
+/// `ffmpeg`: never backwards but between Recording and Paused, and the recorder's end
+/// is only the start of Finishing.
 fn next(own: RecordState, ffmpeg: RecordState) -> RecordState {
-    match ffmpeg {
-        RecordState::Finished | RecordState::Failed => own.max(RecordState::Finishing),
-        other => own.max(other),
+    use RecordState::*;
+    match (own, ffmpeg) {
+        (_, Finished | Failed) => own.max(Finishing),
+        (Recording | Paused, Recording | Paused) => ffmpeg,
+        _ => own.max(ffmpeg),
     }
 }
 
@@ -101,6 +106,11 @@ impl Take {
 
     pub fn path(&self) -> &Path {
         self.recording.path()
+    }
+
+    /// Pause and resume (the recording's file goes on after a pause).
+    pub fn controls(&self) -> Controls {
+        self.recording.controls()
     }
 
     /// The growing job, when the take was queued at Start.
@@ -224,6 +234,7 @@ impl Stopped {
             .map_err(|e| e.to_string()),
         };
         let mut error = finished.error.clone();
+        let notice = finished.notice.clone();
         let (path, graceful, bytes, elapsed_secs) = (
             finished.path.clone(),
             finished.graceful,
@@ -263,6 +274,7 @@ impl Stopped {
             elapsed_secs,
             graceful,
             error,
+            notice,
             jobs,
         }
     }
@@ -289,5 +301,11 @@ mod tests {
         assert_eq!(next(Recording, Finished), Finishing);
         assert_eq!(next(Stopping, Failed), Finishing);
         assert_eq!(next(Finishing, Recording), Finishing);
+        // Pause and resume go both ways; a stop while paused does not.
+        assert_eq!(next(Recording, Paused), Paused);
+        assert_eq!(next(Paused, Recording), Recording);
+        assert_eq!(next(Starting, Paused), Paused);
+        assert_eq!(next(Stopping, Paused), Stopping);
+        assert_eq!(next(Paused, Finished), Finishing);
     }
 }

@@ -109,3 +109,210 @@ async fn a_take_without_a_destination_only_records() {
     assert!(taken.jobs.is_empty());
     assert!(taken.bytes > 0);
 }
+
+/// Seconds of each stream and the largest gap between two packets of the audio.
+fn streams(file: &std::path::Path) -> (f64, f64, f64) {
+    let probe = |args: &[&str]| {
+        let out = std::process::Command::new("ffprobe")
+            .args(["-v", "error"])
+            .args(args)
+            .arg(file)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let duration = |stream: &str| -> f64 {
+        let times: Vec<f64> = probe(&[
+            "-select_streams",
+            stream,
+            "-show_entries",
+            "packet=pts_time,duration_time",
+            "-of",
+            "csv=p=0",
+        ])
+        .lines()
+        .filter_map(|l| {
+            let (pts, d) = l.split_once(',')?;
+            Some(pts.parse::<f64>().ok()? + d.parse::<f64>().unwrap_or(0.0))
+        })
+        .collect();
+        times.iter().cloned().fold(0.0, f64::max)
+    };
+    let mut audio: Vec<f64> = probe(&[
+        "-select_streams",
+        "a",
+        "-show_entries",
+        "packet=pts_time",
+        "-of",
+        "csv=p=0",
+    ])
+    .lines()
+    .filter_map(|l| l.trim().parse().ok())
+    .collect();
+    audio.sort_by(f64::total_cmp);
+    let gap = audio.windows(2).map(|w| w[1] - w[0]).fold(0.0, f64::max);
+    (duration("v"), duration("a"), gap)
+}
+
+fn decode_errors(file: &std::path::Path) -> String {
+    let out = std::process::Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(file)
+        .args(["-f", "null", "-"])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// 20 s with a 5 s pause in the middle: one file of ~15 s with sound throughout, no
+/// decode error, and the states went Recording → Paused → Recording.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_paused_take_is_one_continuous_file_without_the_pause() {
+    let dir = tempfile::tempdir().unwrap();
+    let to = destination(dir.path());
+    let out = dir.path().join("paused.mp4");
+    let take = Take::start(&spec(), &out, Some("Paused class"), Some(to.clone()))
+        .await
+        .unwrap();
+    let controls = take.controls();
+    let mut status = take.status();
+    let seen = tokio::spawn(async move {
+        let mut seen = vec![status.borrow().state];
+        while status.changed().await.is_ok() {
+            let s = status.borrow_and_update().state;
+            if seen.last() != Some(&s) {
+                seen.push(s);
+            }
+        }
+        seen
+    });
+    let watch = take.status();
+    let stop = async move {
+        tokio::time::sleep(Duration::from_millis(7500)).await;
+        controls.pause().unwrap();
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        let paused_at = watch.borrow().elapsed_secs;
+        controls.resume().unwrap();
+        tokio::time::sleep(Duration::from_millis(7500)).await;
+        paused_at
+    };
+    let (paused_at_tx, paused_at_rx) = tokio::sync::oneshot::channel();
+    let taken = take
+        .stop_when(async move {
+            let _ = paused_at_tx.send(stop.await);
+        })
+        .await
+        .queue()
+        .await;
+    assert!(taken.graceful && taken.error.is_none(), "{taken:?}");
+    let paused_at = paused_at_rx.await.unwrap();
+    assert!((paused_at - 7.5).abs() < 1.0, "paused at {paused_at}");
+    let seen = seen.await.unwrap();
+    let at = |s| seen.iter().position(|x| *x == s);
+    assert!(
+        at(RecordState::Paused).is_some()
+            && seen.iter().rposition(|x| *x == RecordState::Recording) > at(RecordState::Paused),
+        "{seen:?}"
+    );
+
+    let (video, audio, gap) = streams(&out);
+    // Recorded time: 15 s, give or take the second each ffmpeg takes to open its inputs.
+    assert!((video - 15.0).abs() < 1.5, "video {video} s");
+    assert!(
+        (audio - video).abs() < 0.5,
+        "audio {audio} s, video {video} s"
+    );
+    assert!(gap < 0.2, "a {gap} s hole in the sound");
+    assert!(
+        (taken.elapsed_secs - video).abs() < 0.5,
+        "{} shown, {video} recorded",
+        taken.elapsed_secs
+    );
+    let errors = decode_errors(&out);
+    assert!(errors.is_empty(), "{errors}");
+    let job = to.queue.job(taken.jobs[1].clone()).await.unwrap();
+    assert_eq!(job.size, std::fs::metadata(&out).unwrap().len());
+}
+
+/// An encoder this ffmpeg lists but this machine lacks, forced first: the recording
+/// falls back to libx264, is playable, and says which encoder it used.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_hardware_encoder_that_fails_to_start_falls_back_to_libx264() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("fallback.mp4");
+    let nvenc = idance_media::encoders::by_name("h264_nvenc").unwrap();
+    let spec = RecordSpec {
+        encoders: vec![nvenc, &idance_media::encoders::LIBX264],
+        ..spec()
+    };
+    let take = Take::start(&spec, &out, None, None).await.unwrap();
+    assert_eq!(
+        take.status().borrow().encoder.as_deref(),
+        Some("NVIDIA NVENC (hardware)")
+    );
+    let watch = take.status();
+    let taken = take
+        .stop_when(tokio::time::sleep(Duration::from_secs(3)))
+        .await
+        .queue()
+        .await;
+    assert!(taken.graceful && taken.error.is_none(), "{taken:?}");
+    assert_eq!(
+        watch.borrow().encoder.as_deref(),
+        Some("libx264 (software)")
+    );
+    let info = idance_media::probe(&out).await.unwrap();
+    assert_eq!(info.video_codec, "h264");
+    assert!(info.duration > 1.0, "{info:?}");
+    assert!(decode_errors(&out).is_empty());
+}
+
+/// A 64 MiB disk: the recording stops by itself before the disk is full, plays, is
+/// queued, and says why.
+#[tokio::test(flavor = "multi_thread")]
+async fn on_a_small_disk_the_recording_stops_itself_before_it_is_full() {
+    let dir = tempfile::tempdir().unwrap();
+    let small = dir.path().join("small");
+    std::fs::create_dir(&small).unwrap();
+    let mount = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=64m", "tmpfs"])
+        .arg(&small)
+        .status()
+        .unwrap();
+    assert!(
+        mount.success(),
+        "this test mounts a 64 MiB tmpfs: run it as root (CI does)"
+    );
+    struct Unmount(std::path::PathBuf);
+    impl Drop for Unmount {
+        fn drop(&mut self) {
+            let _ = std::process::Command::new("umount").arg(&self.0).status();
+        }
+    }
+    let _unmount = Unmount(small.clone());
+    let to = destination(dir.path());
+    let out = small.join("long-class.mp4");
+    // Noise: about 3 MB/s, so the disk would fill in ~20 s.
+    let spec = RecordSpec {
+        screen: Some(Source::parse(
+            "lavfi:testsrc2=size=640x360:rate=30,noise=alls=60:allf=t",
+        )),
+        ..spec()
+    };
+    let take = Take::start(&spec, &out, None, Some(to.clone()))
+        .await
+        .unwrap();
+    let taken = take
+        .stop_when(tokio::time::sleep(Duration::from_secs(120)))
+        .await
+        .queue()
+        .await;
+    assert!(taken.graceful && taken.error.is_none(), "{taken:?}");
+    let notice = taken.notice.clone().expect("it says why it stopped");
+    assert!(notice.contains("the disk is almost full"), "{notice}");
+    assert!(taken.elapsed_secs < 60.0, "{taken:?}");
+    let free = idance_media::space::free(&small).unwrap();
+    assert!(free > 8 << 20, "only {free} bytes were left");
+    assert!(decode_errors(&out).is_empty());
+    assert_eq!(taken.jobs.len(), 2, "queued with its thumbnail: {taken:?}");
+}

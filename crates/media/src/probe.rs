@@ -74,7 +74,10 @@ fn what_it_is(format_name: &str) -> &'static str {
     }) {
         "an image"
     } else if any(&|n| {
-        matches!(n, "mp3" | "wav" | "flac" | "aac" | "ac3" | "aiff" | "amr" | "opus" | "w64")
+        matches!(
+            n,
+            "mp3" | "wav" | "flac" | "aac" | "ac3" | "aiff" | "amr" | "opus" | "w64"
+        )
     }) {
         "an audio file"
     } else {
@@ -157,10 +160,7 @@ fn parse(file: &str, json: &[u8]) -> Result<VideoInfo, ProbeError> {
     let container = format
         .and_then(|f| f.format_name.clone())
         .unwrap_or_default();
-    if !container
-        .split(',')
-        .any(|n| VIDEO_CONTAINERS.contains(&n))
-    {
+    if !container.split(',').any(|n| VIDEO_CONTAINERS.contains(&n)) {
         return Err(not_video(&format!(
             "ffmpeg reads it as {} ({container})",
             what_it_is(&container)
@@ -287,7 +287,15 @@ mod tests {
         let mp3 = d.join("song.mp3");
         ffmpeg(&["-f", "lavfi", "-i", "sine=d=2", mp3.to_str().unwrap()]);
         let m4a = d.join("song.m4a");
-        ffmpeg(&["-f", "lavfi", "-i", "sine=d=2", "-c:a", "aac", m4a.to_str().unwrap()]);
+        ffmpeg(&[
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=d=2",
+            "-c:a",
+            "aac",
+            m4a.to_str().unwrap(),
+        ]);
         let cover = d.join("cover.mp3");
         ffmpeg(&[
             "-i",

@@ -212,13 +212,17 @@ mod tests {
         // ffmpeg would make a JPEG of a text file (its tty demuxer draws the text) or
         // of a picture: not videos, refused.
         let notes = dir.path().join("notes.txt");
-        let lines: String = (1..=200).map(|i| format!("{i}. Warm up, salsa basics\n")).collect();
+        let lines: String = (1..=200)
+            .map(|i| format!("{i}. Warm up, salsa basics\n"))
+            .collect();
         std::fs::write(&notes, lines).unwrap();
         let picture = crate::test_clip::clip(dir.path(), "still.png", 1, &["-frames:v", "1"]);
         let song = dir.path().join("song.m4a");
         assert!(
             std::process::Command::new("ffmpeg")
-                .args(["-v", "error", "-f", "lavfi", "-i", "sine=d=2", "-c:a", "aac"])
+                .args([
+                    "-v", "error", "-f", "lavfi", "-i", "sine=d=2", "-c:a", "aac"
+                ])
                 .arg(&song)
                 .status()
                 .unwrap()

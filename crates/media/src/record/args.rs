@@ -3,7 +3,9 @@
 //! H.264 + AAC in fragmented MP4 on stdout (ffmpeg never rewrites bytes of a pipe, so
 //! whatever the app has appended to the file is final), and the preview JPEG.
 
+use super::fragments::Continuation;
 use crate::devices::{DeviceError, DeviceKind, Os, Source, input_args};
+use crate::encoders::{Encoder, LIBX264};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -25,6 +27,11 @@ pub struct RecordSpec {
     pub duration: Option<Duration>,
     /// Keep rewriting a small JPEG of what is being recorded here.
     pub preview: Option<PathBuf>,
+    /// The encoders to use, best first (from [`crate::encoders::choose`]); a hardware
+    /// one that fails to start gives way to the next. Empty: libx264.
+    pub encoders: Vec<&'static Encoder>,
+    /// The client's data folder, where an encoder that failed is remembered.
+    pub encoder_cache: Option<PathBuf>,
 }
 
 impl Default for RecordSpec {
@@ -36,8 +43,20 @@ impl Default for RecordSpec {
             fps: 30,
             duration: None,
             preview: None,
+            encoders: Vec::new(),
+            encoder_cache: None,
         }
     }
+}
+
+/// One ffmpeg process of a recording: a pause ends one, a resume starts the next.
+#[derive(Debug, Clone, Copy)]
+pub struct Segment<'a> {
+    pub encoder: &'a Encoder,
+    /// Where this process's output goes on in the file; None for the first.
+    pub continuation: Option<Continuation>,
+    /// What is left of the recording's set duration.
+    pub duration: Option<Duration>,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -48,10 +67,24 @@ pub enum ArgsError {
     Device(#[from] DeviceError),
 }
 
+/// The command line of a recording's first process with its first encoder.
 pub fn ffmpeg_args(os: Os, spec: &RecordSpec) -> Result<Vec<String>, ArgsError> {
+    segment_args(
+        os,
+        spec,
+        Segment {
+            encoder: spec.encoders.first().copied().unwrap_or(&LIBX264),
+            continuation: None,
+            duration: spec.duration,
+        },
+    )
+}
+
+pub fn segment_args(os: Os, spec: &RecordSpec, seg: Segment) -> Result<Vec<String>, ArgsError> {
     let mut args: Vec<String> = ["-hide_banner", "-y", "-stats_period", "0.5"]
         .map(String::from)
         .to_vec();
+    args.extend(seg.encoder.device.iter().map(|s| s.to_string()));
     let mut next = 0;
     let mut add = |kind, source: &Option<Source>, args: &mut Vec<String>| {
         source
@@ -78,12 +111,22 @@ pub fn ffmpeg_args(os: Os, spec: &RecordSpec) -> Result<Vec<String>, ArgsError> 
         (Some(i), None) | (None, Some(i)) => format!("[{i}:v]{even},fps={fps},format=yuv420p"),
         (None, None) => return Err(ArgsError::NoVideo),
     };
+    // The encoder's own format (and upload to its device) on the recorded branch only:
+    // the preview is scaled in memory.
+    let to_encoder = match seg.encoder.filter {
+        "" => String::new(),
+        f => format!(",{f}"),
+    };
     if spec.preview.is_some() {
+        let (split, recorded) = match to_encoder.as_str() {
+            "" => ("[v]".to_string(), String::new()),
+            f => ("[v0]".to_string(), format!(";[v0]{}[v]", &f[1..])),
+        };
         graph.push_str(&format!(
-            ",split=2[v][pv0];[pv0]fps={PREVIEW_FPS},scale={PREVIEW_WIDTH}:-2[pv]"
+            ",split=2{split}[pv0]{recorded};[pv0]fps={PREVIEW_FPS},scale={PREVIEW_WIDTH}:-2[pv]"
         ));
     } else {
-        graph.push_str("[v]");
+        graph.push_str(&format!("{to_encoder}[v]"));
     }
     if let Some(m) = mic {
         // 4800-sample frames at 48 kHz: ten level readings a second.
@@ -94,7 +137,7 @@ pub fn ffmpeg_args(os: Os, spec: &RecordSpec) -> Result<Vec<String>, ArgsError> 
     }
     args.extend(["-filter_complex".into(), graph]);
 
-    let limit: Vec<String> = spec
+    let limit: Vec<String> = seg
         .duration
         .map(|d| vec!["-t".into(), format!("{:.3}", d.as_secs_f64())])
         .unwrap_or_default();
@@ -103,33 +146,22 @@ pub fn ffmpeg_args(os: Os, spec: &RecordSpec) -> Result<Vec<String>, ArgsError> 
     if mic.is_some() {
         args.extend(["-map", "[a]"].map(String::from));
     }
-    args.extend(
-        [
-            "-c:v",
-            "libx264",
-            "-preset",
-            "veryfast",
-            "-crf",
-            "23",
-            "-pix_fmt",
-            "yuv420p",
-            // A keyframe every second, never elsewhere: fragments of ~1 s each.
-            "-g",
-            &keyint,
-            "-keyint_min",
-            &keyint,
-            "-sc_threshold",
-            "0",
-        ]
-        .map(String::from),
-    );
+    args.extend(["-c:v".to_string(), seg.encoder.name.to_string()]);
+    args.extend(seg.encoder.options.iter().map(|s| s.to_string()));
+    // A keyframe every second: fragments of ~1 s each.
+    args.extend(["-g", &keyint, "-keyint_min", &keyint].map(String::from));
     if mic.is_some() {
         args.extend(["-c:a", "aac", "-b:a", "128k"].map(String::from));
     }
+    let movflags = match seg.continuation {
+        None => "+frag_keyframe+empty_moov+default_base_moof",
+        // Timed from where the file ends, numbered on from its last fragment.
+        Some(_) => "+frag_keyframe+empty_moov+default_base_moof+frag_discont",
+    };
     args.extend(
         [
             "-movflags",
-            "+frag_keyframe+empty_moov+default_base_moof",
+            movflags,
             "-frag_duration",
             "1000000",
             "-flush_packets",
@@ -137,6 +169,16 @@ pub fn ffmpeg_args(os: Os, spec: &RecordSpec) -> Result<Vec<String>, ArgsError> 
         ]
         .map(String::from),
     );
+    if let Some(c) = seg.continuation {
+        args.extend([
+            "-avoid_negative_ts".into(),
+            "make_non_negative".into(),
+            "-output_ts_offset".into(),
+            format!("{:.6}", c.offset_secs),
+            "-fragment_index".into(),
+            c.fragment_index.to_string(),
+        ]);
+    }
     args.extend(limit.iter().cloned());
     args.extend(["-f", "mp4", "pipe:1"].map(String::from));
     if let Some(preview) = &spec.preview {
@@ -173,6 +215,8 @@ pub fn preview_args(
         mic: None,
         preview: None,
         duration: None,
+        // No encoder runs: none of an encoder's device or format either.
+        encoders: Vec::new(),
         ..spec.clone()
     };
     let full = ffmpeg_args(os, &video_only)?;
@@ -221,7 +265,11 @@ mod tests {
         assert!(a.contains("[1:a]aresample=48000"), "{a}");
         assert!(a.contains("-map [v] -map [a] -c:v libx264"), "{a}");
         assert!(
-            a.contains("-g 30 -keyint_min 30 -sc_threshold 0 -c:a aac"),
+            a.contains("-sc_threshold 0 -g 30 -keyint_min 30 -c:a aac"),
+            "{a}"
+        );
+        assert!(
+            !a.contains("frag_discont") && !a.contains("output_ts_offset"),
             "{a}"
         );
         assert!(a.contains("-t 20.000 -f mp4 pipe:1"), "{a}");
@@ -309,5 +357,66 @@ mod tests {
             ..RecordSpec::default()
         };
         assert_eq!(ffmpeg_args(Os::Linux, &spec), Err(ArgsError::NoVideo));
+    }
+
+    /// After a pause: the same encoder, timed on from the file's end, fragments
+    /// numbered on, the time left of a set duration.
+    #[test]
+    fn a_continuation_goes_on_where_the_file_ends() {
+        let spec = RecordSpec {
+            screen: lavfi("testsrc2"),
+            mic: lavfi("sine"),
+            duration: Some(Duration::from_secs(20)),
+            ..RecordSpec::default()
+        };
+        let a = segment_args(
+            Os::Linux,
+            &spec,
+            Segment {
+                encoder: &LIBX264,
+                continuation: Some(Continuation {
+                    offset_secs: 7.25,
+                    fragment_index: 9,
+                }),
+                duration: Some(Duration::from_millis(12_750)),
+            },
+        )
+        .unwrap()
+        .join(" ");
+        assert!(a.contains("+default_base_moof+frag_discont"), "{a}");
+        assert!(
+            a.contains(
+                "-avoid_negative_ts make_non_negative -output_ts_offset 7.250000 -fragment_index 9 -t 12.750 -f mp4 pipe:1"
+            ),
+            "{a}"
+        );
+    }
+
+    /// A hardware encoder opens its device before the inputs and takes its own pixel
+    /// format on the recorded branch; the preview stays in memory.
+    #[test]
+    fn a_hardware_encoder_gets_its_device_and_format() {
+        let vaapi = crate::encoders::by_name("h264_vaapi").unwrap();
+        let spec = RecordSpec {
+            screen: lavfi("testsrc2"),
+            preview: Some("/tmp/p.jpg".into()),
+            encoders: vec![vaapi],
+            ..RecordSpec::default()
+        };
+        let a = ffmpeg_args(Os::Linux, &spec).unwrap().join(" ");
+        assert!(
+            a.starts_with(
+                "-hide_banner -y -stats_period 0.5 -vaapi_device /dev/dri/renderD128 -re"
+            ),
+            "{a}"
+        );
+        assert!(
+            a.contains("format=yuv420p,split=2[v0][pv0];[v0]format=nv12,hwupload[v];[pv0]fps=2"),
+            "{a}"
+        );
+        assert!(
+            a.contains("-c:v h264_vaapi -rc_mode CQP -qp 23 -g 30"),
+            "{a}"
+        );
     }
 }

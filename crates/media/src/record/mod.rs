@@ -1,31 +1,43 @@
-//! Recording a session: one ffmpeg process (via ffmpeg-sidecar) whose fragmented MP4
-//! arrives on stdout and is appended to the file by this process, which therefore knows
-//! exactly which bytes are final; its log is drained on its own thread into
-//! [`RecordStatus`] updates. Stop is graceful (`q`, a bounded wait, then kill).
+//! Recording a session into one fragmented MP4 file, appended by this process from
+//! ffmpeg's stdout (so it knows exactly which bytes are final). A recording is one or
+//! more ffmpeg processes: Pause ends the running one gracefully (the devices are
+//! released), Resume starts the next, whose fragments go on in the same file where it
+//! ends ([`fragments`]); paused time is not in the file. A hardware encoder that fails
+//! before the file has its header gives way to the next encoder. The free space of the
+//! file's disk is watched: under the reserve the recording stops gracefully, kept.
+//! Stop is graceful (`q`, a bounded wait, then kill).
 
 pub mod args;
+pub mod fragments;
 pub mod marker;
 pub mod status;
 
-pub use args::{ArgsError, RecordSpec, ffmpeg_args, preview_args};
+pub use args::{ArgsError, RecordSpec, Segment, ffmpeg_args, preview_args, segment_args};
 pub use marker::{Marker, Unfinished, dismiss, is_recording, unfinished};
 pub use status::{RecordState, RecordStatus};
 
 use crate::devices::Os;
+use crate::encoders::{Encoder, LIBX264};
+use crate::space;
 use ffmpeg_sidecar::child::FfmpegChild;
 use ffmpeg_sidecar::command::FfmpegCommand;
 use ffmpeg_sidecar::event::{FfmpegEvent, LogLevel};
+use fragments::Fragments;
 use std::fs::File;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::{oneshot, watch};
 
 /// How long Stop waits for ffmpeg to finish writing before it kills it.
 pub const STOP_GRACE: Duration = Duration::from_secs(10);
-/// How often appended bytes are synced to disk (and become `bytes_durable`).
+/// How often appended bytes are synced to disk (and become `bytes_durable`), and the
+/// disk's free space looked at.
 const SYNC_EVERY: Duration = Duration::from_millis(500);
+/// A continuation starts this far past the file's end: AAC's first packet is timed
+/// 1024 samples (21 ms at 48 kHz) before its process's start.
+const CONTINUATION_MARGIN: f64 = 0.05;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RecordError {
@@ -40,6 +52,16 @@ pub enum RecordError {
     },
     #[error("cannot start ffmpeg (is it installed and on PATH?): {0}")]
     Spawn(std::io::Error),
+    #[error(
+        "only {free_mb} MB are free on the disk of {dir}: a recording needs at least {needed_mb} MB; free some space or choose another folder"
+    )]
+    NoSpace {
+        dir: String,
+        free_mb: u64,
+        needed_mb: u64,
+    },
+    #[error("the recording is stopping: it can no longer be paused or resumed")]
+    Stopping,
 }
 
 /// How a recording ended. The file is kept in every case.
@@ -48,10 +70,13 @@ pub struct Finished {
     pub path: PathBuf,
     pub bytes: u64,
     pub elapsed_secs: f64,
-    /// Stopped on request (or at the set duration) and finalized by ffmpeg.
+    /// Stopped on request, at the set duration or by itself for lack of space, and
+    /// finalized by ffmpeg.
     pub graceful: bool,
     /// What went wrong, in words (device lost, disk full, ffmpeg killed...).
     pub error: Option<String>,
+    /// Why it stopped by itself although nothing went wrong (the disk almost full).
+    pub notice: Option<String>,
     marker: Marker,
 }
 
@@ -63,9 +88,113 @@ impl Finished {
     }
 }
 
+/// What is wanted of the recording; the supervisor acts on it between processes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Want {
+    Record,
+    Pause,
+    Stop,
+}
+
+struct Inner {
+    want: Want,
+    /// The ffmpeg process running now (none while paused).
+    child: Option<FfmpegChild>,
+    /// Why the recorder stopped itself, in words.
+    notice: Option<String>,
+}
+
+/// Pause, resume and stop, shared by the recording's handle and its supervisor.
+struct Control {
+    inner: Mutex<Inner>,
+    changed: Condvar,
+    status: Arc<watch::Sender<RecordStatus>>,
+}
+
+impl Control {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        // A panicked holder left plain data: still usable.
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Asks for `want`; a running ffmpeg is told to finish (`q`) unless recording goes
+    /// on. Stop is final.
+    fn ask(&self, want: Want) -> Result<(), RecordError> {
+        let mut inner = self.lock();
+        match (inner.want, want) {
+            (Want::Stop, Want::Stop) => return Ok(()),
+            (Want::Stop, _) => return Err(RecordError::Stopping),
+            (now, asked) if now == asked => return Ok(()),
+            _ => {}
+        }
+        inner.want = want;
+        if want != Want::Record
+            && let Some(child) = inner.child.as_mut()
+        {
+            // Fails only when ffmpeg already exited: then it is finishing anyway.
+            let _ = child.quit();
+        }
+        drop(inner);
+        match want {
+            Want::Pause => self.status.send_modify(|s| s.state = RecordState::Paused),
+            Want::Record => self.status.send_modify(|s| {
+                if s.state == RecordState::Paused {
+                    s.state = RecordState::Recording;
+                }
+            }),
+            Want::Stop => {}
+        }
+        self.changed.notify_all();
+        Ok(())
+    }
+
+    /// Stops by itself, keeping the recording, and says why.
+    fn stop_because(&self, why: String) {
+        self.lock().notice.get_or_insert(why);
+        let _ = self.ask(Want::Stop);
+    }
+
+    fn kill(&self) {
+        if let Some(child) = self.lock().child.as_mut() {
+            let _ = child.kill();
+        }
+    }
+
+    /// Waits while paused; answers what is wanted next.
+    fn wait_paused(&self) -> Want {
+        let mut inner = self.lock();
+        while inner.want == Want::Pause {
+            inner = self.changed.wait(inner).unwrap_or_else(|p| p.into_inner());
+        }
+        inner.want
+    }
+}
+
+/// Pause and resume of a running recording, for whoever holds it (the app's buttons,
+/// `idance record`'s key or signal).
+#[derive(Clone)]
+pub struct Controls(Arc<Control>);
+
+impl Controls {
+    /// Ends the running ffmpeg process gracefully; nothing is recorded until resumed.
+    pub fn pause(&self) -> Result<(), RecordError> {
+        self.0.ask(Want::Pause)
+    }
+
+    pub fn resume(&self) -> Result<(), RecordError> {
+        self.0.ask(Want::Record)
+    }
+
+    /// Pauses a recording, resumes a paused one.
+    pub fn toggle(&self) -> Result<(), RecordError> {
+        let paused = self.0.lock().want == Want::Pause;
+        if paused { self.resume() } else { self.pause() }
+    }
+}
+
 pub struct Recording {
     path: PathBuf,
-    child: Arc<Mutex<FfmpegChild>>,
+    control: Arc<Control>,
     status: watch::Receiver<RecordStatus>,
     done: oneshot::Receiver<Finished>,
 }
@@ -77,7 +206,18 @@ impl Recording {
         out: &Path,
         title: Option<&str>,
     ) -> Result<Recording, RecordError> {
-        let args = ffmpeg_args(Os::current(), spec)?;
+        // The command line is checked before anything is created.
+        ffmpeg_args(Os::current(), spec)?;
+        let dir = out.parent().unwrap_or(Path::new("."));
+        if let Ok(free) = space::free(dir)
+            && free < space::reserve(space::EXPECTED_RATE)
+        {
+            return Err(RecordError::NoSpace {
+                dir: dir.display().to_string(),
+                free_mb: free / 1_000_000,
+                needed_mb: space::reserve(space::EXPECTED_RATE) / 1_000_000,
+            });
+        }
         let create = |e| RecordError::Create {
             path: out.display().to_string(),
             source: e,
@@ -91,86 +231,39 @@ impl Recording {
                 _ => create(e),
             })?;
         let marker = Marker::create(out, title).map_err(create)?;
-        let mut child = FfmpegCommand::new()
-            .args(&args)
-            .spawn()
-            .map_err(RecordError::Spawn)?;
-        let stdout = child.take_stdout();
-        let events = child.iter();
-        let (status_tx, status) = watch::channel(RecordStatus::default());
-        let status_tx = Arc::new(status_tx);
-        let (done_tx, done) = oneshot::channel();
-        let child = Arc::new(Mutex::new(child));
-
-        let pump = {
-            let status_tx = status_tx.clone();
-            std::thread::spawn(move || match stdout {
-                Some(stdout) => pump(stdout, file, &status_tx),
-                None => Err("ffmpeg's output could not be read".to_string()),
-            })
+        let encoders = match spec.encoders.is_empty() {
+            true => vec![&LIBX264],
+            false => spec.encoders.clone(),
         };
-        let supervisor_child = child.clone();
-        let path = out.to_path_buf();
+        let (status_tx, status) = watch::channel(RecordStatus {
+            encoder: Some(encoders[0].label.to_string()),
+            ..RecordStatus::default()
+        });
+        let control = Arc::new(Control {
+            inner: Mutex::new(Inner {
+                want: Want::Record,
+                child: None,
+                notice: None,
+            }),
+            changed: Condvar::new(),
+            status: Arc::new(status_tx),
+        });
+        let (done_tx, done) = oneshot::channel();
+        let supervisor = Supervisor {
+            spec: spec.clone(),
+            encoders,
+            path: out.to_path_buf(),
+            control: control.clone(),
+        };
+        // The first process is started here, so a missing ffmpeg is this call's error.
+        let first = supervisor.spawn(0, None, 0.0)?;
         std::thread::spawn(move || {
-            let mut log_error = None;
-            match events {
-                Ok(events) => {
-                    for event in events {
-                        observe(event, &status_tx, &mut log_error);
-                    }
-                }
-                Err(e) => log_error = Some(format!("ffmpeg's log could not be read: {e}")),
-            }
-            // stderr closed: ffmpeg is exiting. The pump ends with its stdout.
-            let pumped = pump
-                .join()
-                .unwrap_or_else(|_| Err("the writer thread panicked".into()));
-            let exit = loop {
-                let polled = supervisor_child
-                    .lock()
-                    .map(|mut c| c.as_inner_mut().try_wait());
-                match polled {
-                    Ok(Ok(Some(status))) => break Some(status),
-                    Ok(Ok(None)) => std::thread::sleep(Duration::from_millis(20)),
-                    _ => break None,
-                }
-            };
-            let graceful = exit.is_some_and(|s| s.success()) && pumped.is_ok();
-            let error = match (&pumped, graceful) {
-                (Err(e), _) => Some(e.clone()),
-                (Ok(_), true) => None,
-                (Ok(_), false) => Some(log_error.unwrap_or_else(
-                    || match exit.and_then(|s| s.code()) {
-                        Some(code) => format!("ffmpeg stopped with exit code {code}"),
-                        None => "ffmpeg was killed".to_string(),
-                    },
-                )),
-            };
-            let bytes = pumped.unwrap_or_else(|_| file_len(&path));
-            let mut elapsed = 0.0;
-            status_tx.send_modify(|s| {
-                s.state = if graceful {
-                    RecordState::Finished
-                } else {
-                    RecordState::Failed
-                };
-                s.bytes_written = bytes;
-                s.bytes_durable = bytes;
-                s.error = s.error.take().or(error.clone());
-                elapsed = s.elapsed_secs;
-            });
-            let _ = done_tx.send(Finished {
-                path,
-                bytes,
-                elapsed_secs: elapsed,
-                graceful,
-                error,
-                marker,
-            });
+            let finished = supervisor.run(first, file, marker);
+            let _ = done_tx.send(finished);
         });
         Ok(Recording {
             path: out.to_path_buf(),
-            child,
+            control,
             status,
             done,
         })
@@ -185,28 +278,259 @@ impl Recording {
         self.status.clone()
     }
 
-    /// Records until ffmpeg ends by itself (set duration, lost device, full disk) or
-    /// `stop` resolves; then stops gracefully: `q`, up to [`STOP_GRACE`], then kill.
+    pub fn controls(&self) -> Controls {
+        Controls(self.control.clone())
+    }
+
+    /// Records until the recording ends by itself (set duration, lost device, low
+    /// disk) or `stop` resolves; then stops gracefully: `q`, up to [`STOP_GRACE`],
+    /// then kill. Stopping while paused finishes at once.
     pub async fn run_until(mut self, stop: impl std::future::Future<Output = ()>) -> Finished {
         tokio::select! {
             finished = &mut self.done => return finished.unwrap_or_else(|_| unreachable_end(&self.path)),
             () = stop => {}
         }
-        if let Ok(mut child) = self.child.lock() {
-            // Fails only when ffmpeg already exited: then it is finishing anyway.
-            let _ = child.quit();
-        }
+        let _ = self.control.ask(Want::Stop);
         match tokio::time::timeout(STOP_GRACE, &mut self.done).await {
             Ok(finished) => finished.unwrap_or_else(|_| unreachable_end(&self.path)),
             Err(_) => {
-                if let Ok(mut child) = self.child.lock() {
-                    let _ = child.kill();
-                }
+                self.control.kill();
                 self.done
                     .await
                     .unwrap_or_else(|_| unreachable_end(&self.path))
             }
         }
+    }
+}
+
+/// A started ffmpeg process: its output and its log.
+struct Started {
+    stdout: Option<std::process::ChildStdout>,
+    events: Result<ffmpeg_sidecar::iter::FfmpegIterator, String>,
+    encoder: usize,
+}
+
+/// Runs a recording's ffmpeg processes one after another on its own thread.
+struct Supervisor {
+    spec: RecordSpec,
+    encoders: Vec<&'static Encoder>,
+    path: PathBuf,
+    control: Arc<Control>,
+}
+
+/// The file and what is known of it, handed from one process's writer to the next.
+struct Sink {
+    file: File,
+    fragments: Fragments,
+    written: u64,
+}
+
+impl Supervisor {
+    /// Starts an ffmpeg process with encoder `encoder`, going on in the file at
+    /// `continuation` after `recorded` seconds.
+    fn spawn(
+        &self,
+        encoder: usize,
+        continuation: Option<fragments::Continuation>,
+        recorded: f64,
+    ) -> Result<Started, RecordError> {
+        let duration = self
+            .spec
+            .duration
+            .map(|d| d.saturating_sub(Duration::from_secs_f64(recorded)));
+        let args = segment_args(
+            Os::current(),
+            &self.spec,
+            Segment {
+                encoder: self.encoders[encoder],
+                continuation,
+                duration,
+            },
+        )?;
+        let mut child = FfmpegCommand::new()
+            .args(&args)
+            .spawn()
+            .map_err(RecordError::Spawn)?;
+        let stdout = child.take_stdout();
+        let events = child.iter().map_err(|e| e.to_string());
+        let mut inner = self.control.lock();
+        if inner.want != Want::Record {
+            let _ = child.quit();
+        }
+        inner.child = Some(child);
+        Ok(Started {
+            stdout,
+            events,
+            encoder,
+        })
+    }
+
+    fn run(self, first: Started, file: File, marker: Marker) -> Finished {
+        let status = self.control.status.clone();
+        let mut sink = Sink {
+            file,
+            fragments: Fragments::default(),
+            written: 0,
+        };
+        let mut next: Result<Started, RecordError> = Ok(first);
+        let (graceful, error) = loop {
+            let started = match next {
+                Ok(s) => s,
+                Err(e) => break (false, Some(e.to_string())),
+            };
+            let idx = started.encoder;
+            let encoder = self.encoders[idx];
+            let before = sink.fragments.fragments();
+            let recorded = sink.fragments.end_secs();
+            let (pumped, exit, log_error) = self.one_process(started, &mut sink, recorded);
+            let wrote_media = sink.fragments.fragments() > before;
+            let success = exit.is_some_and(|s| s.success());
+            let want = self.control.lock().want;
+            if let Err(e) = pumped {
+                break (false, Some(e));
+            }
+            // A hardware encoder listed but not working here: the next one, as long as
+            // the file has no header (whose codec settings a continuation must share).
+            if !success
+                && !sink.fragments.has_init()
+                && encoder.hardware
+                && idx + 1 < self.encoders.len()
+                && want != Want::Stop
+            {
+                let why = log_error.unwrap_or_else(|| "it did not start".into());
+                tracing::warn!(
+                    encoder = encoder.name,
+                    "failed to start ({why}); falling back"
+                );
+                if let Some(dir) = &self.spec.encoder_cache {
+                    crate::encoders::forget(dir, encoder.name, &why);
+                }
+                let fallback = self.encoders[idx + 1];
+                status.send_modify(|s| {
+                    s.encoder = Some(fallback.label.to_string());
+                    s.error = None;
+                });
+                next = self.spawn(idx + 1, None, recorded);
+                continue;
+            }
+            if want == Want::Pause && (success || wrote_media) {
+                status.send_modify(|s| s.state = RecordState::Paused);
+                match self.control.wait_paused() {
+                    Want::Stop => break (true, None),
+                    _ => {
+                        let recorded = sink.fragments.end_secs();
+                        if self
+                            .spec
+                            .duration
+                            .is_some_and(|d| recorded >= d.as_secs_f64())
+                        {
+                            break (true, None);
+                        }
+                        let at = sink
+                            .fragments
+                            .has_init()
+                            .then(|| sink.fragments.continue_after(CONTINUATION_MARGIN));
+                        next = self.spawn(idx, at, recorded);
+                        continue;
+                    }
+                }
+            }
+            let error = match success {
+                true => None,
+                false => Some(
+                    log_error.unwrap_or_else(|| match exit.and_then(|s| s.code()) {
+                        Some(code) => format!("ffmpeg stopped with exit code {code}"),
+                        None => "ffmpeg was killed".to_string(),
+                    }),
+                ),
+            };
+            break (success, error);
+        };
+        let bytes = sink.written;
+        let notice = self.control.lock().notice.clone();
+        let mut elapsed = 0.0;
+        status.send_modify(|s| {
+            s.state = if graceful {
+                RecordState::Finished
+            } else {
+                RecordState::Failed
+            };
+            s.bytes_written = bytes;
+            s.bytes_durable = bytes;
+            s.error = s.error.take().or(error.clone());
+            s.notice = notice.clone();
+            elapsed = s.elapsed_secs;
+        });
+        Finished {
+            path: self.path,
+            bytes,
+            elapsed_secs: elapsed,
+            graceful,
+            error,
+            notice,
+            marker,
+        }
+    }
+
+    /// Pumps one process's output into the file (on this thread, which holds the
+    /// file) while another drains its log, until it exits.
+    fn one_process(
+        &self,
+        started: Started,
+        sink: &mut Sink,
+        recorded: f64,
+    ) -> (
+        Result<(), String>,
+        Option<std::process::ExitStatus>,
+        Option<String>,
+    ) {
+        let status = self.control.status.clone();
+        let log = {
+            let status = status.clone();
+            let events = started.events;
+            // ffmpeg stalls unless its log is read continuously.
+            std::thread::spawn(move || {
+                let mut log_error = None;
+                match events {
+                    Ok(events) => {
+                        for event in events {
+                            observe(event, &status, &mut log_error, recorded);
+                        }
+                    }
+                    Err(e) => log_error = Some(format!("ffmpeg's log could not be read: {e}")),
+                }
+                log_error
+            })
+        };
+        let dir = self.path.parent();
+        let pumped = match started.stdout {
+            Some(stdout) => pump(stdout, sink, &status, &self.control, dir),
+            None => Err("ffmpeg's output could not be read".to_string()),
+        };
+        // The pump ends with ffmpeg's stdout (or on a write error, which closes it and
+        // so ends ffmpeg); the log with its stderr.
+        let log_error = log
+            .join()
+            .unwrap_or_else(|_| Some("ffmpeg's log could not be read".to_string()));
+        let exit = loop {
+            let mut inner = self.control.lock();
+            let polled = inner.child.as_mut().map(|c| c.as_inner_mut().try_wait());
+            match polled {
+                Some(Ok(Some(status))) => {
+                    inner.child = None;
+                    break Some(status);
+                }
+                Some(Ok(None)) => {
+                    drop(inner);
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                _ => {
+                    inner.child = None;
+                    break None;
+                }
+            }
+        };
+        (pumped, exit, log_error)
     }
 }
 
@@ -265,6 +589,7 @@ fn unreachable_end(path: &Path) -> Finished {
         elapsed_secs: 0.0,
         graceful: false,
         error: Some("the recorder stopped unexpectedly".into()),
+        notice: None,
         marker: Marker::detached(path),
     }
 }
@@ -273,27 +598,33 @@ fn file_len(path: &Path) -> u64 {
     std::fs::metadata(path).map(|m| m.len()).unwrap_or(0)
 }
 
-/// Appends ffmpeg's output to the file, syncing it every [`SYNC_EVERY`]. A write error
-/// (a full disk) ends the pump: ffmpeg then gets a broken pipe and exits, and the bytes
-/// written so far stay in the file.
+fn write_failure(e: &std::io::Error, written: u64) -> String {
+    if e.raw_os_error() == Some(28) || e.kind() == std::io::ErrorKind::StorageFull {
+        format!(
+            "the disk is full: recording stopped; the {} MB recorded so far are kept",
+            written / 1_000_000
+        )
+    } else {
+        format!("cannot write the recording: {e}; what was recorded so far is kept")
+    }
+}
+
+/// Appends one ffmpeg process's output to the file (through [`Fragments`], which drops
+/// a continuation's header), syncing it every [`SYNC_EVERY`] and then looking at the
+/// disk's free space: under the reserve the recording is stopped gracefully. A write
+/// error ends the pump: ffmpeg then gets a broken pipe and exits, and the bytes written
+/// so far stay in the file.
 fn pump(
     mut stdout: impl Read,
-    mut file: File,
+    sink: &mut Sink,
     status: &watch::Sender<RecordStatus>,
-) -> Result<u64, String> {
+    control: &Control,
+    dir: Option<&Path>,
+) -> Result<(), String> {
     let mut buf = vec![0u8; 256 * 1024];
-    let mut written = 0u64;
     let mut last_sync = Instant::now();
-    let fail = |e: std::io::Error, written: u64| {
-        if e.raw_os_error() == Some(28) || e.kind() == std::io::ErrorKind::StorageFull {
-            format!(
-                "the disk is full: recording stopped; the {} MB recorded so far are kept",
-                written / 1_000_000
-            )
-        } else {
-            format!("cannot write the recording: {e}; what was recorded so far is kept")
-        }
-    };
+    let started = Instant::now();
+    let first = sink.written;
     loop {
         let n = match stdout.read(&mut buf) {
             Ok(0) => break,
@@ -301,20 +632,36 @@ fn pump(
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(format!("cannot read ffmpeg's output: {e}")),
         };
-        if let Err(e) = file.write_all(&buf[..n]) {
+        let Sink {
+            file,
+            fragments,
+            written,
+        } = sink;
+        let fed = fragments.feed(&buf[..n], &mut |bytes| {
+            file.write_all(bytes)?;
+            *written += bytes.len() as u64;
+            Ok(())
+        });
+        if let Err(e) = fed {
             let _ = file.sync_data();
-            return Err(fail(e, written));
+            return Err(write_failure(&e, *written));
         }
-        written += n as u64;
         let durable = if last_sync.elapsed() >= SYNC_EVERY {
             if let Err(e) = file.sync_data() {
-                return Err(fail(e, written));
+                return Err(write_failure(&e, *written));
             }
             last_sync = Instant::now();
-            Some(written)
+            if let Some(dir) = dir {
+                let rate = (*written - first) as f64 / started.elapsed().as_secs_f64().max(1.0);
+                if let Some(why) = space::too_low(dir, rate) {
+                    control.stop_because(why);
+                }
+            }
+            Some(*written)
         } else {
             None
         };
+        let written = *written;
         status.send_modify(|s| {
             s.bytes_written = written;
             if let Some(d) = durable {
@@ -325,19 +672,23 @@ fn pump(
             }
         });
     }
-    file.sync_all().map_err(|e| fail(e, written))?;
-    Ok(written)
+    sink.file
+        .sync_all()
+        .map_err(|e| write_failure(&e, sink.written))?;
+    Ok(())
 }
 
 fn observe(
     event: FfmpegEvent,
     status: &watch::Sender<RecordStatus>,
     log_error: &mut Option<String>,
+    recorded: f64,
 ) {
     match event {
         FfmpegEvent::Progress(p) => status.send_modify(|s| {
+            // ffmpeg counts from its own start; the file has what earlier ones wrote.
             if let Some(t) = status::parse_time(&p.time) {
-                s.elapsed_secs = t;
+                s.elapsed_secs = recorded + t;
             }
             s.fps = p.fps;
             if let Some(d) = status::parse_dropped(&p.raw_log_message) {
@@ -362,33 +713,5 @@ fn observe(
             log_error.get_or_insert(format!("ffmpeg: {e}"));
         }
         _ => {}
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn pump_appends_everything_and_marks_it_durable() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("r.mp4");
-        let data: Vec<u8> = (0..1_000_000u32).map(|i| (i % 251) as u8).collect();
-        let (tx, rx) = watch::channel(RecordStatus::default());
-        let n = pump(&data[..], File::create(&path).unwrap(), &tx).unwrap();
-        assert_eq!(n, data.len() as u64);
-        assert_eq!(std::fs::read(&path).unwrap(), data);
-        assert_eq!(rx.borrow().bytes_written, n);
-        assert_eq!(rx.borrow().state, RecordState::Recording);
-    }
-
-    /// /dev/full answers every write with ENOSPC, like a full disk.
-    #[cfg(target_os = "linux")]
-    #[test]
-    fn a_full_disk_stops_the_pump_with_words_saying_so() {
-        let (tx, _rx) = watch::channel(RecordStatus::default());
-        let full = File::options().write(true).open("/dev/full").unwrap();
-        let err = pump(&vec![7u8; 300_000][..], full, &tx).unwrap_err();
-        assert!(err.starts_with("the disk is full"), "{err}");
     }
 }

@@ -3,14 +3,17 @@
 use super::args::LEVEL_KEY;
 use serde::Serialize;
 
-/// A recording's state, in the order it moves through them. ffmpeg's side reports
-/// Starting, Recording and its end (Finished or Failed); Stopping and Finishing (being
-/// queued) are set by the take that owns the recording (`idance_core::take`).
+/// A recording's state, in the order it moves through them (Recording and Paused may
+/// alternate). The recorder reports Starting, Recording, Paused and its end (Finished
+/// or Failed); Stopping and Finishing (being queued) are set by the take that owns the
+/// recording (`idance_core::take`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RecordState {
     Starting,
     Recording,
+    /// Between two ffmpeg processes: nothing is recorded, the devices are free.
+    Paused,
     Stopping,
     Finishing,
     Finished,
@@ -32,6 +35,11 @@ pub struct RecordStatus {
     pub audio_level_db: Option<f32>,
     /// The first problem, in words.
     pub error: Option<String>,
+    /// Why the recording stopped by itself though nothing failed (the disk almost
+    /// full), in words.
+    pub notice: Option<String>,
+    /// The encoder in use, as shown: "libx264 (software)".
+    pub encoder: Option<String>,
 }
 
 impl Default for RecordStatus {
@@ -45,6 +53,8 @@ impl Default for RecordStatus {
             dropped_frames: 0,
             audio_level_db: None,
             error: None,
+            notice: None,
+            encoder: None,
         }
     }
 }
