@@ -110,6 +110,22 @@ pub fn stop_recording(d: D<'_>) -> Res<()> {
 }
 
 #[tauri::command]
+pub fn pause_recording(d: D<'_>) -> Res<()> {
+    d.pause_recording().map_err(UiError::from)
+}
+
+#[tauri::command]
+pub fn resume_recording(d: D<'_>) -> Res<()> {
+    d.resume_recording().map_err(UiError::from)
+}
+
+/// Space left for recordings and the encoder, before Record.
+#[tauri::command]
+pub async fn recording_room(d: D<'_>) -> Res<idance_desktop::RecordingRoom> {
+    Ok(d.recording_room().await)
+}
+
+#[tauri::command]
 pub fn record_status(d: D<'_>) -> Option<RecordStatus> {
     d.record_status()
 }

@@ -172,6 +172,48 @@ async fn embedded_default_drop_record_and_browse() {
         )
         .await;
     shot(&driver, "04-recording.png").await;
+    // Before Record the screen said how much fits and which encoder records.
+    let room = driver
+        .exec(
+            "return document.getElementById('rec-room').textContent",
+            json!([]),
+        )
+        .await;
+    let room = room.as_str().unwrap_or_default().to_string();
+    assert!(room.contains("of recording space left"), "{room}");
+    assert!(room.contains("Encoder: libx264 (software)"), "{room}");
+    // Pause: the clock stands still; Resume: it goes on.
+    driver
+        .exec("document.getElementById('rec-pause').click()", json!([]))
+        .await;
+    let paused_at = driver
+        .wait_for(
+            "the recording paused",
+            "return document.getElementById('rec-pause').textContent === '▶ Resume' && document.getElementById('rec-time-label').textContent === 'Paused at' ? document.getElementById('rec-elapsed').textContent : ''",
+            Duration::from_secs(20),
+        )
+        .await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let still = driver
+        .exec(
+            "return document.getElementById('rec-elapsed').textContent",
+            json!([]),
+        )
+        .await;
+    assert_eq!(still, paused_at, "the clock ran while paused");
+    shot(&driver, "04b-paused.png").await;
+    driver
+        .exec("document.getElementById('rec-pause').click()", json!([]))
+        .await;
+    driver
+        .wait_for(
+            "the recording going on",
+            &format!(
+                "return document.getElementById('rec-pause').textContent === '❚❚ Pause' && document.getElementById('rec-elapsed').textContent > {paused_at}"
+            ),
+            Duration::from_secs(20),
+        )
+        .await;
     driver
         .exec("document.getElementById('rec-button').click()", json!([]))
         .await;

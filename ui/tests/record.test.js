@@ -81,4 +81,61 @@ describe("record view", () => {
     expect(ipc.called("start_recording")).toEqual([]);
     expect(document.getElementById("rec-error").textContent).toContain("screen or a camera");
   });
+
+  it("pauses and resumes a recording", async () => {
+    const ipc = mockTauri({ devices, start_recording: null, pause_recording: null, resume_recording: null });
+    const v = new RecordView(document);
+    await v.loadDevices();
+    const pause = document.getElementById("rec-pause");
+    expect(pause.hidden).toBe(true);
+    v.button.click();
+    await tick();
+    expect(pause.hidden).toBe(false);
+    pause.click();
+    await tick();
+    expect(ipc.called("pause_recording").length).toBe(1);
+    v.onStatus(recordStatus("paused", { elapsed_secs: 300 }));
+    expect(pause.textContent).toBe("▶ Resume");
+    expect(document.getElementById("rec-time-label").textContent).toBe("Paused at");
+    expect(document.getElementById("rec-elapsed").textContent).toBe("00:05:00");
+    expect(v.button.textContent).toBe("■ Stop");
+    pause.click();
+    await tick();
+    expect(ipc.called("resume_recording").length).toBe(1);
+    v.onStatus(recordStatus("recording", { elapsed_secs: 301 }));
+    expect(pause.textContent).toBe("❚❚ Pause");
+    v.onStatus(recordStatus("stopping"));
+    expect(pause.disabled).toBe(true);
+    v.onStatus(recordStatus("finished", { notice: null }));
+    expect(pause.hidden).toBe(true);
+  });
+
+  it("shows the space left and the encoder, and warns when it is low", async () => {
+    mockTauri({
+      recording_room: { words: "about 12 min of recording space left", low: true, minutes_left: 12, encoder: "libx264 (software)" },
+    });
+    const v = new RecordView(document);
+    await v.loadRoom();
+    const room = document.getElementById("rec-room");
+    expect(room.textContent).toBe(
+      "Only about 12 min of recording space left on this disk: free some space before a long class. Encoder: libx264 (software).",
+    );
+    expect(room.classList.contains("warning")).toBe(true);
+    mockTauri({
+      recording_room: { words: "about 3 h of recording space left", low: false, minutes_left: 200, encoder: "Apple VideoToolbox (hardware)" },
+    });
+    await v.loadRoom();
+    expect(room.textContent).toBe("About 3 h of recording space left · Encoder: Apple VideoToolbox (hardware)");
+    expect(room.classList.contains("warning")).toBe(false);
+  });
+
+  it("says why a recording stopped by itself", async () => {
+    mockTauri({ devices, recording_room: { words: null, low: false, minutes_left: null, encoder: "libx264 (software)" } });
+    const v = new RecordView(document);
+    v.setRecording(true);
+    v.onStatus(recordStatus("finished"));
+    const n = document.getElementById("rec-notice");
+    expect(n.hidden).toBe(false);
+    expect(n.textContent).toContain("the disk is almost full");
+  });
 });

@@ -16,6 +16,7 @@ pub mod media;
 pub mod progress;
 pub mod recorder;
 mod recording;
+pub use recording::RecordingRoom;
 pub mod settings;
 mod uploads;
 /// Tokens and keys: the keychain or a user-only file (shared with the CLI).

@@ -2,7 +2,8 @@
 //! preview sent to the UI, and on Stop queued (with its thumbnail) to a new session.
 
 use crate::engine::DesktopError;
-use idance_media::record::{RecordSpec, RecordState, RecordStatus};
+use idance_media::encoders::Encoder;
+use idance_media::record::{Controls, RecordSpec, RecordState, RecordStatus};
 use serde::Deserialize;
 use std::sync::Mutex;
 use tokio::sync::{oneshot, watch};
@@ -30,6 +31,8 @@ struct Active {
     stop: Option<oneshot::Sender<()>>,
     /// The take's status, once its devices are open.
     status: Option<watch::Receiver<RecordStatus>>,
+    /// Pause and resume, once it runs.
+    controls: Option<Controls>,
 }
 
 impl RecorderSlot {
@@ -47,15 +50,32 @@ impl RecorderSlot {
                 *slot = Some(Active {
                     stop: Some(stop),
                     status: None,
+                    controls: None,
                 });
                 Ok(())
             }
         }
     }
 
-    pub(crate) fn running(&self, status: watch::Receiver<RecordStatus>) {
+    pub(crate) fn running(&self, status: watch::Receiver<RecordStatus>, controls: Controls) {
         if let Some(a) = self.lock().as_mut() {
             a.status = Some(status);
+            a.controls = Some(controls);
+        }
+    }
+
+    /// The running recording's pause and resume; none once Stop was asked.
+    pub(crate) fn controls(&self) -> Result<Controls, DesktopError> {
+        match self.lock().as_ref() {
+            Some(Active {
+                stop: Some(_),
+                controls: Some(c),
+                ..
+            }) => Ok(c.clone()),
+            Some(_) => Err(DesktopError::Record(
+                idance_media::record::RecordError::Stopping,
+            )),
+            None => Err(DesktopError::NotRecording),
         }
     }
 
@@ -89,13 +109,21 @@ impl RecorderSlot {
     }
 }
 
-pub(crate) fn spec(req: &RecordRequest, preview: std::path::PathBuf) -> RecordSpec {
+/// The recording's spec; `encoders` best first, a failed one remembered in `cache`.
+pub(crate) fn spec(
+    req: &RecordRequest,
+    preview: std::path::PathBuf,
+    encoders: Vec<&'static Encoder>,
+    cache: Option<std::path::PathBuf>,
+) -> RecordSpec {
     let source = |s: &Option<String>| s.as_deref().map(idance_media::devices::Source::parse);
     RecordSpec {
         screen: source(&req.screen),
         camera: source(&req.camera),
         mic: source(&req.mic),
         preview: Some(preview),
+        encoders,
+        encoder_cache: cache,
         ..RecordSpec::default()
     }
 }
@@ -108,11 +136,13 @@ mod tests {
     #[test]
     fn the_ui_fixture_has_every_record_state() {
         use RecordState::*;
-        let all = [Starting, Recording, Stopping, Finishing, Finished, Failed];
+        let all = [
+            Starting, Recording, Paused, Stopping, Finishing, Finished, Failed,
+        ];
         // A new state does not compile here until it is in `all` (and the fixture).
         for s in all {
             match s {
-                Starting | Recording | Stopping | Finishing | Finished | Failed => {}
+                Starting | Recording | Paused | Stopping | Finishing | Finished | Failed => {}
             }
         }
         let statuses: Vec<RecordStatus> = all
@@ -127,6 +157,10 @@ mod tests {
                 audio_level_db: Some(-30.0),
                 error: (state == Failed)
                     .then(|| "a capture device is in use by another program".into()),
+                notice: (state == Finished).then(|| {
+                    "the disk is almost full (20 MB free): the recording was stopped and is kept; free some space before recording again".into()
+                }),
+                encoder: Some("libx264 (software)".into()),
             })
             .collect();
         crate::fixtures::check("record_statuses.json", &statuses);

@@ -11,6 +11,18 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::oneshot;
 
+/// The recording space and encoder, as the Record screen shows them.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RecordingRoom {
+    /// "about 40 min of recording space left"; None when the disk cannot tell.
+    pub words: Option<String>,
+    /// Under the warning level: say so before Record.
+    pub low: bool,
+    pub minutes_left: Option<f64>,
+    /// "libx264 (software)".
+    pub encoder: String,
+}
+
 impl Desktop {
     pub async fn devices(&self) -> Vec<idance_media::devices::Device> {
         idance_media::devices::list().await
@@ -32,7 +44,7 @@ impl Desktop {
         std::fs::create_dir_all(&dir)
             .map_err(|e| DesktopError::Refused(format!("cannot create {}: {e}", dir.display())))?;
         let _ = std::fs::remove_file(self.preview_path());
-        let spec = recorder::spec(&req, self.preview_path());
+        let spec = recorder::spec(&req, self.preview_path(), Vec::new(), None);
         let preview = idance_media::record::Preview::start(&spec, &self.preview_path())?;
         // The window reloads the picture when ffmpeg reports, not on a timer.
         let mut frames = preview.frames();
@@ -73,7 +85,7 @@ impl Desktop {
             }
         };
         let out = take.path().to_path_buf();
-        self.recorder.running(take.status());
+        self.recorder.running(take.status(), take.controls());
         self.changed().await;
         self.wake_uploads();
         let me = self.clone();
@@ -105,7 +117,14 @@ impl Desktop {
             session,
             thumbs_dir: self.thumbs_dir(),
         };
-        let spec = recorder::spec(req, self.preview_path());
+        // Trials made once per machine and ffmpeg; remembered in the data folder.
+        let encoders = idance_media::encoders::choose(&self.client_dir()).await;
+        let spec = recorder::spec(
+            req,
+            self.preview_path(),
+            encoders.usable(),
+            Some(self.client_dir()),
+        );
         Ok(Take::start(&spec, &out, title.as_deref(), Some(to)).await?)
     }
 
@@ -147,14 +166,49 @@ impl Desktop {
     /// stopping then finishing, until it is queued.
     pub fn stop_recording(&self) -> Result<(), DesktopError> {
         self.recorder.stop()?;
-        // The button's answer at once; the take's own updates follow.
-        if let Some(s) = self.recorder.status() {
-            self.emit(Event::Record(s));
-        }
+        self.emit_record_status();
         Ok(())
     }
 
     pub fn record_status(&self) -> Option<RecordStatus> {
         self.recorder.status()
+    }
+
+    /// Pauses the recording: its ffmpeg process ends (the devices are free), nothing is
+    /// recorded until Resume, and the file goes on after it.
+    pub fn pause_recording(&self) -> Result<(), DesktopError> {
+        self.recorder.controls()?.pause()?;
+        self.emit_record_status();
+        Ok(())
+    }
+
+    pub fn resume_recording(&self) -> Result<(), DesktopError> {
+        self.recorder.controls()?.resume()?;
+        self.emit_record_status();
+        Ok(())
+    }
+
+    /// The button's answer at once; the take's own updates follow.
+    fn emit_record_status(&self) {
+        if let Some(s) = self.recorder.status() {
+            self.emit(Event::Record(s));
+        }
+    }
+
+    /// What the Record screen shows before Record: the recording space left on the
+    /// recordings' disk and the encoder this machine records with.
+    pub async fn recording_room(&self) -> RecordingRoom {
+        let dir = self.recordings_dir();
+        let room = tokio::task::spawn_blocking(move || idance_media::space::room(&dir))
+            .await
+            .ok()
+            .and_then(Result::ok);
+        let encoder = idance_media::encoders::choose(&self.client_dir()).await;
+        RecordingRoom {
+            words: room.map(|r| r.words()),
+            low: room.is_some_and(|r| r.low),
+            minutes_left: room.map(|r| r.minutes_left),
+            encoder: encoder.chosen().label.to_string(),
+        }
     }
 }

@@ -8,6 +8,9 @@ export class RecordView {
     this.recording = false;
     this.form = doc.getElementById("record-form");
     this.button = doc.getElementById("rec-button");
+    this.pauseButton = doc.getElementById("rec-pause");
+    this.paused = false;
+    this.pauseButton.addEventListener("click", () => this.togglePause());
     this.form.addEventListener("submit", (e) => {
       e.preventDefault();
       this.toggle();
@@ -20,7 +23,20 @@ export class RecordView {
   }
 
   onShow() {
+    this.loadRoom().catch((err) => this.showError(errorText(err)));
     return this.startPreview();
+  }
+
+  // Before Record: the space left on the recordings' disk (a warning when it is low)
+  // and the encoder this computer records with.
+  async loadRoom() {
+    const r = await invoke("recording_room");
+    const el = this.doc.getElementById("rec-room");
+    const space = r.words ? r.words.charAt(0).toUpperCase() + r.words.slice(1) : null;
+    el.classList.toggle("warning", r.low);
+    el.textContent = r.low
+      ? `Only ${r.words} on this disk: free some space before a long class. Encoder: ${r.encoder}.`
+      : [space, `Encoder: ${r.encoder}`].filter(Boolean).join(" · ");
   }
 
   onHide() {
@@ -82,8 +98,18 @@ export class RecordView {
     return { screen: v("rec-screen"), camera: v("rec-camera"), mic: v("rec-mic"), title: v("rec-title") };
   }
 
+  async togglePause() {
+    this.showError("");
+    try {
+      await invoke(this.paused ? "resume_recording" : "pause_recording");
+    } catch (err) {
+      this.showError(errorText(err));
+    }
+  }
+
   async toggle() {
     this.showError("");
+    this.showNotice(null);
     try {
       if (this.recording) {
         await invoke("stop_recording");
@@ -109,6 +135,9 @@ export class RecordView {
     this.button.disabled = false;
     this.button.textContent = on ? "■ Stop" : "● Record";
     this.button.classList.toggle("stop", on);
+    this.pauseButton.hidden = !on;
+    this.pauseButton.disabled = false;
+    if (!on) this.setPaused(false);
     for (const id of ["rec-screen", "rec-camera", "rec-mic", "rec-title"]) this.doc.getElementById(id).disabled = on;
   }
 
@@ -122,6 +151,19 @@ export class RecordView {
     img.src = mediaUrl(`preview?f=${++this.frame}`);
   }
 
+  setPaused(paused) {
+    this.paused = paused;
+    this.pauseButton.textContent = paused ? "▶ Resume" : "❚❚ Pause";
+    this.doc.getElementById("rec-elapsed").classList.toggle("paused", paused);
+    this.doc.getElementById("rec-time-label").textContent = paused ? "Paused at" : "Time";
+  }
+
+  showNotice(text) {
+    const n = this.doc.getElementById("rec-notice");
+    n.textContent = text || "";
+    n.hidden = !text;
+  }
+
   onStatus(s) {
     const d = this.doc;
     if (s.state === "recording") this.loadPreview();
@@ -129,17 +171,23 @@ export class RecordView {
     d.getElementById("rec-size").textContent = formatBytes(s.bytes_written);
     d.getElementById("rec-level").style.width = `${levelPercent(s.audio_level_db)}%`;
     if (s.error) this.showError(s.error);
+    if (s.notice) this.showNotice(s.notice);
     if (s.state === "finished" || s.state === "failed") {
       this.setRecording(false);
-      if (this.doc.body.dataset.view === "record") this.startPreview();
+      if (this.doc.body.dataset.view === "record") {
+        this.startPreview();
+        this.loadRoom().catch(() => {});
+      }
     }
     else {
       if (!this.recording) this.setRecording(true);
+      this.setPaused(s.state === "paused");
       // Stop was pressed: ffmpeg finishes the file, then it is queued; no second Stop.
       const after = { stopping: "Stopping…", finishing: "Saving…" }[s.state];
       if (after) {
         this.button.disabled = true;
         this.button.textContent = after;
+        this.pauseButton.disabled = true;
       }
     }
   }
