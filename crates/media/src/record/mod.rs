@@ -414,11 +414,16 @@ impl Supervisor {
                 continue;
             }
             if want == Want::Pause && (success || wrote_media) {
-                status.send_modify(|s| s.state = RecordState::Paused);
+                // What the file holds is the time recorded (ffmpeg's last report may
+                // lag its last fragment).
+                let recorded = sink.fragments.end_secs();
+                status.send_modify(|s| {
+                    s.state = RecordState::Paused;
+                    s.elapsed_secs = recorded;
+                });
                 match self.control.wait_paused() {
                     Want::Stop => break (true, None),
                     _ => {
-                        let recorded = sink.fragments.end_secs();
                         if self
                             .spec
                             .duration
