@@ -28,6 +28,8 @@ const COMMANDS: &[&str] = &[
     "start_preview",
     "stop_preview",
     "set_calories",
+    "trim_view",
+    "trim_job",
 ];
 
 fn main() {

@@ -109,6 +109,18 @@ pub fn stop_recording(d: D<'_>) -> Res<()> {
     d.stop_recording().map_err(UiError::from)
 }
 
+/// Gets a queued video ready to trim (its strip of frames is then at `strip/<job>`).
+#[tauri::command]
+pub async fn trim_view(d: D<'_>, job_id: String) -> Res<idance_desktop::trim::TrimView> {
+    d.trim_view(&job_id).await.map_err(UiError::from)
+}
+
+/// Cuts a queued video to `start..end` seconds; the cut takes its place.
+#[tauri::command]
+pub async fn trim_job(d: D<'_>, job_id: String, start: f64, end: f64) -> Res<String> {
+    d.trim(&job_id, start, end).await.map_err(UiError::from)
+}
+
 #[tauri::command]
 pub fn pause_recording(d: D<'_>) -> Res<()> {
     d.pause_recording().map_err(UiError::from)

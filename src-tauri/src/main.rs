@@ -157,6 +157,8 @@ fn main() {
             commands::devices,
             commands::start_recording,
             commands::stop_recording,
+            commands::trim_view,
+            commands::trim_job,
             commands::pause_recording,
             commands::resume_recording,
             commands::recording_room,

@@ -186,11 +186,19 @@ async fn embedded_default_drop_record_and_browse() {
     driver
         .exec("document.getElementById('rec-pause').click()", json!([]))
         .await;
-    let paused_at = driver
+    driver
         .wait_for(
             "the recording paused",
-            "return document.getElementById('rec-pause').textContent === '▶ Resume' && document.getElementById('rec-time-label').textContent === 'Paused at' ? document.getElementById('rec-elapsed').textContent : ''",
+            "return document.getElementById('rec-pause').textContent === '▶ Resume' && document.getElementById('rec-time-label').textContent === 'Paused at'",
             Duration::from_secs(20),
+        )
+        .await;
+    // ffmpeg writes out its last fragment (under a second), then the clock stands.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let paused_at = driver
+        .exec(
+            "return document.getElementById('rec-elapsed').textContent",
+            json!([]),
         )
         .await;
     tokio::time::sleep(Duration::from_secs(3)).await;
@@ -394,6 +402,56 @@ async fn external_server_down_mid_upload_shows_offline_then_finishes() {
     )
     .await;
     assert_eq!(stored, std::fs::read(&video).unwrap());
+
+    // Offline again, a class dropped now waits unsent: Trim… cuts it over its strip of
+    // frames, and the cut takes its place in the queue.
+    drop(_server);
+    driver
+        .wait_for(
+            "the offline banner again",
+            "return !document.getElementById('offline-banner').hidden",
+            Duration::from_secs(20),
+        )
+        .await;
+    driver
+        .exec("document.getElementById('tab-queue').click()", json!([]))
+        .await;
+    let class = idance_tests::make_video(dir.path(), "tuesday-class.mp4", 4);
+    drag_files(&display, TITLE, &[&class]);
+    driver
+        .wait_for(
+            "Trim… on the new row",
+            "const b = [...document.querySelectorAll('#queue-list li')].find(li => li.querySelector('.name').textContent === 'tuesday-class.mp4')?.querySelector('button[data-action=trim]'); if (b) b.click(); return !!b",
+            Duration::from_secs(30),
+        )
+        .await;
+    driver
+        .wait_for(
+            "the strip of frames",
+            "const i = document.getElementById('trim-strip'); return document.getElementById('trim-dialog').open && i.complete && i.naturalWidth > 0",
+            Duration::from_secs(30),
+        )
+        .await;
+    driver
+        .exec(
+            "const s = document.getElementById('trim-start'), e = document.getElementById('trim-end');
+             s.value = '1'; s.dispatchEvent(new Event('input'));
+             e.value = '3'; e.dispatchEvent(new Event('input'));",
+            json!([]),
+        )
+        .await;
+    shot(&driver, "09-trim.png").await;
+    driver
+        .exec("document.getElementById('trim-cut').click()", json!([]))
+        .await;
+    driver
+        .wait_for(
+            "the cut in the queue in place of the original",
+            "const names = [...document.querySelectorAll('#queue-list li .name')].map(n => n.textContent); return !document.getElementById('trim-dialog').open && names.includes('tuesday-class.trimmed.mp4') && !names.includes('tuesday-class.mp4')",
+            Duration::from_secs(30),
+        )
+        .await;
+    assert!(class.exists(), "the original is kept");
     driver.quit().await;
 }
 
@@ -459,7 +517,7 @@ async fn signing_in_from_settings_uploads_to_the_account() {
         )
         .await;
     assert_eq!(left, json!(""), "the password stays in the page");
-    shot(&driver, "09-sign-in-refused.png").await;
+    shot(&driver, "10-sign-in-refused.png").await;
 
     driver
         .exec(
@@ -477,7 +535,7 @@ async fn signing_in_from_settings_uploads_to_the_account() {
         .await;
     assert!(who.as_str().unwrap().contains(EMAIL), "{who}");
     assert!(who.as_str().unwrap().contains("Rosa"), "{who}");
-    shot(&driver, "10-signed-in.png").await;
+    shot(&driver, "11-signed-in.png").await;
 
     driver
         .exec("document.getElementById('tab-queue').click()", json!([]))
@@ -514,7 +572,7 @@ async fn signing_in_from_settings_uploads_to_the_account() {
             Duration::from_secs(20),
         )
         .await;
-    shot(&driver, "11-signed-out.png").await;
+    shot(&driver, "12-signed-out.png").await;
     let secrets = std::fs::read_to_string(dir.path().join("app-data/client/secrets.json")).unwrap();
     assert!(
         !secrets.contains("refresh_token"),

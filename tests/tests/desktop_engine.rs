@@ -265,3 +265,62 @@ async fn a_new_recording_waits_until_the_last_one_is_saved_and_can_be_stopped() 
     }
     d.shutdown().await;
 }
+
+/// A queued video trimmed in the app: its strip is served, the cut takes its place
+/// (the queue shows the cut only) and uploads; the original file is untouched.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_trimmed_video_uploads_in_place_of_the_original() {
+    let dir = tempfile::tempdir().unwrap();
+    // 60 s, a keyframe every second.
+    let video = dir.path().join("class.mp4");
+    assert!(
+        std::process::Command::new("ffmpeg")
+            .args(["-v", "error", "-f", "lavfi", "-i"])
+            .arg("testsrc2=size=320x240:rate=30:duration=60")
+            .args(["-c:v", "libx264", "-preset", "ultrafast", "-g", "30"])
+            .arg(&video)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let before = std::fs::read(&video).unwrap();
+    // Offline at first (a closed port), so nothing of it is sent before the trim.
+    let closed = idance_tests::desktop::free_port();
+    let offline = Settings {
+        backend: idance_desktop::Backend::Remote {
+            url: format!("http://127.0.0.1:{closed}"),
+            token: Some("not-used".into()),
+        },
+        limit: None,
+    };
+    let d = Desktop::start(dir.path().to_path_buf(), offline)
+        .await
+        .unwrap();
+    let job = add(&d, &video, None).await.unwrap();
+    let view = d.trim_view(&job).await.unwrap();
+    assert!((view.duration_secs - 60.0).abs() < 0.5, "{view:?}");
+    let strip = d
+        .asset(&idance_desktop::media::Asset::Strip(job.clone()))
+        .await
+        .expect("the strip is served");
+    assert_eq!(&strip[..2], [0xFF, 0xD8]);
+    let cut = d.trim(&job, 10.0, 40.0).await.unwrap();
+    // The cut stands in the original's row (the cancelled original is not shown).
+    let live = d.queue_view().await.unwrap();
+    assert_eq!(live.len(), 1, "{live:?}");
+    assert_eq!(live[0].job_id, cut);
+    assert_eq!(live[0].name, "class.trimmed.mp4");
+    assert!((live[0].duration_secs.unwrap() - 30.0).abs() <= 1.0);
+    // Back online (the built-in service): the cut goes up.
+    d.apply(Settings::default()).await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while state_of(&d, &cut).await != "completed" {
+        assert!(Instant::now() < deadline, "the cut never uploaded");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(
+        std::fs::read(&video).unwrap(),
+        before,
+        "the original changed"
+    );
+}

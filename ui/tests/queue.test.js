@@ -20,10 +20,10 @@ describe("queue view", () => {
     const buttons = (id) => [...row(id).querySelectorAll("button")].map((b) => b.textContent);
     expect(row("a").querySelector(".state").textContent).toBe("Uploading");
     expect(buttons("a")).toEqual(["Pause", "Cancel"]);
-    expect(buttons("b")).toEqual(["Resume", "Cancel"]);
+    expect(buttons("b")).toEqual(["Resume", "Cancel", "Trim…"]);
     expect(row("c").querySelector(".state").textContent).toBe("Waiting for network");
     expect(row("d").querySelector(".reason").textContent).toBe("salsa.mp4 changed after it was queued");
-    expect(buttons("d")).toEqual(["Retry", "Cancel"]);
+    expect(buttons("d")).toEqual(["Retry", "Cancel", "Trim…"]);
     expect(buttons("e")).toEqual([]);
     expect(row("e").querySelector(".bar-fill").style.width).toBe("100%");
     expect(document.getElementById("queue-summary").textContent).toBe("2 to upload · 1 paused · 1 failed · 1 done");

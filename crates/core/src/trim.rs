@@ -40,7 +40,7 @@ pub async fn trim_job(
         why: why.to_string(),
     };
     let job = queue.job(job_id.to_string()).await?;
-    check(&job).map_err(|w| refuse(&w))?;
+    trimmable(&job).map_err(|w| refuse(&w))?;
     // Held still while it is cut: the runner never overwrites a pause.
     let paused_here = matches!(job.state, JobState::Queued | JobState::Waiting);
     if paused_here
@@ -57,7 +57,7 @@ pub async fn trim_job(
     };
     // A runner may have started it just before the pause.
     let job = queue.job(job_id.to_string()).await?;
-    if let Err(why) = check(&job) {
+    if let Err(why) = trimmable(&job) {
         restore.await;
         return Err(refuse(&why));
     }
@@ -96,8 +96,8 @@ pub async fn trim_job(
     .await?)
 }
 
-/// Why a job cannot be trimmed, in words.
-fn check(job: &Job) -> Result<(), String> {
+/// Whether a job can be trimmed now; why not, in words.
+pub fn trimmable(job: &Job) -> Result<(), String> {
     if job.kind != FileKind::Video {
         return Err("only a video can be trimmed".into());
     }

@@ -18,6 +18,7 @@ pub mod recorder;
 mod recording;
 pub use recording::RecordingRoom;
 pub mod settings;
+pub mod trim;
 mod uploads;
 /// Tokens and keys: the keychain or a user-only file (shared with the CLI).
 pub use idance_core::secrets;

@@ -1,4 +1,4 @@
-//! Pictures for the window — job thumbnails and the live preview — served by the app's
+//! Pictures for the window — job thumbnails, trim strips and the live preview — served by the app's
 //! own URI scheme as images by URL, instead of base64 strings over IPC.
 
 use crate::engine::Desktop;
@@ -23,15 +23,20 @@ pub enum Asset {
     Thumbnail(String),
     /// `/preview`: the latest preview frame (queries are cache-busters, ignored).
     Preview,
+    /// `/strip/<job id>`: frames across a video, for choosing where to trim it.
+    Strip(String),
 }
 
 impl Asset {
     pub fn parse(path: &str) -> Option<Asset> {
         match path.trim_start_matches('/').split_once('/') {
-            Some(("thumb", id))
+            Some((kind @ ("thumb" | "strip"), id))
                 if !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric()) =>
             {
-                Some(Asset::Thumbnail(id.to_string()))
+                Some(match kind {
+                    "thumb" => Asset::Thumbnail(id.to_string()),
+                    _ => Asset::Strip(id.to_string()),
+                })
             }
             None if path.trim_start_matches('/') == "preview" => Some(Asset::Preview),
             _ => None,
@@ -42,7 +47,8 @@ impl Asset {
     pub fn cache_control(&self) -> &'static str {
         match self {
             Asset::Thumbnail(_) => "max-age=31536000, immutable",
-            Asset::Preview => "no-store",
+            // Made again after a cut (the job id is new then, but be plain about it).
+            Asset::Preview | Asset::Strip(_) => "no-store",
         }
     }
 }
@@ -53,6 +59,7 @@ impl Desktop {
         let path = match asset {
             Asset::Thumbnail(job) => idance_core::intake::thumbnail_path(&self.thumbs_dir(), job),
             Asset::Preview => self.preview_path(),
+            Asset::Strip(job) => self.strip_path(job),
         };
         let bytes = tokio::fs::read(path).await.ok()?;
         is_jpeg(&bytes).then_some(bytes)
@@ -82,10 +89,14 @@ mod tests {
     }
 
     #[test]
-    fn only_thumbnails_by_job_id_and_the_preview_are_served() {
+    fn only_thumbnails_and_strips_by_job_id_and_the_preview_are_served() {
         assert_eq!(
             Asset::parse("/thumb/a1B2"),
             Some(Asset::Thumbnail("a1B2".into()))
+        );
+        assert_eq!(
+            Asset::parse("/strip/c3d4"),
+            Some(Asset::Strip("c3d4".into()))
         );
         assert_eq!(Asset::parse("/preview"), Some(Asset::Preview));
         for bad in [
@@ -93,6 +104,8 @@ mod tests {
             "/thumb/",
             "/thumb/a/b",
             "/thumb/a.jpg",
+            "/strip/../x",
+            "/strip/",
             "/preview/x",
             "/",
             "/queue.db",

@@ -63,7 +63,13 @@ pub fn job_view(job: &Job, has_thumbnail: bool) -> JobView {
         state: job.state,
         error: job.error.clone(),
         wait_reason: job.wait_reason,
-        actions: idance_core::lifecycle::user_actions(job),
+        actions: {
+            let mut a = idance_core::lifecycle::user_actions(job);
+            if idance_core::trim::trimmable(job).is_ok() {
+                a.push("trim");
+            }
+            a
+        },
         has_thumbnail,
         bytes_done: if stored { job.size } else { 0 },
         duration_secs: job.duration_secs,
@@ -79,8 +85,18 @@ pub fn queue_view(jobs: &[Job]) -> Vec<JobView> {
         .filter(|j| j.kind == FileKind::Thumbnail)
         .map(|j| j.local_session.as_str())
         .collect();
+    // A cancelled video whose session has another one was replaced (trimmed): the
+    // new one stands in its row.
+    let live_video: std::collections::HashSet<&str> = jobs
+        .iter()
+        .filter(|j| j.kind == FileKind::Video && j.state != JobState::Cancelled)
+        .map(|j| j.local_session.as_str())
+        .collect();
     jobs.iter()
         .filter(|j| j.kind == FileKind::Video)
+        .filter(|j| {
+            !(j.state == JobState::Cancelled && live_video.contains(j.local_session.as_str()))
+        })
         .map(|j| job_view(j, with_thumbnail.contains(j.local_session.as_str())))
         .collect()
 }
@@ -154,11 +170,8 @@ mod tests {
     use super::*;
     use idance_core::queue::Transfer;
 
-    /// A job view for every state the UI can get (waiting once per reason), as the
-    /// app sends them: the UI's mocks load this file, so renaming a field, a state or
-    /// a reason here fails the UI's tests until the UI follows.
-    fn every_kind_of_job() -> Vec<JobView> {
-        let job = |state: JobState, reason: Option<WaitReason>, stored: bool| Job {
+    fn job(state: JobState, reason: Option<WaitReason>, stored: bool) -> Job {
+        Job {
             job_id: format!("{}{}", state.as_str(), reason.map_or("", |r| r.as_str())),
             local_session: "s1".into(),
             kind: FileKind::Video,
@@ -180,7 +193,13 @@ mod tests {
             },
             duration_secs: Some(600.0),
             growing: false,
-        };
+        }
+    }
+
+    /// A job view for every state the UI can get (waiting once per reason), as the
+    /// app sends them: the UI's mocks load this file, so renaming a field, a state or
+    /// a reason here fails the UI's tests until the UI follows.
+    fn every_kind_of_job() -> Vec<JobView> {
         use JobState::*;
         let mut jobs = vec![
             job(Queued, None, false),
@@ -221,7 +240,27 @@ mod tests {
         };
         assert_eq!(actions("uploaded"), Vec::<&str>::new());
         assert_eq!(actions("uploading"), ["pause", "cancel"]);
-        assert_eq!(actions("failed"), ["retry", "cancel"]);
-        assert_eq!(actions("waitingclock"), ["pause", "resume", "cancel"]);
+        // A video nothing of which was sent may be trimmed too.
+        assert_eq!(actions("failed"), ["retry", "cancel", "trim"]);
+        assert_eq!(
+            actions("waitingclock"),
+            ["pause", "resume", "cancel", "trim"]
+        );
+    }
+
+    #[test]
+    fn a_video_replaced_by_its_cut_leaves_the_queue_but_a_plain_cancel_stays() {
+        let mut replaced = job(JobState::Cancelled, None, false);
+        replaced.job_id = "original".into();
+        let mut cut = job(JobState::Queued, None, false);
+        cut.job_id = "cut".into();
+        let mut alone = job(JobState::Cancelled, None, false);
+        alone.job_id = "alone".into();
+        alone.local_session = "s2".into();
+        let shown: Vec<String> = queue_view(&[replaced, cut, alone])
+            .into_iter()
+            .map(|v| v.job_id)
+            .collect();
+        assert_eq!(shown, ["cut", "alone"]);
     }
 }

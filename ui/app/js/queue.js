@@ -1,6 +1,7 @@
 // The queue view: every video job with progress, state and actions.
 import { jobRow, queueSummary } from "./format.js";
 import { invoke, mediaUrl } from "./ipc.js";
+import { TrimDialog } from "./trim.js";
 
 // Rows rendered at first; the rest on demand, so a huge queue opens at once.
 export const PAGE = 200;
@@ -15,6 +16,7 @@ export class QueueView {
     this.rows = new Map();
     this.shown = PAGE;
     this.online = true;
+    this.trim = new TrimDialog(doc);
     this.more.addEventListener("click", () => {
       this.shown += PAGE * 5;
       this.render();
@@ -27,6 +29,10 @@ export class QueueView {
 
   // The row changes when the app says the job changed.
   async act(action, jobId) {
+    if (action === "trim") {
+      await this.trim.open(jobId);
+      return;
+    }
     const cmd = { retry: "resume", resume: "resume", pause: "pause", cancel: "cancel" }[action];
     await invoke(cmd, { jobId });
   }
@@ -163,7 +169,7 @@ export class QueueView {
         const b = this.doc.createElement("button");
         b.type = "button";
         b.dataset.action = a;
-        b.textContent = a[0].toUpperCase() + a.slice(1);
+        b.textContent = a === "trim" ? "Trim…" : a[0].toUpperCase() + a.slice(1);
         actions.appendChild(b);
       }
     }
