@@ -192,6 +192,11 @@ pub struct RecordArgs {
     /// Frames per second.
     #[arg(long, default_value_t = 30)]
     pub fps: u32,
+    /// Record with this H.264 encoder (e.g. `libx264`, `h264_videotoolbox`) instead of
+    /// the one chosen for this machine (`idance devices --encoders`); libx264 stays the
+    /// fallback.
+    #[arg(long, value_name = "NAME")]
+    pub encoder: Option<String>,
     /// Enter (a line on standard input) pauses the recording and the next one resumes
     /// it. On Linux and macOS, SIGUSR1 toggles pause with or without this flag.
     #[arg(long)]

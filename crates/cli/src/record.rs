@@ -30,6 +30,22 @@ pub async fn record(data_dir: &Path, global: &Global, args: RecordArgs) -> Resul
     }
     let source = |s: &Option<String>| s.as_deref().map(Source::parse);
     let choice = encoders::choose(&client).await;
+    let usable = match args.encoder.as_deref() {
+        None => choice.usable(),
+        Some(name) => {
+            let asked = encoders::by_name(name).ok_or_else(|| {
+                Failure::Usage(anyhow!(
+                    "unknown encoder '{name}'; known: {}",
+                    encoders::names().join(", ")
+                ))
+            })?;
+            let mut l = vec![asked];
+            if asked.name != encoders::LIBX264.name {
+                l.push(&encoders::LIBX264);
+            }
+            l
+        }
+    };
     let spec = RecordSpec {
         screen: source(&args.screen),
         camera: source(&args.camera),
@@ -37,7 +53,7 @@ pub async fn record(data_dir: &Path, global: &Global, args: RecordArgs) -> Resul
         fps: args.fps,
         duration: args.duration,
         preview: None,
-        encoders: choice.usable(),
+        encoders: usable.clone(),
         encoder_cache: Some(client.clone()),
     };
     let out = args.out.clone().unwrap_or_else(|| {
@@ -98,7 +114,7 @@ pub async fn record(data_dir: &Path, global: &Global, args: RecordArgs) -> Resul
         });
         live = Some((stop, task));
     }
-    eprintln!("encoder: {}", choice.chosen().label);
+    eprintln!("encoder: {}", usable[0].label);
     let toggler = toggle_pause(take.controls(), args.pause_key);
     let ticker = show_status(take.status(), args.pause_key);
     let stopped = take

@@ -140,6 +140,11 @@ pub fn by_name(name: &str) -> Option<&'static Encoder> {
     ALL.into_iter().find(|e| e.name == name)
 }
 
+/// The names of every encoder known here.
+pub fn names() -> Vec<&'static str> {
+    ALL.iter().map(|e| e.name).collect()
+}
+
 /// A graphics card's maker, which decides the Windows order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
