@@ -279,7 +279,7 @@ async fn a_recording_against_a_part_a_backend_is_sent_whole_after_stop() {
     let video = make_video(dir.path(), "recording.mp4", 12);
     let size = std::fs::metadata(&video).unwrap().len();
     // A live recorder holds the recording's marker.
-    let marker = idance_media::record::Marker::create(&video, None).unwrap();
+    let marker = idance_media::record::Marker::create(&video, None, None).unwrap();
     let token = srv.token("seed_user");
     let runner = runner_at(&stub, &token, dir.path(), Default::default());
     let q = runner.uploader.queue_handle();

@@ -135,7 +135,7 @@ pub(crate) async fn runner(
     Ok((Runner::new(Uploader::new(api, queue, config)), direct))
 }
 
-async fn print_job(queue: &Queue, job: &Job, bytes_sent: u64, json: bool) {
+pub(crate) async fn print_job(queue: &Queue, job: &Job, bytes_sent: u64, json: bool) {
     let session_id = queue
         .session(job.local_session.clone())
         .await
@@ -173,7 +173,11 @@ async fn print_job(queue: &Queue, job: &Job, bytes_sent: u64, json: bool) {
 }
 
 /// Prints the jobs and turns failures into exit code 1.
-async fn report(queue: &Queue, results: &[(Job, u64)], json: bool) -> Result<(), Failure> {
+pub(crate) async fn report(
+    queue: &Queue,
+    results: &[(Job, u64)],
+    json: bool,
+) -> Result<(), Failure> {
     for (job, sent) in results {
         print_job(queue, job, *sent, json).await;
     }
@@ -232,6 +236,9 @@ pub async fn upload(data_dir: &Path, global: &Global, args: UploadArgs) -> Resul
         return Err(Failure::Usage(anyhow!(
             "--session ID takes exactly one file; use --session new for several"
         )));
+    }
+    if args.compress != idance_media::compress::Mode::Off {
+        return crate::compress::upload(data_dir, global, args).await;
     }
     let queue = open_queue(data_dir)?;
     // Check the token before queueing anything when we are to upload now.

@@ -3,6 +3,7 @@
 mod account;
 mod admin;
 mod args;
+mod compress;
 mod direct;
 mod jobs;
 mod paths;

@@ -55,6 +55,7 @@ pub async fn record(data_dir: &Path, global: &Global, args: RecordArgs) -> Resul
         preview: None,
         encoders: usable.clone(),
         encoder_cache: Some(client.clone()),
+        reencode: None,
     };
     let out = args.out.clone().unwrap_or_else(|| {
         recordings.join(format!(

@@ -19,6 +19,7 @@ pub mod direct {
 }
 
 pub mod api;
+pub mod compress;
 pub mod intake;
 pub mod lifecycle;
 pub mod queue;

@@ -141,6 +141,23 @@ impl Runner {
                 // Reached the service: no longer waiting, whatever it was before.
                 return Ok((job.state == JobState::Waiting).then_some(Transition::Resume));
             }
+            // An encode whose process died is a truncated copy: the original goes
+            // instead (never a part of a video where the whole one exists).
+            let copy = Path::new(&job.file);
+            if let (Some(source), Some(thumbs)) = (
+                idance_media::record::encode_source(copy),
+                crate::compress::thumbs_dir_of(copy),
+            ) {
+                crate::compress::send_original(q, job_id, &source, &thumbs)
+                    .await
+                    .map_err(|e| {
+                        UploadError::Source(format!(
+                            "its compressed copy was cut short and the original cannot be queued: {e}"
+                        ))
+                    })?;
+                let _ = idance_media::record::dismiss(copy);
+                return Ok(None);
+            }
             // The recorder is gone (a crash): the file is final as it is (fragmented MP4
             // plays up to its last fragment). Upload it; it no longer needs recovering.
             let duration = idance_media::probe(Path::new(&job.file))

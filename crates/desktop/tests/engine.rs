@@ -36,7 +36,7 @@ fn crashed_recording(data: &Path, name: &str) -> PathBuf {
         .status()
         .unwrap();
     assert!(ok.success());
-    drop(Marker::create(&file, Some("Crashed class")).unwrap());
+    drop(Marker::create(&file, Some("Crashed class"), None).unwrap());
     file
 }
 

@@ -1,6 +1,7 @@
 //! Media work done with ffmpeg's own tools found on PATH (the release build bundles
 //! them as a sidecar): capture devices, recording, probing videos and thumbnails.
 
+pub mod compress;
 pub mod devices;
 pub mod encoders;
 pub mod headers;

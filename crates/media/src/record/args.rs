@@ -32,6 +32,8 @@ pub struct RecordSpec {
     pub encoders: Vec<&'static Encoder>,
     /// The client's data folder, where an encoder that failed is remembered.
     pub encoder_cache: Option<PathBuf>,
+    /// Encode this file instead of recording devices (compression before upload).
+    pub reencode: Option<crate::compress::Reencode>,
 }
 
 impl Default for RecordSpec {
@@ -45,6 +47,7 @@ impl Default for RecordSpec {
             preview: None,
             encoders: Vec::new(),
             encoder_cache: None,
+            reencode: None,
         }
     }
 }
@@ -81,6 +84,9 @@ pub fn ffmpeg_args(os: Os, spec: &RecordSpec) -> Result<Vec<String>, ArgsError> 
 }
 
 pub fn segment_args(os: Os, spec: &RecordSpec, seg: Segment) -> Result<Vec<String>, ArgsError> {
+    if let Some(r) = &spec.reencode {
+        return Ok(crate::compress::reencode_args(r, seg));
+    }
     let mut args: Vec<String> = ["-hide_banner", "-y", "-stats_period", "0.5"]
         .map(String::from)
         .to_vec();

@@ -14,6 +14,10 @@ const SUFFIX: &str = ".recording";
 struct MarkerBody {
     started_at: String,
     title: Option<String>,
+    /// For an encode (compression before upload): the file encoded. An encode whose
+    /// process died is not a recording to keep: its original is sent instead.
+    #[serde(default)]
+    source: Option<PathBuf>,
 }
 
 #[derive(Debug)]
@@ -23,7 +27,11 @@ pub struct Marker {
 }
 
 impl Marker {
-    pub fn create(recording: &Path, title: Option<&str>) -> std::io::Result<Marker> {
+    pub fn create(
+        recording: &Path,
+        title: Option<&str>,
+        source: Option<&Path>,
+    ) -> std::io::Result<Marker> {
         let path = marker_path(recording);
         let mut file = OpenOptions::new()
             .create(true)
@@ -34,6 +42,7 @@ impl Marker {
         let body = MarkerBody {
             started_at: chrono::Utc::now().to_rfc3339(),
             title: title.map(str::to_string),
+            source: source.map(Path::to_path_buf),
         };
         file.write_all(&serde_json::to_vec(&body).map_err(std::io::Error::other)?)?;
         file.sync_all()?;
@@ -109,6 +118,13 @@ pub fn unfinished(dir: &Path) -> Vec<Unfinished> {
     found
 }
 
+/// The file an encode in `file` was made from, when `file` is an encode (its marker
+/// says so; a recording has none).
+pub fn encode_source(file: &Path) -> Option<PathBuf> {
+    let body: MarkerBody = serde_json::from_slice(&std::fs::read(marker_path(file)).ok()?).ok()?;
+    body.source
+}
+
 /// Whether a live recorder is writing `recording` (its marker is held).
 pub fn is_recording(recording: &Path) -> bool {
     match File::open(marker_path(recording)) {
@@ -137,14 +153,16 @@ mod tests {
         let b = dir.path().join("b.mp4");
         std::fs::write(&a, b"x").unwrap();
         std::fs::write(&b, b"y").unwrap();
-        let held = Marker::create(&a, Some("Salsa")).unwrap();
+        let held = Marker::create(&a, Some("Salsa"), None).unwrap();
         assert!(
             unfinished(dir.path()).is_empty(),
             "a held marker is a live recording"
         );
         // A marker whose holder is gone (the process died): the file handle is closed
         // without release.
-        drop(Marker::create(&b, None).unwrap());
+        drop(Marker::create(&b, None, Some(Path::new("/v/phone.mov"))).unwrap());
+        assert_eq!(encode_source(&b), Some(PathBuf::from("/v/phone.mov")));
+        assert_eq!(encode_source(&a), None);
         let found = unfinished(dir.path());
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].path, b);
@@ -163,7 +181,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let a = dir.path().join("a.mp4");
         std::fs::write(&a, b"x").unwrap();
-        Marker::create(&a, None).unwrap().release().unwrap();
+        Marker::create(&a, None, None).unwrap().release().unwrap();
         assert!(!marker_path(&a).exists());
         assert!(a.exists());
     }

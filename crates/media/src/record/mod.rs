@@ -13,7 +13,7 @@ pub mod marker;
 pub mod status;
 
 pub use args::{ArgsError, RecordSpec, Segment, ffmpeg_args, preview_args, segment_args};
-pub use marker::{Marker, Unfinished, dismiss, is_recording, unfinished};
+pub use marker::{Marker, Unfinished, dismiss, encode_source, is_recording, unfinished};
 pub use status::{RecordState, RecordStatus};
 
 use crate::devices::Os;
@@ -209,7 +209,9 @@ impl Recording {
         // The command line is checked before anything is created.
         ffmpeg_args(Os::current(), spec)?;
         let dir = out.parent().unwrap_or(Path::new("."));
-        if let Ok(free) = space::free(dir)
+        // (An encode's room is checked by its caller, who knows its expected size.)
+        if spec.reencode.is_none()
+            && let Ok(free) = space::free(dir)
             && free < space::reserve(space::EXPECTED_RATE)
         {
             return Err(RecordError::NoSpace {
@@ -230,7 +232,8 @@ impl Recording {
                 std::io::ErrorKind::AlreadyExists => RecordError::Exists(out.display().to_string()),
                 _ => create(e),
             })?;
-        let marker = Marker::create(out, title).map_err(create)?;
+        let source = spec.reencode.as_ref().map(|r| r.source.as_path());
+        let marker = Marker::create(out, title, source).map_err(create)?;
         let encoders = match spec.encoders.is_empty() {
             true => vec![&LIBX264],
             false => spec.encoders.clone(),

@@ -1,0 +1,127 @@
+//! `idance upload --compress auto|always`: videos far above what a class needs are
+//! encoded again and uploaded while they encode (a runner feeds each growing copy as it
+//! grows, as `idance record --upload` does); the others go up as they are.
+
+use crate::Failure;
+use crate::args::{Global, UploadArgs};
+use crate::jobs::{open_queue, print_job, report, runner, show_progress};
+use anyhow::anyhow;
+use idance_core::SessionChoice;
+use idance_core::compress::{self, Compression, Taken};
+use std::path::Path;
+use std::time::Duration;
+
+pub async fn upload(data_dir: &Path, global: &Global, args: UploadArgs) -> Result<(), Failure> {
+    let client = data_dir.join("client");
+    let thumbs = client.join("thumbnails");
+    let queue = open_queue(data_dir)?;
+    // With an upload to do, a bad token or server is reported before any encode.
+    let main = match args.queue_only {
+        true => None,
+        false => Some(runner(data_dir, global, queue.clone(), args.limit, None).await?),
+    };
+    let choice = idance_media::encoders::choose(&client).await;
+    let compression = Compression {
+        mode: args.compress,
+        dir: compress::copies_dir(&client),
+        encoders: choice.usable(),
+        cache: Some(client.clone()),
+    };
+    let mut ids = Vec::new();
+    let mut encodings = Vec::new();
+    let mut refused = 0;
+    for file in &args.files {
+        let session = match args.session.as_str() {
+            "new" => SessionChoice::New {
+                title: file.file_stem().map(|s| s.to_string_lossy().into_owned()),
+            },
+            id => SessionChoice::Server(id.to_string()),
+        };
+        match compress::take_in(&queue, file, session, &thumbs, &compression).await {
+            Ok(Taken::AsItIs(i)) => {
+                eprintln!("{}: sent as it is", file.display());
+                ids.extend(i.thumbnail_job.map(|j| j.job_id));
+                ids.push(i.video.job_id);
+            }
+            Ok(Taken::Compressing(e)) => {
+                eprintln!("{}: optimizing into {}", file.display(), e.job().file);
+                encodings.push(e);
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                refused += 1;
+            }
+        }
+    }
+    // Upload while encoding: one runner feeds the growing copies until they are done.
+    let growing: Vec<String> = encodings.iter().map(|e| e.job().job_id.clone()).collect();
+    let feeder = match (&main, growing.is_empty()) {
+        (Some(_), false) => {
+            let (feeder, direct) =
+                runner(data_dir, global, queue.clone(), args.limit, None).await?;
+            let stop = feeder.uploader.cancel_token();
+            let task = tokio::spawn(async move {
+                let _keep = direct;
+                let _ = feeder.sync(Some(&growing), Duration::MAX).await;
+            });
+            Some((stop, task))
+        }
+        _ => None,
+    };
+    for e in encodings {
+        let file = e.job().file.clone();
+        match e.finish(&queue, &thumbs).await {
+            Ok((video, thumb)) => {
+                ids.extend(thumb.map(|j| j.job_id));
+                ids.push(video.job_id);
+            }
+            Err(err) => {
+                eprintln!("error: {file}: {err}");
+                refused += 1;
+            }
+        }
+    }
+    if let Some((stop, task)) = feeder {
+        stop.cancel();
+        let _ = task.await;
+    }
+    let results = match &main {
+        Some((r, _direct)) => {
+            let bars = show_progress(r, args.json);
+            let results = r.sync(Some(&ids), Duration::MAX).await;
+            bars.inspect(|b| b.abort());
+            results.map_err(|e| Failure::Work(e.into()))?
+        }
+        None => {
+            let mut v = Vec::new();
+            for id in &ids {
+                v.push((
+                    queue
+                        .job(id.clone())
+                        .await
+                        .map_err(|e| Failure::Work(e.into()))?,
+                    0,
+                ));
+            }
+            v
+        }
+    };
+    let videos: Vec<_> = results
+        .into_iter()
+        .filter(|(j, _)| j.kind == idance_contract::FileKind::Video)
+        .collect();
+    // Queued only: listed as they stand. Uploaded: `report` fails on any not done.
+    if args.queue_only {
+        for (job, sent) in &videos {
+            print_job(&queue, job, *sent, args.json).await;
+        }
+    } else {
+        report(&queue, &videos, args.json).await?;
+    }
+    if refused > 0 {
+        return Err(Failure::Work(anyhow!(
+            "{refused} file(s) were not queued (see above)"
+        )));
+    }
+    Ok(())
+}
