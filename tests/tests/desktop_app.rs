@@ -580,3 +580,49 @@ async fn signing_in_from_settings_uploads_to_the_account() {
     );
     driver.quit().await;
 }
+
+/// Compression on: a dropped phone clip (1080p, 20 Mbit/s) reads "Optimizing N %"
+/// while its copy is encoded and sent, then Done.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_dropped_phone_clip_reads_optimizing_then_done() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = workspace_bin("idance-app", "idance-app");
+    let clip = dir.path().join("phone-class.mp4");
+    assert!(
+        Command::new("ffmpeg")
+            .args(["-v", "error", "-f", "lavfi", "-i"])
+            .arg("testsrc2=size=1920x1080:rate=30:duration=30,noise=alls=20:allf=t")
+            .args(["-c:v", "libx264", "-preset", "ultrafast"])
+            .args(["-b:v", "20M", "-maxrate", "20M", "-bufsize", "40M"])
+            .arg(&clip)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let mut env = app_env(dir.path());
+    env.push(("IDANCE_COMPRESS", "auto".into()));
+    let (_x, display) = xvfb();
+    let (_driver_proc, base) = tauri_driver(&display, &env);
+    let driver = Driver::start(&base, &app).await;
+    driver
+        .wait_for("the app to start", READY, Duration::from_secs(60))
+        .await;
+    drag_files(&display, TITLE, &[&clip]);
+    driver
+        .wait_for(
+            "an Optimizing row",
+            "const s = document.querySelector('#queue-list li .state'); return s && /^Optimizing [1-9][0-9]? %$/.test(s.textContent)",
+            Duration::from_secs(60),
+        )
+        .await;
+    shot(&driver, "13-optimizing.png").await;
+    wait_state(&driver, "Done", Duration::from_secs(120)).await;
+    let name = driver
+        .exec(
+            "return document.querySelector('#queue-list li .name').textContent",
+            json!([]),
+        )
+        .await;
+    assert_eq!(name, json!("phone-class.optimized.mp4"));
+    driver.quit().await;
+}

@@ -17,7 +17,7 @@ async fn start(dir: &std::path::Path, limit: Option<u64>) -> Arc<Desktop> {
 }
 
 async fn add(
-    d: &Desktop,
+    d: &Arc<Desktop>,
     file: &std::path::Path,
     session: Option<String>,
 ) -> Result<String, String> {
@@ -63,7 +63,7 @@ async fn pausing_one_job_does_not_interrupt_the_one_being_sent() {
             url: srv.handle.base_url(),
             token: Some(srv.token("teacher")),
         },
-        limit: None,
+        ..Settings::default()
     };
     let d = Desktop::start(dir.path().to_path_buf(), settings)
         .await
@@ -291,7 +291,7 @@ async fn a_trimmed_video_uploads_in_place_of_the_original() {
             url: format!("http://127.0.0.1:{closed}"),
             token: Some("not-used".into()),
         },
-        limit: None,
+        ..Settings::default()
     };
     let d = Desktop::start(dir.path().to_path_buf(), offline)
         .await
@@ -320,6 +320,65 @@ async fn a_trimmed_video_uploads_in_place_of_the_original() {
     }
     assert_eq!(
         std::fs::read(&video).unwrap(),
+        before,
+        "the original changed"
+    );
+}
+
+/// Compression on (the Settings choice): a phone's 1080p at 20 Mbit/s reads
+/// "optimizing" with a rising percent while its copy is encoded and sent, then the
+/// copy is what completes; the original stays.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_dropped_phone_clip_is_optimized_while_it_uploads() {
+    let dir = tempfile::tempdir().unwrap();
+    let clip = dir.path().join("phone.mp4");
+    assert!(
+        std::process::Command::new("ffmpeg")
+            .args(["-v", "error", "-f", "lavfi", "-i"])
+            .arg("testsrc2=size=1920x1080:rate=30:duration=20,noise=alls=20:allf=t")
+            .args(["-c:v", "libx264", "-preset", "ultrafast"])
+            .args(["-b:v", "20M", "-maxrate", "20M", "-bufsize", "40M"])
+            .arg(&clip)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let before = std::fs::read(&clip).unwrap();
+    let settings = Settings {
+        compress: idance_media::compress::Mode::Auto,
+        ..Settings::default()
+    };
+    let d = Desktop::start(dir.path().to_path_buf(), settings)
+        .await
+        .unwrap();
+    let mut events = d.subscribe();
+    let job = add(&d, &clip, None).await.unwrap();
+    let mut seen = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match tokio::time::timeout(left, events.recv()).await {
+            Ok(Ok(Event::JobChanged {
+                job_id,
+                view: Some(v),
+            })) if job_id == job => {
+                if let Some(p) = v.optimizing {
+                    seen.push(p);
+                }
+                if v.state.as_str() == "completed" {
+                    assert_eq!(v.optimizing, None);
+                    assert_eq!(v.name, "phone.optimized.mp4");
+                    assert!((v.size as usize) * 2 < before.len(), "{v:?}");
+                    break;
+                }
+            }
+            Ok(_) => {}
+            Err(_) => panic!("not completed in time; optimizing seen {seen:?}"),
+        }
+    }
+    assert!(seen.len() >= 3 && seen.is_sorted(), "{seen:?}");
+    assert_eq!(
+        std::fs::read(&clip).unwrap(),
         before,
         "the original changed"
     );

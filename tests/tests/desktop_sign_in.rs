@@ -77,6 +77,7 @@ async fn run(idance: std::path::PathBuf) {
                 token: None,
             },
             limit: Some(limit),
+            ..Settings::default()
         },
     )
     .await

@@ -114,4 +114,17 @@ describe("queue view", () => {
     new QueueView(document).setJobs([]);
     expect(document.getElementById("queue-empty").hidden).toBe(false);
   });
+
+  it("a video being compressed reads Optimizing N % with the encode as its bar", async () => {
+    mockTauri({});
+    const q = new QueueView(document);
+    q.setJobs([job({ job_id: "o", state: "uploading", optimizing: 45, size: 0 })]);
+    await tick();
+    const row = document.querySelector('li[data-job="o"]');
+    expect(row.querySelector(".state").textContent).toBe("Optimizing 45 %");
+    expect(row.querySelector(".bar-fill").style.width).toBe("45%");
+    expect(row.querySelector(".size").textContent).toBe("");
+    q.onJobChanged("o", job({ job_id: "o", state: "uploading", optimizing: null, size: 10_000_000 }));
+    expect(row.querySelector(".state").textContent).toBe("Uploading");
+  });
 });

@@ -5,6 +5,7 @@ import { loadPage, mockTauri, tick } from "./mock.js";
 const stored = {
   mode: "remote", active: "remote", server_url: "https://api.example", has_token: true, account: null, email: null,
   bucket: null, region: null, endpoint: null, access_key_id: null, has_secret_key: false, limit: 2_000_000,
+  compress: "auto",
 };
 
 describe("settings view", () => {
@@ -19,6 +20,8 @@ describe("settings view", () => {
     expect(document.getElementById("set-token").value).toBe("");
     expect(document.getElementById("set-token-state").textContent).toContain("A token is saved");
     expect(document.getElementById("set-limit").value).toBe("2");
+    expect(document.querySelector('input[name="compress"][value="auto"]').checked).toBe(true);
+    expect(document.querySelector('input[name="compress"][value="off"]').checked).toBe(false);
     expect(document.querySelector('fieldset[data-for="remote"]').hidden).toBe(false);
     expect(document.querySelector('fieldset[data-for="direct"]').hidden).toBe(true);
   });
@@ -33,9 +36,10 @@ describe("settings view", () => {
     document.getElementById("set-bucket").value = " classes ";
     document.getElementById("set-access").value = "GK123";
     document.getElementById("set-secret").value = "s3cr3t";
+    for (const r of document.querySelectorAll('input[name="compress"]')) r.checked = r.value === "always";
     expect(formToInput(v.form)).toEqual({
       mode: "direct", server_url: "https://api.example", token: null, bucket: "classes", region: null,
-      endpoint: null, access_key_id: "GK123", secret_access_key: "s3cr3t", limit: 2_000_000,
+      endpoint: null, access_key_id: "GK123", secret_access_key: "s3cr3t", limit: 2_000_000, compress: "always",
     });
     await v.save();
     expect(ipc.called("save_settings").length).toBe(1);

@@ -147,9 +147,9 @@ impl Encoding {
         self.recording.status()
     }
 
-    /// The share encoded, 0..=1.
-    pub fn done(&self, status: &RecordStatus) -> f64 {
-        (status.elapsed_secs / self.info.duration.max(0.001)).clamp(0.0, 1.0)
+    /// The original's length: `elapsed_secs` of the status runs up to it.
+    pub fn duration_secs(&self) -> f64 {
+        self.info.duration
     }
 
     /// Waits for the encode to end; queues the compressed copy (size fixed, thumbnail)

@@ -2,6 +2,7 @@
 //! choices in the app's settings store ([`Stored`]) and the token and bucket secret in
 //! the keychain ([`crate::secrets`]).
 
+use idance_media::compress::Mode as Compress;
 use serde::{Deserialize, Serialize};
 
 /// The user the embedded service signs in, with no account anywhere.
@@ -36,6 +37,9 @@ pub struct Stored {
     /// The email last signed in with, to fill the form after a sign-out.
     #[serde(default)]
     pub email: Option<String>,
+    /// Compression before upload: off, auto, always.
+    #[serde(default)]
+    pub compress: Compress,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -62,6 +66,8 @@ pub struct Settings {
     pub backend: Backend,
     /// Upload bandwidth limit, bytes per second.
     pub limit: Option<u64>,
+    /// Compression before upload of dropped and picked videos.
+    pub compress: Compress,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -92,6 +98,9 @@ impl Settings {
         let limit = env("IDANCE_LIMIT")
             .and_then(|l| l.trim().parse().ok())
             .or(stored.limit);
+        let compress = env("IDANCE_COMPRESS")
+            .and_then(|c| c.trim().parse().ok())
+            .unwrap_or(stored.compress);
         if let (Some(url), Some(token)) = (env("IDANCE_SERVER"), env("IDANCE_TOKEN"))
             && !url.is_empty()
             && !token.is_empty()
@@ -102,6 +111,7 @@ impl Settings {
                     token: Some(token),
                 },
                 limit,
+                compress,
             });
         }
         let need = |v: &Option<String>, what| {
@@ -133,7 +143,11 @@ impl Settings {
                     .ok_or(SettingsError::Missing("the secret access key"))?,
             },
         };
-        Ok(Settings { backend, limit })
+        Ok(Settings {
+            backend,
+            limit,
+            compress,
+        })
     }
 }
 

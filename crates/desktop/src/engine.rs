@@ -112,6 +112,8 @@ pub struct Desktop {
     pub(crate) shutdown: CancellationToken,
     /// Why the saved choice is not in use (it could not connect at start).
     pub(crate) startup_problem: Mutex<Option<String>>,
+    /// The compressions running: growing job → percent encoded.
+    pub(crate) optimizing: Mutex<std::collections::HashMap<String, u8>>,
 }
 
 impl Desktop {
@@ -144,6 +146,7 @@ impl Desktop {
             preview: tokio::sync::Mutex::new(None),
             shutdown: CancellationToken::new(),
             startup_problem: Mutex::new(None),
+            optimizing: Mutex::default(),
         });
         // What the UI will fetch when it opens: changes are told relative to it.
         desktop.changed().await;
@@ -159,7 +162,7 @@ impl Desktop {
         data_dir: PathBuf,
         settings: Settings,
     ) -> Result<Arc<Desktop>, DesktopError> {
-        let limit = settings.limit;
+        let (limit, compress) = (settings.limit, settings.compress);
         match Self::start(data_dir.clone(), settings).await {
             Err(e @ (DesktopError::Server(_) | DesktopError::Client(_))) => {
                 let why = format!(
@@ -169,6 +172,7 @@ impl Desktop {
                 let built_in = Settings {
                     backend: crate::config::Backend::Embedded,
                     limit,
+                    compress,
                 };
                 let d = Self::start(data_dir, built_in).await?;
                 if let Ok(mut p) = d.startup_problem.lock() {

@@ -4,15 +4,23 @@
 
 use crate::engine::{Added, Desktop, DesktopError, Event};
 use crate::views::{self, JobView, SessionView};
-use idance_core::{SessionChoice, add_video};
+use idance_core::SessionChoice;
+use idance_core::compress::{self, Compression, Taken};
+use idance_media::compress::Mode;
 use idance_media::record::Unfinished;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 impl Desktop {
     /// Probes, thumbnails and queues files (by id) to new sessions (one per file) or to
-    /// the chosen local session. Refused files are named with the reason.
-    pub async fn add_files(&self, ids: &[String], session: Option<String>) -> Vec<Added> {
+    /// the chosen local session, compressed first when the setting says so. Refused
+    /// files are named with the reason.
+    pub async fn add_files(
+        self: &Arc<Self>,
+        ids: &[String],
+        session: Option<String>,
+    ) -> Vec<Added> {
         let mut out = Vec::new();
         for id in ids {
             let Some(path) = self.files.take(id) else {
@@ -23,44 +31,132 @@ impl Desktop {
                 });
                 continue;
             };
-            let name = path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            let choice = match &session {
-                Some(local) => SessionChoice::Local(local.clone()),
-                None => SessionChoice::New {
-                    title: path.file_stem().map(|s| s.to_string_lossy().into_owned()),
-                },
-            };
-            match add_video(&self.queue, &path, choice, &self.thumbs_dir()).await {
-                Ok(intake) => out.push(Added {
-                    name,
-                    job_id: Some(intake.video.job_id),
-                    error: None,
-                }),
-                Err(e) => {
-                    // Name the file as the user knows it, not by its full path.
-                    let words = e.to_string().replace(&path.display().to_string(), &name);
-                    let words = words
-                        .strip_prefix(&format!("{name}: "))
-                        .unwrap_or(&words)
-                        .to_string();
-                    out.push(Added {
-                        name,
-                        job_id: None,
-                        error: Some(words),
-                    })
-                }
-            }
+            out.push(self.take_in(&path, session.clone(), true).await);
         }
         self.changed().await;
         self.wake_uploads();
         out
     }
 
+    /// One file in: compressed (when `compress` and the setting say so) or as it is.
+    async fn take_in(
+        self: &Arc<Self>,
+        path: &Path,
+        session: Option<String>,
+        compress: bool,
+    ) -> Added {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let choice = match session {
+            Some(local) => SessionChoice::Local(local),
+            None => SessionChoice::New {
+                title: path.file_stem().map(|s| s.to_string_lossy().into_owned()),
+            },
+        };
+        let mode = match compress {
+            true => self.link().compress,
+            false => Mode::Off,
+        };
+        let compression = Compression {
+            mode,
+            dir: compress::copies_dir(&self.client_dir()),
+            encoders: match mode {
+                Mode::Off => Vec::new(),
+                _ => idance_media::encoders::choose(&self.client_dir())
+                    .await
+                    .usable(),
+            },
+            cache: Some(self.client_dir()),
+        };
+        match compress::take_in(&self.queue, path, choice, &self.thumbs_dir(), &compression).await {
+            Ok(Taken::AsItIs(intake)) => Added {
+                name,
+                job_id: Some(intake.video.job_id),
+                error: None,
+            },
+            Ok(Taken::Compressing(encoding)) => {
+                let job_id = encoding.job().job_id.clone();
+                self.watch_encoding(*encoding);
+                Added {
+                    name,
+                    job_id: Some(job_id),
+                    error: None,
+                }
+            }
+            Err(e) => {
+                // Name the file as the user knows it, not by its full path.
+                let words = e.to_string().replace(&path.display().to_string(), &name);
+                let words = words
+                    .strip_prefix(&format!("{name}: "))
+                    .unwrap_or(&words)
+                    .to_string();
+                Added {
+                    name,
+                    job_id: None,
+                    error: Some(words),
+                }
+            }
+        }
+    }
+
+    /// Follows an encode: its percent goes to the queue view as it moves; at its end
+    /// the copy (or, when it cannot be used, the original) is queued to go on.
+    fn watch_encoding(self: &Arc<Self>, encoding: compress::Encoding) {
+        let job_id = encoding.job().job_id.clone();
+        let total = encoding.duration_secs().max(0.001);
+        let mut status = encoding.status();
+        self.set_optimizing(&job_id, Some(0));
+        let progress = {
+            let me = self.clone();
+            let id = job_id.clone();
+            tokio::spawn(async move {
+                while status.changed().await.is_ok() {
+                    let secs = status.borrow_and_update().elapsed_secs;
+                    // 100 only once the copy is queued whole.
+                    let percent = (secs / total * 100.0).clamp(0.0, 99.0) as u8;
+                    if me.set_optimizing(&id, Some(percent)) {
+                        me.changed().await;
+                    }
+                }
+            })
+        };
+        let me = self.clone();
+        tokio::spawn(async move {
+            let done = encoding.finish(&me.queue, &me.thumbs_dir()).await;
+            progress.abort();
+            me.set_optimizing(&job_id, None);
+            if let Err(e) = done {
+                tracing::warn!(job = %job_id, "the compressed copy could not be queued: {e}");
+            }
+            me.changed().await;
+            me.wake_uploads();
+        });
+    }
+
+    /// Sets (or ends) a job's encode percent; whether it changed.
+    fn set_optimizing(&self, job_id: &str, percent: Option<u8>) -> bool {
+        let mut map = self.optimizing.lock().unwrap_or_else(|p| p.into_inner());
+        let before = match percent {
+            Some(p) => map.insert(job_id.to_string(), p),
+            None => map.remove(job_id),
+        };
+        before != percent
+    }
+
+    fn optimizing_now(&self) -> HashMap<String, u8> {
+        self.optimizing
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
     pub async fn queue_view(&self) -> Result<Vec<JobView>, DesktopError> {
-        Ok(views::queue_view(&self.queue.jobs().await?))
+        Ok(views::queue_view(
+            &self.queue.jobs().await?,
+            &self.optimizing_now(),
+        ))
     }
 
     pub async fn sessions_view(&self) -> Result<Vec<SessionView>, DesktopError> {
@@ -116,7 +212,7 @@ impl Desktop {
         else {
             return;
         };
-        let now = views::queue_view(&jobs);
+        let now = views::queue_view(&jobs, &self.optimizing_now());
         let sessions = views::sessions_view(&sessions, &jobs);
         let mut events = Vec::new();
         {
@@ -169,7 +265,7 @@ impl Desktop {
     }
 
     /// Queues an unfinished recording to a new session.
-    pub async fn recover(&self, path: &Path) -> Result<Added, DesktopError> {
+    pub async fn recover(self: &Arc<Self>, path: &Path) -> Result<Added, DesktopError> {
         if !self
             .unfinished_recordings()
             .await
@@ -178,8 +274,10 @@ impl Desktop {
         {
             return Err(DesktopError::Refused("not an unfinished recording".into()));
         }
-        let r = self.files.register(path);
-        let added = self.add_files(&[r.id], None).await.remove(0);
+        // A recording is not compressed: it was encoded for a class already.
+        let added = self.take_in(path, None, false).await;
+        self.changed().await;
+        self.wake_uploads();
         if added.error.is_none() {
             let _ = idance_media::record::dismiss(path);
         }

@@ -13,12 +13,14 @@ use std::time::Duration;
 const PROBE_EVERY: Duration = Duration::from_secs(2);
 
 /// How the app reaches storage now: the API client, the in-process service it talks
-/// to (built-in or direct mode) and the bandwidth limit. Replaced whole by Settings.
+/// to (built-in or direct mode), the bandwidth limit and compression. Replaced whole
+/// by Settings.
 pub(crate) struct Link {
     pub(crate) api: ApiClient,
     pub(crate) server: Option<idance_server::ServerHandle>,
     pub(crate) mode: Mode,
     pub(crate) limit: Option<u64>,
+    pub(crate) compress: idance_media::compress::Mode,
 }
 
 pub(crate) async fn connect(data_dir: &Path, settings: Settings) -> Result<Link, DesktopError> {
@@ -81,6 +83,7 @@ pub(crate) async fn connect(data_dir: &Path, settings: Settings) -> Result<Link,
         server,
         mode,
         limit: settings.limit,
+        compress: settings.compress,
     })
 }
 

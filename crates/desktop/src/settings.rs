@@ -50,6 +50,7 @@ pub struct View {
     pub access_key_id: Option<String>,
     pub has_secret_key: bool,
     pub limit: Option<u64>,
+    pub compress: idance_media::compress::Mode,
     /// Why the stored choice is not in use, in words.
     pub problem: Option<String>,
 }
@@ -85,6 +86,7 @@ pub async fn view(store: &dyn ChoiceStore, secrets: &Secrets, desktop: &Desktop)
         access_key_id: stored.access_key_id,
         has_secret_key,
         limit: stored.limit,
+        compress: stored.compress,
         problem: desktop.startup_problem(),
     }
 }
@@ -101,6 +103,8 @@ pub struct Input {
     pub access_key_id: Option<String>,
     pub secret_access_key: Option<String>,
     pub limit: Option<u64>,
+    #[serde(default)]
+    pub compress: idance_media::compress::Mode,
 }
 
 /// Checks the input, connects the new choice (the app switches to it only if that
@@ -121,6 +125,7 @@ pub async fn save_and_apply(
         access_key_id: trim(input.access_key_id),
         limit: input.limit.filter(|l| *l > 0),
         email: store.load().email,
+        compress: input.compress,
     };
     let token = trim(input.token);
     let secret_key = trim(input.secret_access_key);
@@ -225,11 +230,11 @@ pub async fn sign_in(
         email: Some(user.email),
         ..store.load()
     };
-    let limit = stored.limit;
     desktop
         .apply(Settings {
             backend: Backend::Remote { url, token: None },
-            limit,
+            limit: stored.limit,
+            compress: stored.compress,
         })
         .await?;
     store.save(&stored).map_err(DesktopError::Refused)?;
@@ -346,7 +351,7 @@ mod tests {
                 access_key_id: "k".into(),
                 secret_access_key: "s".into(),
             },
-            limit: None,
+            ..Settings::default()
         };
         block_direct_folder(dir.path());
         let d = Desktop::start_or_built_in(dir.path().to_path_buf(), broken)

@@ -26,6 +26,9 @@ pub struct JobView {
     /// Bytes known stored (whole file once uploaded; live progress comes as events).
     pub bytes_done: u64,
     pub duration_secs: Option<f64>,
+    /// While its compressed copy is being encoded (and uploaded as it grows): the
+    /// share encoded, in percent.
+    pub optimizing: Option<u8>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -48,7 +51,7 @@ pub struct SessionView {
     pub accepts_video: bool,
 }
 
-pub fn job_view(job: &Job, has_thumbnail: bool) -> JobView {
+pub fn job_view(job: &Job, has_thumbnail: bool, optimizing: Option<u8>) -> JobView {
     let name = std::path::Path::new(&job.file)
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -73,13 +76,15 @@ pub fn job_view(job: &Job, has_thumbnail: bool) -> JobView {
         has_thumbnail,
         bytes_done: if stored { job.size } else { 0 },
         duration_secs: job.duration_secs,
+        optimizing,
     }
 }
 
 /// The videos of the queue (thumbnails are uploaded with them, not listed apart). A
 /// video's thumbnail exists once its session has a thumbnail job (queued right after
 /// the thumbnail is made).
-pub fn queue_view(jobs: &[Job]) -> Vec<JobView> {
+/// `optimizing`: the encodes running, by job id, in percent.
+pub fn queue_view(jobs: &[Job], optimizing: &HashMap<String, u8>) -> Vec<JobView> {
     let with_thumbnail: std::collections::HashSet<&str> = jobs
         .iter()
         .filter(|j| j.kind == FileKind::Thumbnail)
@@ -97,7 +102,13 @@ pub fn queue_view(jobs: &[Job]) -> Vec<JobView> {
         .filter(|j| {
             !(j.state == JobState::Cancelled && live_video.contains(j.local_session.as_str()))
         })
-        .map(|j| job_view(j, with_thumbnail.contains(j.local_session.as_str())))
+        .map(|j| {
+            job_view(
+                j,
+                with_thumbnail.contains(j.local_session.as_str()),
+                optimizing.get(&j.job_id).copied(),
+            )
+        })
         .collect()
 }
 
@@ -218,9 +229,17 @@ mod tests {
         ] {
             jobs.push(job(Waiting, Some(r), false));
         }
-        jobs.iter()
-            .map(|j| job_view(j, j.state != JobState::Queued))
-            .collect()
+        let mut views: Vec<JobView> = jobs
+            .iter()
+            .map(|j| job_view(j, j.state != JobState::Queued, None))
+            .collect();
+        // A compressed copy being encoded and sent as it grows.
+        let mut encoding = job(Uploading, None, false);
+        encoding.job_id = "optimizing".into();
+        encoding.growing = true;
+        encoding.size = 0;
+        views.push(job_view(&encoding, false, Some(45)));
+        views
     }
 
     #[test]
@@ -257,7 +276,7 @@ mod tests {
         let mut alone = job(JobState::Cancelled, None, false);
         alone.job_id = "alone".into();
         alone.local_session = "s2".into();
-        let shown: Vec<String> = queue_view(&[replaced, cut, alone])
+        let shown: Vec<String> = queue_view(&[replaced, cut, alone], &HashMap::new())
             .into_iter()
             .map(|v| v.job_id)
             .collect();

@@ -72,14 +72,18 @@ export function jobRow(job, progress, online = true) {
   const done = job.state === "completed" || job.state === "uploaded";
   const p = progress && !done ? progress : null;
   const bytes = done ? job.size : Math.max(job.bytes_done || 0, p ? p.bytes_done : 0);
-  const percent = job.size > 0 ? Math.min(100, Math.floor((bytes / job.size) * 100)) : 0;
+  // While its compressed copy is encoded (and sent as it grows), the bar is the encode.
+  const optimizing = job.optimizing != null && ["queued", "uploading", "waiting"].includes(job.state);
+  const percent = optimizing
+    ? job.optimizing
+    : job.size > 0 ? Math.min(100, Math.floor((bytes / job.size) * 100)) : 0;
   return {
     id: job.job_id,
     name: job.name,
-    size: formatBytes(job.size),
+    size: optimizing ? "" : formatBytes(job.size),
     percent,
     state: job.state,
-    label: stateLabel(job, online),
+    label: optimizing ? `Optimizing ${job.optimizing} %` : stateLabel(job, online),
     reason: job.state === "failed" || job.state === "waiting" ? job.error || "" : "",
     speed: p && online && job.state === "uploading" ? formatSpeed(p.speed) : "",
     eta: p && online && job.state === "uploading" ? formatEta(p.eta_secs) : "",
