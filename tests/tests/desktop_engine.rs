@@ -383,3 +383,53 @@ async fn a_dropped_phone_clip_is_optimized_while_it_uploads() {
         "the original changed"
     );
 }
+
+/// Cancel of a row while its copy is being encoded ends the encode too: nothing more is
+/// queued for it, and only the original stays.
+#[tokio::test(flavor = "multi_thread")]
+async fn cancelling_an_optimizing_video_stops_its_encode() {
+    let dir = tempfile::tempdir().unwrap();
+    let clip = dir.path().join("long-phone.mp4");
+    assert!(
+        std::process::Command::new("ffmpeg")
+            .args(["-v", "error", "-f", "lavfi", "-i"])
+            .arg("testsrc2=size=1920x1080:rate=30:duration=60,noise=alls=20:allf=t")
+            .args(["-c:v", "libx264", "-preset", "ultrafast"])
+            .args(["-b:v", "20M", "-maxrate", "20M", "-bufsize", "40M"])
+            .arg(&clip)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let settings = Settings {
+        compress: idance_media::compress::Mode::Auto,
+        ..Settings::default()
+    };
+    let d = Desktop::start(dir.path().to_path_buf(), settings)
+        .await
+        .unwrap();
+    let job = add(&d, &clip, None).await.unwrap();
+    let copy = dir.path().join("client/optimized/long-phone.optimized.mp4");
+    let start = Instant::now();
+    while std::fs::metadata(&copy).map(|m| m.len()).unwrap_or(0) < 1_000_000 {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "the encode never began"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    d.cancel(&job).await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while copy.exists() {
+        assert!(
+            Instant::now() < deadline,
+            "the encode went on after the cancel"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let jobs = d.queue_view().await.unwrap();
+    assert_eq!(jobs.len(), 1, "{jobs:?}");
+    assert_eq!(jobs[0].state.as_str(), "cancelled");
+    assert_eq!(jobs[0].optimizing, None);
+    assert!(clip.exists(), "the original is kept");
+}

@@ -166,7 +166,24 @@ impl Encoding {
             source,
             info,
         } = self;
-        let finished = recording.run_until(std::future::pending()).await;
+        // A cancel of the copy's job (the user's) ends the encode too; the job's state
+        // is looked at every second, as the uploader does.
+        let cancelled = async {
+            loop {
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                if is_cancelled(queue, &job.job_id).await {
+                    break;
+                }
+            }
+        };
+        let finished = recording.run_until(cancelled).await;
+        if is_cancelled(queue, &job.job_id).await {
+            // Nothing to send: the partial copy is only ours (the original is untouched).
+            let copy = finished.path.clone();
+            hand_off(finished);
+            let _ = tokio::fs::remove_file(&copy).await;
+            return Ok((queue.job(job.job_id.clone()).await?, None));
+        }
         let whole = finished.graceful
             && finished.error.is_none()
             && finished.notice.is_none()
@@ -188,6 +205,13 @@ impl Encoding {
         hand_off(finished);
         Ok((original.video, original.thumbnail_job))
     }
+}
+
+async fn is_cancelled(queue: &Queue, job_id: &str) -> bool {
+    queue
+        .job(job_id.to_string())
+        .await
+        .is_ok_and(|j| j.state == crate::JobState::Cancelled)
 }
 
 fn hand_off(finished: Finished) {
