@@ -433,3 +433,46 @@ async fn cancelling_an_optimizing_video_stops_its_encode() {
     assert_eq!(jobs[0].optimizing, None);
     assert!(clip.exists(), "the original is kept");
 }
+
+/// "Review recordings before upload": nothing is sent while recording; at Stop the
+/// recording waits paused in the queue, offering Trim… and Resume, and the app says so.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_recording_held_for_review_waits_paused_with_trim() {
+    use idance_desktop::recorder::RecordRequest;
+    let dir = tempfile::tempdir().unwrap();
+    let settings = Settings {
+        review_recordings: true,
+        ..Settings::default()
+    };
+    let d = Desktop::start(dir.path().to_path_buf(), settings)
+        .await
+        .unwrap();
+    let mut events = d.subscribe();
+    d.start_recording(RecordRequest {
+        screen: Some("lavfi:testsrc2=size=320x240:rate=15".into()),
+        mic: Some("lavfi:sine".into()),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert!(
+        d.queue_view().await.unwrap().is_empty(),
+        "queued while recording"
+    );
+    d.stop_recording().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match tokio::time::timeout(left, events.recv()).await {
+            Ok(Ok(Event::Notice { title, .. })) if title.contains("review") => break,
+            Ok(_) => {}
+            Err(_) => panic!("no notice that the recording waits for review"),
+        }
+    }
+    let jobs = d.queue_view().await.unwrap();
+    assert_eq!(jobs.len(), 1, "{jobs:?}");
+    assert_eq!(jobs[0].state.as_str(), "paused");
+    assert!(jobs[0].actions.contains(&"trim"), "{:?}", jobs[0].actions);
+    assert!(jobs[0].actions.contains(&"resume"), "{:?}", jobs[0].actions);
+}

@@ -5,7 +5,7 @@ import { loadPage, mockTauri, tick } from "./mock.js";
 const stored = {
   mode: "remote", active: "remote", server_url: "https://api.example", has_token: true, account: null, email: null,
   bucket: null, region: null, endpoint: null, access_key_id: null, has_secret_key: false, limit: 2_000_000,
-  compress: "auto",
+  compress: "auto", review_recordings: true,
 };
 
 describe("settings view", () => {
@@ -22,6 +22,7 @@ describe("settings view", () => {
     expect(document.getElementById("set-limit").value).toBe("2");
     expect(document.querySelector('input[name="compress"][value="auto"]').checked).toBe(true);
     expect(document.querySelector('input[name="compress"][value="off"]').checked).toBe(false);
+    expect(document.getElementById("set-review").checked).toBe(true);
     expect(document.querySelector('fieldset[data-for="remote"]').hidden).toBe(false);
     expect(document.querySelector('fieldset[data-for="direct"]').hidden).toBe(true);
   });
@@ -37,9 +38,11 @@ describe("settings view", () => {
     document.getElementById("set-access").value = "GK123";
     document.getElementById("set-secret").value = "s3cr3t";
     for (const r of document.querySelectorAll('input[name="compress"]')) r.checked = r.value === "always";
+    document.getElementById("set-review").checked = false;
     expect(formToInput(v.form)).toEqual({
       mode: "direct", server_url: "https://api.example", token: null, bucket: "classes", region: null,
       endpoint: null, access_key_id: "GK123", secret_access_key: "s3cr3t", limit: 2_000_000, compress: "always",
+      review_recordings: false,
     });
     await v.save();
     expect(ipc.called("save_settings").length).toBe(1);

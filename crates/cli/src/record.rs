@@ -86,6 +86,7 @@ pub async fn record(data_dir: &Path, global: &Global, args: RecordArgs) -> Resul
                 queue: queue.clone(),
                 session,
                 thumbs_dir: client.join("thumbnails"),
+                hold: false,
             };
             Some((to, runner, direct))
         }

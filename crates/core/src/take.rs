@@ -25,6 +25,9 @@ pub struct Destination {
     pub queue: Queue,
     pub session: SessionChoice,
     pub thumbs_dir: PathBuf,
+    /// Review before upload: nothing is sent while recording, and at Stop the video is
+    /// queued paused (to be trimmed, or resumed as it is).
+    pub hold: bool,
 }
 
 /// A recording that is running.
@@ -83,7 +86,7 @@ impl Take {
     ) -> Result<Take, RecordError> {
         let recording = Recording::start(spec, out, title)?;
         let job = match &to {
-            Some(to) => {
+            Some(to) if !to.hold => {
                 match intake::start_recording_job(&to.queue, out, to.session.clone()).await {
                     Ok(job) => Some(job.job_id),
                     Err(e) => {
@@ -93,7 +96,7 @@ impl Take {
                     }
                 }
             }
-            None => None,
+            _ => None,
         };
         let status = Arc::new(watch::Sender::new(recording.status().borrow().clone()));
         Ok(Take {
@@ -223,15 +226,24 @@ impl Stopped {
                     }
                 }
             }
-            (Some(to), None) => intake::add_video(
-                &to.queue,
-                &finished.path,
-                to.session.clone(),
-                &to.thumbs_dir,
-            )
-            .await
-            .map(|i| ids(i.thumbnail_job, i.video))
-            .map_err(|e| e.to_string()),
+            (Some(to), None) => {
+                match intake::add_video(
+                    &to.queue,
+                    &finished.path,
+                    to.session.clone(),
+                    &to.thumbs_dir,
+                )
+                .await
+                {
+                    // Held for review: paused until trimmed or resumed.
+                    Ok(i) if to.hold => lifecycle::pause(&to.queue, &i.video.job_id)
+                        .await
+                        .map(|_| ids(i.thumbnail_job, i.video))
+                        .map_err(|e| e.to_string()),
+                    Ok(i) => Ok(ids(i.thumbnail_job, i.video)),
+                    Err(e) => Err(e.to_string()),
+                }
+            }
         };
         let mut error = finished.error.clone();
         let notice = finished.notice.clone();

@@ -23,6 +23,7 @@ fn destination(dir: &std::path::Path) -> Destination {
             title: Some("Warm-up".into()),
         },
         thumbs_dir: dir.join("thumbs"),
+        hold: false,
     }
 }
 
@@ -315,4 +316,27 @@ async fn on_a_small_disk_the_recording_stops_itself_before_it_is_full() {
     assert!(free > 8 << 20, "only {free} bytes were left");
     assert!(decode_errors(&out).is_empty());
     assert_eq!(taken.jobs.len(), 2, "queued with its thumbnail: {taken:?}");
+}
+
+/// Review before upload: nothing is queued while recording; at Stop the video is queued
+/// paused (so it can be trimmed), its thumbnail with it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_take_held_for_review_is_queued_paused_at_stop() {
+    let dir = tempfile::tempdir().unwrap();
+    let to = Destination {
+        hold: true,
+        ..destination(dir.path())
+    };
+    let out = dir.path().join("review.mp4");
+    let take = Take::start(&spec(), &out, None, Some(to.clone()))
+        .await
+        .unwrap();
+    assert!(take.job_id().is_none(), "nothing is sent while recording");
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(to.queue.jobs().await.unwrap().is_empty());
+    let taken = take.stop_when(async {}).await.queue().await;
+    assert!(taken.error.is_none(), "{taken:?}");
+    let video = to.queue.job(taken.jobs[1].clone()).await.unwrap();
+    assert_eq!(video.state, JobState::Paused);
+    assert!(idance_core::trim::trimmable(&video).is_ok());
 }

@@ -40,6 +40,9 @@ pub struct Stored {
     /// Compression before upload: off, auto, always.
     #[serde(default)]
     pub compress: Compress,
+    /// Review recordings before upload: held, paused, at Stop (to be trimmed).
+    #[serde(default)]
+    pub review_recordings: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -68,6 +71,8 @@ pub struct Settings {
     pub limit: Option<u64>,
     /// Compression before upload of dropped and picked videos.
     pub compress: Compress,
+    /// Recordings wait, paused, at Stop instead of uploading while they record.
+    pub review_recordings: bool,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -112,6 +117,7 @@ impl Settings {
                 },
                 limit,
                 compress,
+                review_recordings: stored.review_recordings,
             });
         }
         let need = |v: &Option<String>, what| {
@@ -147,6 +153,7 @@ impl Settings {
             backend,
             limit,
             compress,
+            review_recordings: stored.review_recordings,
         })
     }
 }

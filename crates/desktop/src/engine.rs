@@ -162,7 +162,11 @@ impl Desktop {
         data_dir: PathBuf,
         settings: Settings,
     ) -> Result<Arc<Desktop>, DesktopError> {
-        let (limit, compress) = (settings.limit, settings.compress);
+        let (limit, compress, review_recordings) = (
+            settings.limit,
+            settings.compress,
+            settings.review_recordings,
+        );
         match Self::start(data_dir.clone(), settings).await {
             Err(e @ (DesktopError::Server(_) | DesktopError::Client(_))) => {
                 let why = format!(
@@ -173,6 +177,7 @@ impl Desktop {
                     backend: crate::config::Backend::Embedded,
                     limit,
                     compress,
+                    review_recordings,
                 };
                 let d = Self::start(data_dir, built_in).await?;
                 if let Ok(mut p) = d.startup_problem.lock() {

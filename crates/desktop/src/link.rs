@@ -21,6 +21,7 @@ pub(crate) struct Link {
     pub(crate) mode: Mode,
     pub(crate) limit: Option<u64>,
     pub(crate) compress: idance_media::compress::Mode,
+    pub(crate) review_recordings: bool,
 }
 
 pub(crate) async fn connect(data_dir: &Path, settings: Settings) -> Result<Link, DesktopError> {
@@ -84,6 +85,7 @@ pub(crate) async fn connect(data_dir: &Path, settings: Settings) -> Result<Link,
         mode,
         limit: settings.limit,
         compress: settings.compress,
+        review_recordings: settings.review_recordings,
     })
 }
 

@@ -116,6 +116,7 @@ impl Desktop {
             queue: self.queue.clone(),
             session,
             thumbs_dir: self.thumbs_dir(),
+            hold: self.link().review_recordings,
         };
         // Trials made once per machine and ffmpeg; remembered in the data folder.
         let encoders = idance_media::encoders::choose(&self.client_dir()).await;
@@ -152,6 +153,12 @@ impl Desktop {
         forward.abort();
         if let Some(e) = &taken.error {
             tracing::warn!("{}: {e}", taken.path.display());
+        }
+        if self.link().review_recordings && taken.error.is_none() && !taken.jobs.is_empty() {
+            self.emit(Event::Notice {
+                title: "Recording saved for review".into(),
+                body: "It waits in Uploads: Trim… to cut its start and end, or Resume to upload it as it is.".into(),
+            });
         }
         // Only now may the next recording start.
         self.recorder.release();

@@ -51,6 +51,7 @@ pub struct View {
     pub has_secret_key: bool,
     pub limit: Option<u64>,
     pub compress: idance_media::compress::Mode,
+    pub review_recordings: bool,
     /// Why the stored choice is not in use, in words.
     pub problem: Option<String>,
 }
@@ -87,6 +88,7 @@ pub async fn view(store: &dyn ChoiceStore, secrets: &Secrets, desktop: &Desktop)
         has_secret_key,
         limit: stored.limit,
         compress: stored.compress,
+        review_recordings: stored.review_recordings,
         problem: desktop.startup_problem(),
     }
 }
@@ -105,6 +107,8 @@ pub struct Input {
     pub limit: Option<u64>,
     #[serde(default)]
     pub compress: idance_media::compress::Mode,
+    #[serde(default)]
+    pub review_recordings: bool,
 }
 
 /// Checks the input, connects the new choice (the app switches to it only if that
@@ -126,6 +130,7 @@ pub async fn save_and_apply(
         limit: input.limit.filter(|l| *l > 0),
         email: store.load().email,
         compress: input.compress,
+        review_recordings: input.review_recordings,
     };
     let token = trim(input.token);
     let secret_key = trim(input.secret_access_key);
@@ -235,6 +240,7 @@ pub async fn sign_in(
             backend: Backend::Remote { url, token: None },
             limit: stored.limit,
             compress: stored.compress,
+            review_recordings: stored.review_recordings,
         })
         .await?;
     store.save(&stored).map_err(DesktopError::Refused)?;

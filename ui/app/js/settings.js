@@ -20,6 +20,7 @@ export function formToInput(form) {
     secret_access_key: v("secret_access_key"),
     limit: limit ? Math.round(parseFloat(limit) * 1_000_000) : null,
     compress: form.querySelector('input[name="compress"]:checked')?.value || "off",
+    review_recordings: !!form.elements.namedItem("review_recordings")?.checked,
   };
 }
 
@@ -80,6 +81,7 @@ export class SettingsView {
     d.getElementById("set-access").value = s.access_key_id || "";
     d.getElementById("set-limit").value = s.limit ? String(s.limit / 1_000_000) : "";
     for (const r of this.form.querySelectorAll('input[name="compress"]')) r.checked = r.value === (s.compress || "off");
+    d.getElementById("set-review").checked = !!s.review_recordings;
     d.getElementById("set-token").value = "";
     d.getElementById("set-secret").value = "";
     d.getElementById("set-token-state").textContent = s.has_token ? "A token is saved; paste a new one to replace it." : "No token saved yet.";
