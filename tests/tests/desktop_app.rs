@@ -266,6 +266,14 @@ async fn embedded_default_drop_record_and_browse() {
         )
         .await;
     shot(&driver, "06-settings.png").await;
+    // Further down: recordings held for review and compression before upload.
+    driver
+        .exec(
+            "document.getElementById('set-review').closest('fieldset').scrollIntoView()",
+            json!([]),
+        )
+        .await;
+    shot(&driver, "06b-settings-recordings.png").await;
     let secrets = std::fs::read_to_string(dir.path().join("app-data/client/secrets.json")).unwrap();
     assert!(secrets.contains("token-pasted-by-the-instructor"));
     let store =
@@ -624,5 +632,55 @@ async fn a_dropped_phone_clip_reads_optimizing_then_done() {
         )
         .await;
     assert_eq!(name, json!("phone-class.optimized.mp4"));
+    driver.quit().await;
+}
+
+/// The app's data on a nearly full disk (a 128 MiB tmpfs): before Record, the screen
+/// warns how few minutes of recording fit.
+#[tokio::test(flavor = "multi_thread")]
+async fn on_a_small_disk_the_record_screen_warns_before_recording() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = workspace_bin("idance-app", "idance-app");
+    let data = dir.path().join("app-data");
+    std::fs::create_dir_all(&data).unwrap();
+    let mounted = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=128m", "tmpfs"])
+        .arg(&data)
+        .status()
+        .unwrap();
+    assert!(
+        mounted.success(),
+        "this test mounts a tmpfs: run it as root (CI does)"
+    );
+    struct Unmount(std::path::PathBuf);
+    impl Drop for Unmount {
+        fn drop(&mut self) {
+            let _ = Command::new("umount").arg("-l").arg(&self.0).status();
+        }
+    }
+    let _unmount = Unmount(data.clone());
+    let (_x, display) = xvfb();
+    let (_driver_proc, base) = tauri_driver(&display, &app_env(dir.path()));
+    let driver = Driver::start(&base, &app).await;
+    driver
+        .wait_for("the app to start", READY, Duration::from_secs(60))
+        .await;
+    driver
+        .exec("document.getElementById('tab-record').click()", json!([]))
+        .await;
+    let said = driver
+        .wait_for(
+            "the low-space warning",
+            "const r = document.getElementById('rec-room'); return r.classList.contains('warning') ? r.textContent : ''",
+            Duration::from_secs(20),
+        )
+        .await;
+    let said = said.as_str().unwrap_or_default().to_string();
+    assert!(said.starts_with("Only about "), "{said}");
+    assert!(
+        said.contains("free some space before a long class"),
+        "{said}"
+    );
+    shot(&driver, "14-low-space.png").await;
     driver.quit().await;
 }

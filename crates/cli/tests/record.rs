@@ -118,6 +118,52 @@ fn ctrl_c_stops_gracefully_and_never_overwrites() {
     assert_eq!(std::fs::read(&file).unwrap(), before);
 }
 
+/// Paused, then resumed, then paused again and killed -9: the file holds both parts,
+/// plays to its end without an error, and is offered for recovery.
+#[test]
+fn kill_9_while_paused_leaves_a_playable_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("paused.mp4");
+    let started = Instant::now();
+    let mut child = idance(dir.path())
+        .args([
+            "record",
+            "--screen=lavfi:testsrc2=size=320x240:rate=15",
+            TONE,
+        ])
+        .arg("--out")
+        .arg(&out)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for_bytes(&out, 50_000);
+    std::thread::sleep(Duration::from_secs(2));
+    signal(child.id(), "-USR1"); // pause
+    std::thread::sleep(Duration::from_secs(2));
+    signal(child.id(), "-USR1"); // resume
+    std::thread::sleep(Duration::from_secs(3));
+    signal(child.id(), "-USR1"); // pause
+    std::thread::sleep(Duration::from_secs(2));
+    let paused = std::fs::metadata(&out).unwrap().len();
+    let wall = started.elapsed().as_secs_f64();
+    child.kill().unwrap(); // SIGKILL while paused
+    child.wait().unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(std::fs::metadata(&out).unwrap().len(), paused);
+    let secs = probe(&out)["duration"].as_f64().unwrap();
+    // Both parts are there (at least 2 s + 3 s less each start's moment), and neither
+    // pause (2 s each) is.
+    assert!(
+        secs >= 4.0 && secs <= wall - 3.0,
+        "{secs} s recorded in {wall} s"
+    );
+    decodes_cleanly(&out);
+    let offered = idance_media::record::unfinished(dir.path());
+    assert_eq!(offered.len(), 1, "{offered:?}");
+    assert_eq!(offered[0].path, out);
+}
+
 #[test]
 fn kill_9_mid_recording_leaves_a_playable_prefix_that_is_offered_for_recovery() {
     let (_x, display) = xvfb();
