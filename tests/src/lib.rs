@@ -525,3 +525,65 @@ pub fn file_holding(dir: &std::path::Path, needle: &[u8]) -> Option<std::path::P
     }
     None
 }
+
+/// `secs` seconds of 1080p at about 20 Mbit/s with sound, as a phone films a class
+/// (noise keeps the bitrate up): far above what compression leaves.
+pub fn phone_clip(dir: &std::path::Path, name: &str, secs: u32) -> std::path::PathBuf {
+    let path = dir.join(name);
+    let ok = std::process::Command::new("ffmpeg")
+        .args(["-v", "error", "-y", "-f", "lavfi", "-i"])
+        .arg(format!(
+            "testsrc2=size=1920x1080:rate=30:duration={secs},noise=alls=20:allf=t"
+        ))
+        .args(["-f", "lavfi", "-i"])
+        .arg(format!("sine=duration={secs}"))
+        .args(["-c:v", "libx264", "-preset", "ultrafast"])
+        .args([
+            "-b:v",
+            "20M",
+            "-maxrate",
+            "20M",
+            "-bufsize",
+            "40M",
+            "-c:a",
+            "aac",
+            "-shortest",
+        ])
+        .arg(&path)
+        .status()
+        .expect("ffmpeg runs (scripts/install-deps installs it)")
+        .success();
+    assert!(ok, "ffmpeg could not make {name}");
+    path
+}
+
+/// A small filesystem (tmpfs of `mib` MiB) mounted on `dir` for disk-full tests;
+/// unmounted when dropped. Mounting needs root, as CI runs.
+pub struct SmallDisk(std::path::PathBuf);
+
+impl SmallDisk {
+    pub fn mount(dir: &std::path::Path, mib: u32) -> SmallDisk {
+        std::fs::create_dir_all(dir).unwrap();
+        let mounted = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={mib}m"), "tmpfs"])
+            .arg(dir)
+            .status()
+            .unwrap();
+        assert!(
+            mounted.success(),
+            "this test mounts a {mib} MiB tmpfs on {}: run it as root (CI does)",
+            dir.display()
+        );
+        SmallDisk(dir.to_path_buf())
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        // Lazily: a process that still holds a file there must not keep it mounted.
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(&self.0)
+            .status();
+    }
+}

@@ -595,18 +595,7 @@ async fn signing_in_from_settings_uploads_to_the_account() {
 async fn a_dropped_phone_clip_reads_optimizing_then_done() {
     let dir = tempfile::tempdir().unwrap();
     let app = workspace_bin("idance-app", "idance-app");
-    let clip = dir.path().join("phone-class.mp4");
-    assert!(
-        Command::new("ffmpeg")
-            .args(["-v", "error", "-f", "lavfi", "-i"])
-            .arg("testsrc2=size=1920x1080:rate=30:duration=30,noise=alls=20:allf=t")
-            .args(["-c:v", "libx264", "-preset", "ultrafast"])
-            .args(["-b:v", "20M", "-maxrate", "20M", "-bufsize", "40M"])
-            .arg(&clip)
-            .status()
-            .unwrap()
-            .success()
-    );
+    let clip = idance_tests::phone_clip(dir.path(), "phone-class.mp4", 30);
     let mut env = app_env(dir.path());
     env.push(("IDANCE_COMPRESS", "auto".into()));
     let (_x, display) = xvfb();
@@ -641,24 +630,7 @@ async fn a_dropped_phone_clip_reads_optimizing_then_done() {
 async fn on_a_small_disk_the_record_screen_warns_before_recording() {
     let dir = tempfile::tempdir().unwrap();
     let app = workspace_bin("idance-app", "idance-app");
-    let data = dir.path().join("app-data");
-    std::fs::create_dir_all(&data).unwrap();
-    let mounted = Command::new("mount")
-        .args(["-t", "tmpfs", "-o", "size=128m", "tmpfs"])
-        .arg(&data)
-        .status()
-        .unwrap();
-    assert!(
-        mounted.success(),
-        "this test mounts a tmpfs: run it as root (CI does)"
-    );
-    struct Unmount(std::path::PathBuf);
-    impl Drop for Unmount {
-        fn drop(&mut self) {
-            let _ = Command::new("umount").arg("-l").arg(&self.0).status();
-        }
-    }
-    let _unmount = Unmount(data.clone());
+    let _disk = idance_tests::SmallDisk::mount(&dir.path().join("app-data"), 128);
     let (_x, display) = xvfb();
     let (_driver_proc, base) = tauri_driver(&display, &app_env(dir.path()));
     let driver = Driver::start(&base, &app).await;

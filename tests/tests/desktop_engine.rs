@@ -331,18 +331,7 @@ async fn a_trimmed_video_uploads_in_place_of_the_original() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_dropped_phone_clip_is_optimized_while_it_uploads() {
     let dir = tempfile::tempdir().unwrap();
-    let clip = dir.path().join("phone.mp4");
-    assert!(
-        std::process::Command::new("ffmpeg")
-            .args(["-v", "error", "-f", "lavfi", "-i"])
-            .arg("testsrc2=size=1920x1080:rate=30:duration=20,noise=alls=20:allf=t")
-            .args(["-c:v", "libx264", "-preset", "ultrafast"])
-            .args(["-b:v", "20M", "-maxrate", "20M", "-bufsize", "40M"])
-            .arg(&clip)
-            .status()
-            .unwrap()
-            .success()
-    );
+    let clip = idance_tests::phone_clip(dir.path(), "phone.mp4", 20);
     let before = std::fs::read(&clip).unwrap();
     let settings = Settings {
         compress: idance_media::compress::Mode::Auto,
@@ -389,18 +378,7 @@ async fn a_dropped_phone_clip_is_optimized_while_it_uploads() {
 #[tokio::test(flavor = "multi_thread")]
 async fn cancelling_an_optimizing_video_stops_its_encode() {
     let dir = tempfile::tempdir().unwrap();
-    let clip = dir.path().join("long-phone.mp4");
-    assert!(
-        std::process::Command::new("ffmpeg")
-            .args(["-v", "error", "-f", "lavfi", "-i"])
-            .arg("testsrc2=size=1920x1080:rate=30:duration=60,noise=alls=20:allf=t")
-            .args(["-c:v", "libx264", "-preset", "ultrafast"])
-            .args(["-b:v", "20M", "-maxrate", "20M", "-bufsize", "40M"])
-            .arg(&clip)
-            .status()
-            .unwrap()
-            .success()
-    );
+    let clip = idance_tests::phone_clip(dir.path(), "long-phone.mp4", 60);
     let settings = Settings {
         compress: idance_media::compress::Mode::Auto,
         ..Settings::default()

@@ -10,15 +10,9 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-/// 20 s of 1080p at about 20 Mbit/s, as a phone films (noise keeps the bitrate up).
+/// 20 s of 1080p at about 20 Mbit/s, as a phone films.
 fn phone_clip(dir: &Path) -> PathBuf {
-    let path = dir.join("phone.mp4");
-    make_video(
-        &path,
-        "testsrc2=size=1920x1080:rate=30:duration=20,noise=alls=20:allf=t",
-        &["-b:v", "20M", "-maxrate", "20M", "-bufsize", "40M"],
-    );
-    path
+    idance_tests::phone_clip(dir, "phone.mp4", 20)
 }
 
 fn jobs(out: &std::process::Output) -> Vec<serde_json::Value> {
@@ -127,23 +121,7 @@ async fn a_modest_clip_goes_up_as_it_is() {
 fn a_copy_that_would_not_fit_is_not_started() {
     let dir = tempfile::tempdir().unwrap();
     let copies = dir.path().join("client/optimized");
-    std::fs::create_dir_all(&copies).unwrap();
-    let mounted = std::process::Command::new("mount")
-        .args(["-t", "tmpfs", "-o", "size=24m", "tmpfs"])
-        .arg(&copies)
-        .status()
-        .unwrap();
-    assert!(
-        mounted.success(),
-        "this test mounts a tmpfs: run it as root (CI does)"
-    );
-    struct Unmount(PathBuf);
-    impl Drop for Unmount {
-        fn drop(&mut self) {
-            let _ = std::process::Command::new("umount").arg(&self.0).status();
-        }
-    }
-    let _unmount = Unmount(copies.clone());
+    let _disk = idance_tests::SmallDisk::mount(&copies, 24);
     let clip = phone_clip(dir.path());
     let out = idance(dir.path())
         .arg("upload")
