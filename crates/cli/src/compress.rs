@@ -4,8 +4,7 @@
 
 use crate::Failure;
 use crate::args::{Global, UploadArgs};
-use crate::jobs::{open_queue, print_job, report, runner, show_progress};
-use anyhow::anyhow;
+use crate::jobs::{open_queue, runner, send_and_report};
 use idance_core::SessionChoice;
 use idance_core::compress::{self, Compression, Taken};
 use std::path::Path;
@@ -85,43 +84,6 @@ pub async fn upload(data_dir: &Path, global: &Global, args: UploadArgs) -> Resul
         stop.cancel();
         let _ = task.await;
     }
-    let results = match &main {
-        Some((r, _direct)) => {
-            let bars = show_progress(r, args.json);
-            let results = r.sync(Some(&ids), Duration::MAX).await;
-            bars.inspect(|b| b.abort());
-            results.map_err(|e| Failure::Work(e.into()))?
-        }
-        None => {
-            let mut v = Vec::new();
-            for id in &ids {
-                v.push((
-                    queue
-                        .job(id.clone())
-                        .await
-                        .map_err(|e| Failure::Work(e.into()))?,
-                    0,
-                ));
-            }
-            v
-        }
-    };
-    let videos: Vec<_> = results
-        .into_iter()
-        .filter(|(j, _)| j.kind == idance_contract::FileKind::Video)
-        .collect();
-    // Queued only: listed as they stand. Uploaded: `report` fails on any not done.
-    if args.queue_only {
-        for (job, sent) in &videos {
-            print_job(&queue, job, *sent, args.json).await;
-        }
-    } else {
-        report(&queue, &videos, args.json).await?;
-    }
-    if refused > 0 {
-        return Err(Failure::Work(anyhow!(
-            "{refused} file(s) were not queued (see above)"
-        )));
-    }
-    Ok(())
+    let runner = main.as_ref().map(|(r, _direct)| r);
+    send_and_report(&queue, runner, &ids, args.json, refused).await
 }

@@ -135,7 +135,7 @@ pub(crate) async fn runner(
     Ok((Runner::new(Uploader::new(api, queue, config)), direct))
 }
 
-pub(crate) async fn print_job(queue: &Queue, job: &Job, bytes_sent: u64, json: bool) {
+async fn print_job(queue: &Queue, job: &Job, bytes_sent: u64, json: bool) {
     let session_id = queue
         .session(job.local_session.clone())
         .await
@@ -282,33 +282,47 @@ pub async fn upload(data_dir: &Path, global: &Global, args: UploadArgs) -> Resul
             }
         }
     }
+    send_and_report(&queue, runner.as_ref(), &ids, args.json, refused).await
+}
+
+/// Uploads `ids` now with `runner` (or, queued only, lists them as they stand) and
+/// reports the videos; fails when one is not done or `refused` files were not queued.
+pub(crate) async fn send_and_report(
+    queue: &Queue,
+    runner: Option<&Runner>,
+    ids: &[String],
+    json: bool,
+    refused: usize,
+) -> Result<(), Failure> {
     let results = match runner {
         Some(r) => {
-            let bars = show_progress(&r, args.json);
-            let results = r.sync(Some(&ids), Duration::MAX).await;
+            let bars = show_progress(r, json);
+            let results = r.sync(Some(ids), Duration::MAX).await;
             bars.inspect(|b| b.abort());
             results.map_err(|e| Failure::Work(e.into()))?
         }
         None => {
             let mut v = Vec::new();
-            for id in &ids {
-                v.push((
-                    queue
-                        .job(id.clone())
-                        .await
-                        .map_err(|e| Failure::Work(e.into()))?,
-                    0,
-                ));
+            for id in ids {
+                let job = queue.job(id.clone()).await;
+                v.push((job.map_err(|e| Failure::Work(e.into()))?, 0));
             }
             v
         }
     };
-    if args.queue_only {
-        for (job, sent) in &results {
-            print_job(&queue, job, *sent, args.json).await;
+    // Thumbnails go with their videos; the videos are what is reported.
+    let videos: Vec<(Job, u64)> = results
+        .into_iter()
+        .filter(|(j, _)| j.kind == FileKind::Video)
+        .collect();
+    match runner {
+        // Queued only: listed as they stand. Uploaded: `report` fails on any not done.
+        None => {
+            for (job, sent) in &videos {
+                print_job(queue, job, *sent, json).await;
+            }
         }
-    } else {
-        report(&queue, &results, args.json).await?;
+        Some(_) => report(queue, &videos, json).await?,
     }
     if refused > 0 {
         return Err(Failure::Work(anyhow!(
