@@ -123,17 +123,7 @@ fn fits(dir: &Path, bytes: u64) -> Result<(), String> {
 
 /// `<dir>/<name>.optimized.mp4`, numbered when taken (never overwriting).
 fn out_path(dir: &Path, file: &Path) -> PathBuf {
-    let stem = file
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "video".into());
-    (1..)
-        .map(|n| match n {
-            1 => dir.join(format!("{stem}.optimized.mp4")),
-            n => dir.join(format!("{stem}.optimized-{n}.mp4")),
-        })
-        .find(|p| !p.exists() && !p.with_extension("mp4.recording").exists())
-        .unwrap_or_else(|| dir.join(format!("{stem}.optimized.mp4")))
+    idance_media::derived_path(dir, file, "optimized", "mp4")
 }
 
 impl Encoding {

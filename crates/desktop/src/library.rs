@@ -22,6 +22,8 @@ impl Desktop {
         session: Option<String>,
     ) -> Vec<Added> {
         let mut out = Vec::new();
+        // Made for the first file that is there (the encoder choice is asked once).
+        let mut compression = None;
         for id in ids {
             let Some(path) = self.files.take(id) else {
                 out.push(Added {
@@ -31,19 +33,38 @@ impl Desktop {
                 });
                 continue;
             };
-            out.push(self.take_in(&path, session.clone(), true).await);
+            let compression = match &compression {
+                Some(c) => c,
+                None => compression.insert(self.compression(self.link().compress).await),
+            };
+            out.push(self.take_in(&path, session.clone(), compression).await);
         }
         self.changed().await;
         self.wake_uploads();
         out
     }
 
-    /// One file in: compressed (when `compress` and the setting say so) or as it is.
+    /// How files are compressed in `mode` (the encoders asked only when one is needed).
+    async fn compression(&self, mode: Mode) -> Compression {
+        Compression {
+            mode,
+            dir: compress::copies_dir(&self.client_dir()),
+            encoders: match mode {
+                Mode::Off => Vec::new(),
+                _ => idance_media::encoders::choose(&self.client_dir())
+                    .await
+                    .usable(),
+            },
+            cache: Some(self.client_dir()),
+        }
+    }
+
+    /// One file in: compressed when `compression` says so, or as it is.
     async fn take_in(
         self: &Arc<Self>,
         path: &Path,
         session: Option<String>,
-        compress: bool,
+        compression: &Compression,
     ) -> Added {
         let name = path
             .file_name()
@@ -55,22 +76,7 @@ impl Desktop {
                 title: path.file_stem().map(|s| s.to_string_lossy().into_owned()),
             },
         };
-        let mode = match compress {
-            true => self.link().compress,
-            false => Mode::Off,
-        };
-        let compression = Compression {
-            mode,
-            dir: compress::copies_dir(&self.client_dir()),
-            encoders: match mode {
-                Mode::Off => Vec::new(),
-                _ => idance_media::encoders::choose(&self.client_dir())
-                    .await
-                    .usable(),
-            },
-            cache: Some(self.client_dir()),
-        };
-        match compress::take_in(&self.queue, path, choice, &self.thumbs_dir(), &compression).await {
+        match compress::take_in(&self.queue, path, choice, &self.thumbs_dir(), compression).await {
             Ok(Taken::AsItIs(intake)) => Added {
                 name,
                 job_id: Some(intake.video.job_id),
@@ -275,7 +281,8 @@ impl Desktop {
             return Err(DesktopError::Refused("not an unfinished recording".into()));
         }
         // A recording is not compressed: it was encoded for a class already.
-        let added = self.take_in(path, None, false).await;
+        let off = self.compression(Mode::Off).await;
+        let added = self.take_in(path, None, &off).await;
         self.changed().await;
         self.wake_uploads();
         if added.error.is_none() {

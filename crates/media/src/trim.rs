@@ -35,21 +35,16 @@ pub enum TrimError {
 /// The default place for a cut: beside the video, `<name>.trimmed.<ext>`, or
 /// `<name>.trimmed-2.<ext>` and on when that exists (never overwriting).
 pub fn default_path(video: &Path) -> PathBuf {
-    let stem = video
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "video".into());
     let ext = video
         .extension()
         .map(|e| e.to_string_lossy().into_owned())
         .unwrap_or_else(|| "mp4".into());
-    (1..)
-        .map(|n| match n {
-            1 => video.with_file_name(format!("{stem}.trimmed.{ext}")),
-            n => video.with_file_name(format!("{stem}.trimmed-{n}.{ext}")),
-        })
-        .find(|p| !p.exists())
-        .unwrap_or_else(|| video.with_file_name(format!("{stem}.trimmed.{ext}")))
+    crate::derived_path(
+        video.parent().unwrap_or(Path::new(".")),
+        video,
+        "trimmed",
+        &ext,
+    )
 }
 
 /// Cuts `video` to `start..end` seconds (`end` None: to its end) into `out` (None:

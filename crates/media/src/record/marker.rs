@@ -67,7 +67,7 @@ impl Marker {
     }
 }
 
-fn marker_path(recording: &Path) -> PathBuf {
+pub(crate) fn marker_path(recording: &Path) -> PathBuf {
     let mut s = recording.as_os_str().to_owned();
     s.push(SUFFIX);
     PathBuf::from(s)
