@@ -22,16 +22,6 @@ fn jobs(out: &std::process::Output) -> Vec<serde_json::Value> {
         .collect()
 }
 
-fn decode_errors(file: &Path) -> String {
-    let out = std::process::Command::new("ffmpeg")
-        .args(["-v", "error", "-i"])
-        .arg(file)
-        .args(["-f", "null", "-"])
-        .output()
-        .unwrap();
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
 #[tokio::test]
 async fn a_phone_clip_is_compressed_while_it_uploads_and_the_copy_is_stored() {
     let dir = tempfile::tempdir().unwrap();
@@ -63,7 +53,7 @@ async fn a_phone_clip_is_compressed_while_it_uploads_and_the_copy_is_stored() {
         original.len(),
         copy_bytes.len()
     );
-    assert!(decode_errors(&copy).is_empty(), "{}", decode_errors(&copy));
+    common::decodes_cleanly(&copy);
     let info = common::probe(&copy);
     assert!(
         (info["duration"].as_f64().unwrap() - 20.0).abs() < 0.5,

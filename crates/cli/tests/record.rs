@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{idance, probe, serve, token, xvfb};
+use common::{decodes_cleanly, idance, probe, serve, token, xvfb};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -12,22 +12,6 @@ const TONE: &str = "--mic=lavfi:sine=frequency=440:sample_rate=48000";
 
 fn stdout_path(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
-fn decodes_cleanly(file: &Path) {
-    let out = Command::new("ffmpeg")
-        .args(["-v", "error", "-i"])
-        .arg(file)
-        .args(["-f", "null", "-"])
-        .output()
-        .unwrap();
-    common::assert_ok(&out);
-    assert!(
-        out.stderr.is_empty(),
-        "decode errors in {}: {}",
-        file.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 fn signal(pid: u32, sig: &str) {

@@ -27,6 +27,21 @@ fn destination(dir: &std::path::Path) -> Destination {
     }
 }
 
+/// Every state the take shows, in order, until it ends.
+fn states_seen(take: &Take) -> tokio::task::JoinHandle<Vec<RecordState>> {
+    let mut status = take.status();
+    tokio::spawn(async move {
+        let mut seen = vec![status.borrow().state];
+        while status.changed().await.is_ok() {
+            let s = status.borrow_and_update().state;
+            if seen.last() != Some(&s) {
+                seen.push(s);
+            }
+        }
+        seen
+    })
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_take_moves_forward_to_finished_and_queues_its_thumbnail_then_its_video() {
     let dir = tempfile::tempdir().unwrap();
@@ -36,17 +51,7 @@ async fn a_take_moves_forward_to_finished_and_queues_its_thumbnail_then_its_vide
         .await
         .unwrap();
     let growing = take.job_id().expect("queued while it records").to_string();
-    let mut status = take.status();
-    let seen = tokio::spawn(async move {
-        let mut seen = vec![status.borrow().state];
-        while status.changed().await.is_ok() {
-            let s = status.borrow_and_update().state;
-            if seen.last() != Some(&s) {
-                seen.push(s);
-            }
-        }
-        seen
-    });
+    let seen = states_seen(&take);
     let watch = take.status();
     let stopped = take
         .stop_when(tokio::time::sleep(Duration::from_secs(2)))
@@ -176,17 +181,7 @@ async fn a_paused_take_is_one_continuous_file_without_the_pause() {
         .await
         .unwrap();
     let controls = take.controls();
-    let mut status = take.status();
-    let seen = tokio::spawn(async move {
-        let mut seen = vec![status.borrow().state];
-        while status.changed().await.is_ok() {
-            let s = status.borrow_and_update().state;
-            if seen.last() != Some(&s) {
-                seen.push(s);
-            }
-        }
-        seen
-    });
+    let seen = states_seen(&take);
     let watch = take.status();
     let stop = async move {
         tokio::time::sleep(Duration::from_millis(7500)).await;

@@ -127,3 +127,20 @@ pub fn assert_ok(out: &std::process::Output) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// ffmpeg decodes `file` to the end without one error line.
+pub fn decodes_cleanly(file: &Path) {
+    let out = Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(file)
+        .args(["-f", "null", "-"])
+        .output()
+        .unwrap();
+    assert_ok(&out);
+    assert!(
+        out.stderr.is_empty(),
+        "decode errors in {}: {}",
+        file.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
