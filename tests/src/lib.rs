@@ -74,6 +74,8 @@ pub struct Options {
     pub spare_bucket: bool,
     /// `ACCESS_TOKEN_SECONDS` of sign-ins.
     pub access_token_secs: Option<u64>,
+    /// Garage only: `S3_PART_CHECKSUM` (`md5` switches CRC32C off).
+    pub part_checksum: Option<&'static str>,
 }
 
 pub struct TestServer {
@@ -163,6 +165,9 @@ impl TestServer {
         }
         if let Some(s) = opts.access_token_secs {
             vars.insert("ACCESS_TOKEN_SECONDS".to_string(), s.to_string());
+        }
+        if let Some(c) = opts.part_checksum {
+            vars.insert("S3_PART_CHECKSUM".to_string(), c.to_string());
         }
         if let Some(o) = opts.cors_origins {
             vars.insert("CORS_ALLOWED_ORIGINS".to_string(), o);
@@ -317,6 +322,21 @@ impl TestServer {
             .expect("complete in storage");
     }
 
+    /// The CRC32C storage keeps for the object (a multipart one's is `BASE64-N`, over its
+    /// parts' checksums), or None when it was stored without one.
+    pub async fn stored_crc32c(&self, key: &str) -> Option<String> {
+        self.s3
+            .head_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .checksum_mode(aws_sdk_s3::types::ChecksumMode::Enabled)
+            .send()
+            .await
+            .expect("head object")
+            .checksum_crc32_c()
+            .map(str::to_string)
+    }
+
     /// Multipart uploads storage still holds for `key`.
     pub async fn stored_part_count(&self, key: &str, upload_id: &str) -> Result<usize, String> {
         self.s3
@@ -385,6 +405,12 @@ pub fn md5_b64(data: &[u8]) -> String {
     use base64::Engine;
     use md5::{Digest, Md5};
     base64::engine::general_purpose::STANDARD.encode(Md5::digest(data))
+}
+
+/// Base64 of the big-endian CRC32C, as `x-amz-checksum-crc32c` carries it.
+pub fn crc32c_b64(data: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(crc32c::crc32c(data).to_be_bytes())
 }
 
 pub fn md5_hex(data: &[u8]) -> String {

@@ -625,6 +625,7 @@ async fn an_upload_storage_completed_behind_the_servers_back_is_not_sent_again()
                 file_extension: Some("mp4".into()),
                 content_type: Some("video/mp4".into()),
                 file_size_bytes: Some(data.len() as u64),
+                checksum_algorithm: None,
             })
             .await
             .unwrap();
@@ -633,6 +634,7 @@ async fn an_upload_storage_completed_behind_the_servers_back_is_not_sent_again()
             file_key: created.file_key.clone(),
             file_url: created.file_url.clone(),
             part_size: created.part_size,
+            checksum: idance_core::queue::PartChecksum::Md5,
         };
         q.set_plan(job_id.clone(), Some(plan.clone()))
             .await
@@ -648,6 +650,7 @@ async fn an_upload_storage_completed_behind_the_servers_back_is_not_sent_again()
                     .map(|(i, c)| PartToSign {
                         part_number: i as i64 + 1,
                         content_md5: Some(md5_b64(c)),
+                        checksum_crc32c: None,
                     })
                     .collect(),
             })

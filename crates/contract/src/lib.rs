@@ -21,6 +21,8 @@ pub const DEFAULT_PART_SIZE: u64 = 8 * 1024 * 1024;
 pub const MAX_PART_COUNT: u32 = 10_000;
 /// Most part URLs one `/api/s3/multipart/sign` call returns.
 pub const MAX_SIGN_BATCH: usize = 100;
+/// ⊕ The part checksum a server may announce and a client may ask for instead of MD5.
+pub const CHECKSUM_CRC32C: &str = "crc32c";
 /// Longest `client_ref` accepted by `/api/sessions/start`.
 pub const MAX_CLIENT_REF_LEN: usize = 128;
 /// Longest session `title` accepted by `/api/sessions/start`.

@@ -214,6 +214,10 @@ pub struct CreateMultipartRequest {
         deserialize_with = "json_int::option_u64"
     )]
     pub file_size_bytes: Option<u64>,
+    /// ⊕ The checksum each part will carry (`"crc32c"`), when the server announces it in
+    /// `checksum_algorithms`; absent: parts carry `content_md5`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checksum_algorithm: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -225,6 +229,10 @@ pub struct CreateMultipartResponse {
     pub file_url: String,
     pub part_size: u64,
     pub expires_in: u64,
+    /// ⊕ The checksum storage was told to expect on every part; absent: none (MD5).
+    /// A client signs parts with CRC32C only when this says so.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checksum_algorithm: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -236,6 +244,11 @@ pub struct PartToSign {
     #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Za-z0-9+/]{21}[AQgw]==$"))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content_md5: Option<String>,
+    /// ⊕ Base64 of the part's big-endian CRC32C, for an upload created with
+    /// `checksum_algorithm: "crc32c"`: signed in as `x-amz-checksum-crc32c`.
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Za-z0-9+/]{6}==$"))]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checksum_crc32c: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -278,6 +291,9 @@ pub struct StoredPart {
     pub part_number: u32,
     pub etag: String,
     pub size: u64,
+    /// ⊕ The part's CRC32C as storage recorded it (base64), when it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checksum_crc32c: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -385,6 +401,10 @@ pub struct Capabilities {
     pub min_part_size: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_upload_mb: Option<u64>,
+    /// ⊕ Part checksums storage checks besides `content_md5` (`["crc32c"]`); absent or
+    /// empty: MD5 only.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub checksum_algorithms: Vec<String>,
     #[serde(flatten)]
     pub extra: serde_json::Map<String, Value>,
 }

@@ -143,6 +143,8 @@ pub(crate) async fn serve(config: Config) -> Result<(ServerHandle, AppState), Se
                 endpoint: Some(endpoint),
                 credentials: Some((creds.access_key, creds.secret_key)),
                 expires,
+                // The embedded store checks Content-MD5 only.
+                crc32c: false,
             };
             (settings, Some(service))
         }
@@ -152,6 +154,7 @@ pub(crate) async fn serve(config: Config) -> Result<(ServerHandle, AppState), Se
             endpoint,
             credentials,
             bucket_url,
+            crc32c,
         } => {
             let bucket_url = bucket_url.clone().unwrap_or_else(|| match endpoint {
                 Some(e) => format!("{}/{bucket}", e.trim_end_matches('/')),
@@ -164,6 +167,7 @@ pub(crate) async fn serve(config: Config) -> Result<(ServerHandle, AppState), Se
                 credentials: credentials.clone(),
                 bucket_url,
                 expires,
+                crc32c: *crc32c,
             };
             (settings, None)
         }

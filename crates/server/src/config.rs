@@ -33,6 +33,9 @@ pub enum StorageConfig {
         /// None: the AWS SDK's default credential chain (profiles, instance roles).
         credentials: Option<(String, String)>,
         bucket_url: Option<String>,
+        /// Parts are signed with CRC32C (`S3_PART_CHECKSUM=crc32c`, the default: AWS S3
+        /// and Garage check it) or MD5 only (`md5`, for stores without checksums).
+        crc32c: bool,
     },
 }
 
@@ -118,12 +121,23 @@ impl Config {
                 if let Some(u) = &bucket_url {
                     check_url("S3_BUCKET_URL", u)?;
                 }
+                let crc32c = match get("S3_PART_CHECKSUM").as_deref() {
+                    None | Some("crc32c") => true,
+                    Some("md5") => false,
+                    Some(_) => {
+                        return Err(ConfigError::Invalid {
+                            var: "S3_PART_CHECKSUM",
+                            reason: "must be crc32c or md5".into(),
+                        });
+                    }
+                };
                 StorageConfig::Bucket {
                     bucket,
                     region: get("AWS_REGION").unwrap_or_else(|| "us-east-1".to_string()),
                     endpoint,
                     credentials,
                     bucket_url,
+                    crc32c,
                 }
             }
         };
@@ -376,12 +390,14 @@ mod tests {
             bucket,
             region,
             credentials,
+            crc32c,
             ..
         } = c.storage
         else {
             panic!("not a bucket")
         };
         assert_eq!((bucket.as_str(), region.as_str()), ("vids", "garage"));
+        assert!(crc32c, "parts are signed with CRC32C unless told otherwise");
         assert_eq!(credentials, Some(("a".into(), "s".into())));
         assert_eq!(
             c.cors,
@@ -397,6 +413,23 @@ mod tests {
         assert_eq!(
             config(&[("CORS_ALLOWED_ORIGINS", "*")]).unwrap().cors,
             CorsOrigins::Any
+        );
+    }
+
+    #[test]
+    fn the_part_checksum_is_crc32c_md5_or_a_clear_error() {
+        let with = |v| {
+            config(&[("S3_BUCKET_NAME", "b"), ("S3_PART_CHECKSUM", v)]).map(|c| match c.storage {
+                StorageConfig::Bucket { crc32c, .. } => crc32c,
+                StorageConfig::Local => panic!("not a bucket"),
+            })
+        };
+        assert!(with("crc32c").unwrap());
+        assert!(!with("md5").unwrap());
+        let e = with("sha1").unwrap_err().to_string();
+        assert!(
+            e.contains("S3_PART_CHECKSUM") && e.contains("crc32c or md5"),
+            "{e}"
         );
     }
 

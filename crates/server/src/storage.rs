@@ -8,7 +8,8 @@ use aws_sdk_s3::config::{
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::types::{
-    BucketLifecycleConfiguration, CompletedMultipartUpload, CompletedPart, LifecycleRule,
+    BucketLifecycleConfiguration, ChecksumAlgorithm, CompletedMultipartUpload, CompletedPart,
+    LifecycleRule,
 };
 use idance_contract::wire::StoredPart;
 use std::time::Duration;
@@ -73,6 +74,8 @@ pub struct StorageSettings {
     pub credentials: Option<(String, String)>,
     pub bucket_url: String,
     pub expires: Duration,
+    /// Storage checks `x-amz-checksum-crc32c` on parts (AWS S3, Garage).
+    pub crc32c: bool,
 }
 
 #[derive(Clone)]
@@ -81,6 +84,7 @@ pub struct Storage {
     bucket: String,
     bucket_url: String,
     expires: Duration,
+    crc32c: bool,
 }
 
 impl Storage {
@@ -104,7 +108,13 @@ impl Storage {
             bucket: s.bucket,
             bucket_url: s.bucket_url.trim_end_matches('/').to_string(),
             expires: s.expires,
+            crc32c: s.crc32c,
         }
+    }
+
+    /// Whether parts may be signed with CRC32C instead of MD5.
+    pub fn crc32c(&self) -> bool {
+        self.crc32c
     }
 
     pub fn expires_in(&self) -> u64 {
@@ -152,6 +162,7 @@ impl Storage {
         upload_id: &str,
         part_number: i32,
         content_md5: Option<&str>,
+        checksum_crc32c: Option<&str>,
     ) -> Result<String, StorageError> {
         let req = self
             .client
@@ -161,6 +172,7 @@ impl Storage {
             .upload_id(upload_id)
             .part_number(part_number)
             .set_content_md5(content_md5.map(str::to_string))
+            .set_checksum_crc32_c(checksum_crc32c.map(str::to_string))
             .presigned(self.presigning()?)
             .await
             .map_err(|e| classify("presign UploadPart", e))?;
@@ -212,6 +224,7 @@ impl Storage {
         &self,
         key: &str,
         content_type: &str,
+        crc32c: bool,
     ) -> Result<String, StorageError> {
         let out = self
             .client
@@ -219,6 +232,7 @@ impl Storage {
             .bucket(&self.bucket)
             .key(key)
             .content_type(content_type)
+            .set_checksum_algorithm(crc32c.then_some(ChecksumAlgorithm::Crc32C))
             .send()
             .await
             .map_err(|e| classify("CreateMultipartUpload", e))?;
@@ -254,6 +268,7 @@ impl Storage {
                     part_number: n.max(0) as u32,
                     etag: etag.trim_matches('"').to_string(),
                     size: p.size().unwrap_or(0).max(0) as u64,
+                    checksum_crc32c: p.checksum_crc32_c().map(str::to_string),
                 });
             }
             let next = out.next_part_number_marker().map(str::to_string);
@@ -271,16 +286,18 @@ impl Storage {
         &self,
         key: &str,
         upload_id: &str,
-        parts: &[(i32, String)],
+        parts: &[(i32, String, Option<String>)],
     ) -> Result<(), StorageError> {
+        // An upload created with a checksum needs each part's in the complete call.
         let completed = CompletedMultipartUpload::builder()
             .set_parts(Some(
                 parts
                     .iter()
-                    .map(|(n, etag)| {
+                    .map(|(n, etag, crc)| {
                         CompletedPart::builder()
                             .part_number(*n)
                             .e_tag(format!("\"{etag}\""))
+                            .set_checksum_crc32_c(crc.clone())
                             .build()
                     })
                     .collect(),

@@ -19,12 +19,30 @@ pub enum ServerMode {
 }
 
 /// What a complete capabilities answer says.
-fn mode_of(success: bool, body: &str) -> ServerMode {
+/// What the server can do that changes how a file is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServerCaps {
+    pub mode: ServerMode,
+    /// Storage checks CRC32C part checksums (`checksum_algorithms` has `crc32c`).
+    pub crc32c: bool,
+}
+
+fn caps_of(success: bool, body: &str) -> ServerCaps {
     let json: Option<serde_json::Value> = serde_json::from_str(body).ok();
-    match json.and_then(|j| j.get("multipart").and_then(|m| m.as_bool())) {
-        Some(true) if success => ServerMode::Multipart,
+    let json = json.filter(|_| success);
+    let mode = match json.as_ref().and_then(|j| j.get("multipart")?.as_bool()) {
+        Some(true) => ServerMode::Multipart,
         _ => ServerMode::SinglePut,
-    }
+    };
+    let crc32c = mode == ServerMode::Multipart
+        && json
+            .as_ref()
+            .and_then(|j| j.get("checksum_algorithms")?.as_array().cloned())
+            .is_some_and(|a| {
+                a.iter()
+                    .any(|v| v.as_str() == Some(idance_contract::CHECKSUM_CRC32C))
+            });
+    ServerCaps { mode, crc32c }
 }
 
 /// Where the bearer token comes from.
@@ -101,6 +119,11 @@ impl ApiClient {
     /// only a whole, clean answer may say so: a connection cut before or during the
     /// answer is an error to retry, never a downgrade to one whole PUT.
     pub async fn mode(&self) -> Result<ServerMode, ClientError> {
+        Ok(self.capabilities().await?.mode)
+    }
+
+    /// The whole capabilities answer (see [`ApiClient::mode`]).
+    pub async fn capabilities(&self) -> Result<ServerCaps, ClientError> {
         let resp = self
             .http
             .get(format!("{}/api/capabilities", self.base))
@@ -117,7 +140,7 @@ impl ApiClient {
         }
         // Read the whole body first: a reset mid-body fails here, as a network error.
         let body = resp.text().await.map_err(ClientError::from_reqwest)?;
-        Ok(mode_of(status.is_success(), &body))
+        Ok(caps_of(status.is_success(), &body))
     }
 
     /// Sends the request; a 401 on a sign-in renews the token once and sends again
@@ -319,6 +342,10 @@ mod tests {
         );
     }
 
+    fn mode_of(success: bool, body: &str) -> ServerMode {
+        caps_of(success, body).mode
+    }
+
     #[test]
     fn only_a_clean_multipart_answer_means_part_b() {
         assert_eq!(
@@ -334,5 +361,27 @@ mod tests {
             ServerMode::SinglePut
         );
         assert_eq!(mode_of(true, "<html>"), ServerMode::SinglePut);
+    }
+
+    #[test]
+    fn crc32c_only_when_announced_by_a_part_b_server() {
+        let crc = |body| caps_of(true, body).crc32c;
+        assert!(crc(
+            r#"{"multipart": true, "checksum_algorithms": ["crc64nvme", "crc32c"]}"#
+        ));
+        assert!(!crc(r#"{"multipart": true}"#));
+        assert!(!crc(
+            r#"{"multipart": true, "checksum_algorithms": "crc32c"}"#
+        ));
+        assert!(!crc(
+            r#"{"multipart": false, "checksum_algorithms": ["crc32c"]}"#
+        ));
+        assert!(
+            !caps_of(
+                false,
+                r#"{"multipart": true, "checksum_algorithms": ["crc32c"]}"#
+            )
+            .crc32c
+        );
     }
 }

@@ -4,6 +4,6 @@ mod client;
 mod error;
 pub mod sign_in;
 
-pub use client::{ApiClient, ServerMode};
+pub use client::{ApiClient, ServerCaps, ServerMode};
 pub use error::ClientError;
 pub use sign_in::{Refusal, SignIn};

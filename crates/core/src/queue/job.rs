@@ -75,6 +75,37 @@ pub struct UploadPlan {
     pub file_key: String,
     pub file_url: String,
     pub part_size: u64,
+    /// What each part is signed with; fixed for the upload's life (storage was told at
+    /// its creation).
+    pub checksum: PartChecksum,
+}
+
+/// The checksum signed into each part's URL: storage refuses bytes that do not match.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PartChecksum {
+    /// `Content-MD5`: every S3 store checks it; the client's biggest CPU cost.
+    #[default]
+    Md5,
+    /// `x-amz-checksum-crc32c`: a fraction of MD5's cost; where the server says storage
+    /// checks it.
+    Crc32c,
+}
+
+impl PartChecksum {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Md5 => "md5",
+            Self::Crc32c => idance_contract::CHECKSUM_CRC32C,
+        }
+    }
+
+    /// A stored name; anything unknown (NULL in older queues) is MD5.
+    pub fn parse(s: Option<&str>) -> Self {
+        match s {
+            Some(idance_contract::CHECKSUM_CRC32C) => Self::Crc32c,
+            _ => Self::Md5,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

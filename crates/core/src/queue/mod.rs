@@ -5,5 +5,5 @@ mod job;
 mod schema;
 mod store;
 
-pub use job::{Job, JobState, LocalSession, Transfer, UploadPlan};
+pub use job::{Job, JobState, LocalSession, PartChecksum, Transfer, UploadPlan};
 pub use store::{Queue, QueueError, file_stamp};

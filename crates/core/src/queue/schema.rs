@@ -46,6 +46,8 @@ pub const MIGRATIONS: &[&str] = &[
     "ALTER TABLE sessions ADD COLUMN calories REAL;",
     // 4: why a waiting job waits, as data (lifecycle::WaitReason)
     "ALTER TABLE jobs ADD COLUMN wait_reason TEXT;",
+    // 5: the checksum an open multipart upload's parts carry (NULL: MD5)
+    "ALTER TABLE jobs ADD COLUMN part_checksum TEXT;",
 ];
 
 /// Opens the queue file with the shared SQLite helper: busy timeout before WAL,

@@ -1,7 +1,7 @@
 //! Queue operations. Each runs on the blocking pool against one SQLite connection;
 //! several processes may share the file (WAL + busy timeout + leases).
 
-use super::job::{Job, JobState, LocalSession, Transfer, UploadPlan};
+use super::job::{Job, JobState, LocalSession, PartChecksum, Transfer, UploadPlan};
 use crate::lifecycle::{Outcome, Transition, WaitReason};
 use idance_contract::{FileKind, MediaType};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -47,7 +47,7 @@ pub fn file_stamp(path: &Path) -> std::io::Result<(u64, i64)> {
 }
 
 const SELECT_JOB: &str = "SELECT job_id, local_session, kind, file, size, mtime_ns, extension, content_type, state, error,
-    upload_id, file_key, file_url, part_size, stored_key, stored_url, duration_secs, growing, wait_reason FROM jobs";
+    upload_id, file_key, file_url, part_size, stored_key, stored_url, duration_secs, growing, wait_reason, part_checksum FROM jobs";
 
 fn job_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Job> {
     let upload_id: Option<String> = r.get(10)?;
@@ -62,6 +62,7 @@ fn job_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Job> {
             file_key: r.get::<_, Option<String>>(11)?.unwrap_or_default(),
             file_url: r.get::<_, Option<String>>(12)?.unwrap_or_default(),
             part_size: r.get::<_, Option<i64>>(13)?.unwrap_or(0) as u64,
+            checksum: PartChecksum::parse(r.get::<_, Option<String>>(19)?.as_deref()),
         }),
         _ => Transfer::NotStarted,
     };
@@ -443,13 +444,14 @@ impl Queue {
             let tx = c.transaction()?;
             tx.execute("DELETE FROM parts WHERE job_id = ?1", [&job_id])?;
             tx.execute(
-                "UPDATE jobs SET upload_id = ?2, file_key = ?3, file_url = ?4, part_size = ?5 WHERE job_id = ?1",
+                "UPDATE jobs SET upload_id = ?2, file_key = ?3, file_url = ?4, part_size = ?5, part_checksum = ?6 WHERE job_id = ?1",
                 params![
                     job_id,
                     plan.as_ref().map(|p| p.upload_id.clone()),
                     plan.as_ref().map(|p| p.file_key.clone()),
                     plan.as_ref().map(|p| p.file_url.clone()),
-                    plan.as_ref().map(|p| p.part_size as i64)
+                    plan.as_ref().map(|p| p.part_size as i64),
+                    plan.as_ref().map(|p| p.checksum.as_str())
                 ],
             )?;
             tx.commit()?;
@@ -592,6 +594,7 @@ mod tests {
             file_key: "k".into(),
             file_url: "f".into(),
             part_size: 8,
+            checksum: PartChecksum::Crc32c,
         };
         q.set_plan(job.job_id.clone(), Some(plan.clone()))
             .await

@@ -2,6 +2,7 @@
 //! streamed presigned PUT against Part A servers. Retries what retrying can fix,
 //! fails a job only for reasons it cannot (file changed, request refused).
 
+mod checksum;
 mod error;
 mod md5;
 mod multipart;
@@ -18,7 +19,7 @@ pub use error::UploadError;
 pub use progress::{Counters, Progress};
 pub use retry::{backoff as backoff_delay, until_reachable as retry_call};
 
-use crate::api::{ApiClient, ServerMode};
+use crate::api::{ApiClient, ServerCaps, ServerMode};
 use crate::queue::{Job, Queue};
 use std::sync::Arc;
 use std::time::Duration;
@@ -55,6 +56,8 @@ pub struct Uploader {
     pub(crate) events: broadcast::Sender<Progress>,
     pub(crate) cancel: CancellationToken,
     pub(crate) throttle: Option<Arc<throttle::Throttle>>,
+    /// The server's capabilities, asked once per uploader (one run), shared by its jobs.
+    caps: Arc<tokio::sync::OnceCell<ServerCaps>>,
 }
 
 /// Where a stored file ended up.
@@ -79,6 +82,7 @@ impl Uploader {
             events,
             cancel: CancellationToken::new(),
             throttle,
+            caps: Arc::default(),
         }
     }
 
@@ -120,16 +124,24 @@ impl Uploader {
     /// Uploads the full parts a recording being written has so far (one pass). Against
     /// a server without multipart nothing is sent before Stop.
     pub async fn feed_growing(&self, job: &Job, server_session: &str) -> Result<(), UploadError> {
-        let mode = retry::until_reachable(self, || self.api.mode()).await?;
-        if mode != ServerMode::Multipart {
+        if self.server_caps().await?.mode != ServerMode::Multipart {
             return Ok(());
         }
         multipart::feed_growing(self, job, server_session).await
     }
 
-    /// What the server can do, asked until it answers (or the outage limit).
+    /// What the server can do, asked until it answers (or the outage limit), once for
+    /// this uploader's run: a folder of clips costs one capabilities call, not one each.
+    pub async fn server_caps(&self) -> Result<ServerCaps, UploadError> {
+        self.caps
+            .get_or_try_init(|| retry::until_reachable(self, || self.api.capabilities()))
+            .await
+            .copied()
+    }
+
+    /// What the server can do (see [`Uploader::server_caps`]).
     pub async fn server_mode(&self) -> Result<ServerMode, UploadError> {
-        retry::until_reachable(self, || self.api.mode()).await
+        Ok(self.server_caps().await?.mode)
     }
 
     /// Stores the job's file on a server of `mode`. The session must already exist on

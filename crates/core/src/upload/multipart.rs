@@ -1,14 +1,15 @@
 //! Resumable multipart upload of one job. Storage is the source of truth for which
 //! parts exist: on every start the part list is asked for, and only missing parts are
-//! sent. Each part is signed with its MD5, so storage refuses corrupted bytes.
+//! sent. Each part is signed with its checksum (CRC32C where storage checks it, else
+//! MD5), so storage refuses corrupted bytes.
 
+use super::checksum::Digest;
 use super::put_policy::{Next, PutPolicy};
 use super::retry::{pause, until_reachable};
-use super::source::{body_of_range, check_unchanged, md5_of_range};
+use super::source::{body_of_range, check_unchanged, digest_of_range};
 use super::storage_answer::judge;
 use super::{Counters, Progress, Stored, UploadError, Uploader};
-use crate::queue::{Job, UploadPlan};
-use base64::Engine;
+use crate::queue::{Job, PartChecksum, UploadPlan};
 use futures::StreamExt;
 use idance_contract::wire::*;
 use idance_contract::{MAX_PART_COUNT, MIN_PART_SIZE};
@@ -104,6 +105,11 @@ async fn plan_for(up: &Uploader, job: &Job, session_id: &str) -> Result<UploadPl
         content_type: Some(job.content_type.clone()),
         // A recording's final size is unknown: the server sizes parts for its maximum.
         file_size_bytes: (!job.growing).then_some(job.size),
+        checksum_algorithm: up
+            .server_caps()
+            .await?
+            .crc32c
+            .then(|| idance_contract::CHECKSUM_CRC32C.to_string()),
     };
     let created = until_reachable(up, || up.api.create_multipart(&req)).await?;
     if created.part_size < MIN_PART_SIZE
@@ -119,6 +125,8 @@ async fn plan_for(up: &Uploader, job: &Job, session_id: &str) -> Result<UploadPl
         file_key: created.file_key,
         file_url: created.file_url,
         part_size: created.part_size,
+        // Only what the server confirms storage expects.
+        checksum: PartChecksum::parse(created.checksum_algorithm.as_deref()),
     };
     up.queue
         .set_plan(job.job_id.clone(), Some(plan.clone()))
@@ -152,7 +160,15 @@ async fn attempt(up: &Uploader, job: &Job, session_id: &str) -> Result<Stored, U
             true
         } else {
             // Sent before a crash but not recorded: compare checksums, do not re-send.
-            hex::encode(md5_of_range(&job.file, offset, len).await?) == sp.etag
+            let digest = digest_of_range(&job.file, offset, len, plan.checksum).await?;
+            match digest.matches(sp) {
+                Some(same) => same,
+                // Storage reports no CRC32C: its ETag may still be a plain MD5.
+                None => digest_of_range(&job.file, offset, len, PartChecksum::Md5)
+                    .await?
+                    .matches(sp)
+                    .unwrap_or(false),
+            }
         };
         if ours {
             if recorded.get(&n) != Some(&sp.etag) {
@@ -173,14 +189,15 @@ async fn attempt(up: &Uploader, job: &Job, session_id: &str) -> Result<Stored, U
         bytes_done: done_bytes,
         total: job.size,
     });
-    // Three stages in one task: parts are hashed ahead of the senders (the MD5 goes
-    // into the signature), the hashed ones signed in batches, sent by `workers` at once.
+    // Three stages in one task: parts are hashed ahead of the senders (the checksum
+    // goes into the signature), the hashed ones signed in batches, sent by `workers` at
+    // once.
     let (hashed_tx, hashed) = tokio::sync::mpsc::channel::<Hashed>(SIGN_BATCH);
     let hash_ahead = async move {
         for n in todo {
             let (offset, len) = part_range(job.size, plan.part_size, n);
-            let md5 = md5_of_range(&job.file, offset, len).await?;
-            if hashed_tx.send(Hashed { n, md5 }).await.is_err() {
+            let digest = digest_of_range(&job.file, offset, len, plan.checksum).await?;
+            if hashed_tx.send(Hashed { n, digest }).await.is_err() {
                 break;
             }
         }
@@ -244,7 +261,7 @@ pub async fn feed_growing(up: &Uploader, job: &Job, session_id: &str) -> Result<
         let (offset, part_len) = part_range(len, plan.part_size, n);
         let part = Hashed {
             n,
-            md5: md5_of_range(&job.file, offset, part_len).await?,
+            digest: digest_of_range(&job.file, offset, part_len, plan.checksum).await?,
         };
         let etag = send_part(up, job, &plan, part, None, len).await?;
         up.queue
@@ -329,17 +346,11 @@ async fn send_and_record(
 /// signed URLs run ahead of their use (they expire) and the sign calls per upload.
 const SIGN_BATCH: usize = 16;
 
-/// A part ready to be signed: its number and the MD5 of its bytes.
+/// A part ready to be signed: its number and the checksum of its bytes.
 #[derive(Clone, Copy)]
 struct Hashed {
     n: u32,
-    md5: [u8; 16],
-}
-
-impl Hashed {
-    fn md5_b64(&self) -> String {
-        base64::engine::general_purpose::STANDARD.encode(self.md5)
-    }
+    digest: Digest,
 }
 
 async fn one_url(up: &Uploader, plan: &UploadPlan, part: Hashed) -> Result<String, UploadError> {
@@ -356,13 +367,7 @@ async fn sign(
     let req = SignPartsRequest {
         file_key: plan.file_key.clone(),
         upload_id: plan.upload_id.clone(),
-        parts: parts
-            .iter()
-            .map(|p| PartToSign {
-                part_number: i64::from(p.n),
-                content_md5: Some(p.md5_b64()),
-            })
-            .collect(),
+        parts: parts.iter().map(|p| p.digest.signing(p.n)).collect(),
     };
     let signed = until_reachable(up, || up.api.sign_parts(&req)).await?;
     Counters::add(&up.counters.sign_calls, 1);
@@ -396,8 +401,8 @@ async fn send_part(
 ) -> Result<String, UploadError> {
     let n = part.n;
     let (offset, len) = part_range(file_size, plan.part_size, n);
-    let md5_hex = hex::encode(part.md5);
-    let md5_b64 = part.md5_b64();
+    let md5_hex = part.digest.md5_hex();
+    let (checksum_header, checksum) = part.digest.header();
     let mut url = match url {
         Some(u) => u,
         None => (one_url(up, plan, part).await?, Instant::now()),
@@ -418,7 +423,7 @@ async fn send_part(
             .api
             .http()
             .put(&url.0)
-            .header("content-md5", &md5_b64)
+            .header(checksum_header, &checksum)
             .header("content-length", len)
             .body(body_of_range(&job.file, offset, len).await?)
             .send();
@@ -435,14 +440,29 @@ async fn send_part(
                     .map(|s| s.trim_matches('"').to_string())
                     .unwrap_or_default();
                 let plain_md5 = etag.len() == 32 && etag.bytes().all(|b| b.is_ascii_hexdigit());
-                // SSE-KMS buckets answer other ETags: only a plain MD5 can be checked.
-                if plain_md5 && !etag.eq_ignore_ascii_case(&md5_hex) {
+                // SSE-KMS buckets answer other ETags: only a plain MD5 can be checked;
+                // a CRC32C, against the one storage echoes.
+                let echoed = resp
+                    .headers()
+                    .get(checksum_header)
+                    .and_then(|v| v.to_str().ok());
+                let differs = match &md5_hex {
+                    Some(md5) => plain_md5 && !etag.eq_ignore_ascii_case(md5),
+                    None => echoed.is_some_and(|c| c != checksum),
+                };
+                if differs {
                     return Err(UploadError::Integrity(format!(
                         "storage stored part {n} with another checksum"
                     )));
                 }
                 Counters::add(&up.counters.parts_sent, 1);
-                return Ok(if etag.is_empty() { md5_hex } else { etag });
+                return match (etag.is_empty(), md5_hex) {
+                    (false, _) => Ok(etag),
+                    (true, Some(md5)) => Ok(md5),
+                    (true, None) => Err(UploadError::Integrity(format!(
+                        "storage stored part {n} but answered without its ETag"
+                    ))),
+                };
             }
             Ok(resp) => {
                 let status = resp.status().as_u16();

@@ -29,13 +29,18 @@ pub fn check_unchanged(job: &Job) -> Result<(), UploadError> {
 }
 
 /// MD5 of `len` bytes at `offset`, read in small blocks on the blocking pool.
-pub async fn md5_of_range(file: &str, offset: u64, len: u64) -> Result<[u8; 16], UploadError> {
+pub async fn digest_of_range(
+    file: &str,
+    offset: u64,
+    len: u64,
+    kind: crate::queue::PartChecksum,
+) -> Result<super::checksum::Digest, UploadError> {
     let file = file.to_string();
     tokio::task::spawn_blocking(move || {
         let err = |e: std::io::Error| UploadError::Source(format!("{file}: {e}"));
         let mut f = std::fs::File::open(&file).map_err(err)?;
         f.seek(SeekFrom::Start(offset)).map_err(err)?;
-        let mut hash = super::md5::Md5::new();
+        let mut hash = super::checksum::Hasher::new(kind);
         let mut buf = vec![0u8; 256 * 1024];
         let mut left = len;
         while left > 0 {

@@ -34,6 +34,11 @@ pub async fn get(State(state): State<AppState>) -> Json<Capabilities> {
         client_ref: true,
         min_part_size: Some(MIN_PART_SIZE),
         max_upload_mb: Some(state.max_upload_mb),
+        checksum_algorithms: if state.storage.crc32c() {
+            vec![idance_contract::CHECKSUM_CRC32C.to_string()]
+        } else {
+            Vec::new()
+        },
         extra,
     })
 }

@@ -126,9 +126,13 @@ pub async fn create(
     open_session(&state, &user, &req.session_id).await?;
     let key =
         FileKey::generate(FileKind::Video, &user, &req.session_id, media, Utc::now()).to_string();
+    // CRC32C only where storage checks it; otherwise the answer says none and the
+    // client signs MD5s.
+    let crc32c = state.storage.crc32c()
+        && req.checksum_algorithm.as_deref() == Some(idance_contract::CHECKSUM_CRC32C);
     let upload_id = state
         .storage
-        .create_multipart(&key, media.content_type)
+        .create_multipart(&key, media.content_type, crc32c)
         .await?;
     let part_size = part_size_for(req.file_size_bytes, state.max_upload_bytes);
     let record = UploadRecord {
@@ -157,6 +161,7 @@ pub async fn create(
         file_key: key,
         part_size,
         expires_in: state.storage.expires_in(),
+        checksum_algorithm: crc32c.then(|| idance_contract::CHECKSUM_CRC32C.to_string()),
     }))
 }
 
@@ -165,7 +170,7 @@ pub async fn create(
     path = "/api/s3/multipart/sign",
     operation_id = "signParts",
     tag = "multipart",
-    summary = "Presigned PUT URLs for parts (Content-MD5 signed in when given)",
+    summary = "Presigned PUT URLs for parts (the Content-MD5 or CRC32C given is signed in)",
     request_body = SignPartsRequest,
     security(("bearer" = [])),
     responses(
@@ -202,16 +207,26 @@ pub async fn sign(
                 )));
             }
         }
-        wanted.push((n, p.content_md5.as_deref()));
+        if let Some(crc) = &p.checksum_crc32c {
+            let ok = base64::engine::general_purpose::STANDARD
+                .decode(crc)
+                .is_ok_and(|d| d.len() == 4);
+            if !ok {
+                return Err(ApiError::BadRequest(format!(
+                    "part {n}: checksum_crc32c must be the base64 CRC32C of the part"
+                )));
+            }
+        }
+        wanted.push((n, p.content_md5.as_deref(), p.checksum_crc32c.as_deref()));
     }
     let record = owned_upload(&state, &user, &req.file_key, &req.upload_id).await?;
     require_active(&record)?;
     touch(&state, &record).await?;
     let mut parts = Vec::with_capacity(wanted.len());
-    for (n, md5) in wanted {
+    for (n, md5, crc) in wanted {
         let url = state
             .storage
-            .presign_part(&record.file_key, &record.upload_id, n, md5)
+            .presign_part(&record.file_key, &record.upload_id, n, md5, crc)
             .await?;
         crate::metrics::count("idance_presigned_urls_total", &[("kind", "part")]);
         parts.push(SignedPart {
@@ -348,6 +363,7 @@ async fn finish_complete(
         Err(e) => return Err(e.into()),
     };
     let mut total: u64 = 0;
+    let mut with_checksums = Vec::with_capacity(requested.len());
     for (i, (n, etag)) in requested.iter().enumerate() {
         let part = stored
             .iter()
@@ -363,6 +379,7 @@ async fn finish_complete(
             )));
         }
         total += part.size;
+        with_checksums.push((*n, etag.clone(), part.checksum_crc32c.clone()));
     }
     if total > state.max_upload_bytes {
         return Err(ApiError::TooLarge(format!(
@@ -372,7 +389,7 @@ async fn finish_complete(
     }
     match state
         .storage
-        .complete_multipart(&record.file_key, &record.upload_id, &requested)
+        .complete_multipart(&record.file_key, &record.upload_id, &with_checksums)
         .await
     {
         Ok(()) => {}
