@@ -51,6 +51,7 @@ async fn a_stale_upload_is_aborted_and_its_client_starts_a_new_one_and_completes
             workers: 1,
             max_outage: Duration::from_secs(60),
             max_bytes_per_sec: Some(4 * 1024 * 1024),
+            ..Default::default()
         };
         let runner = client_with(&a, "teacher", qdir.path(), config);
         let q = runner.uploader.queue_handle();

@@ -24,6 +24,7 @@ fn uploader(r: &Replicas, dir: &Path) -> Runner {
         workers: 2,
         max_outage: Duration::from_secs(120),
         max_bytes_per_sec: Some(6 * 1024 * 1024),
+        ..Default::default()
     };
     runner_at(&r.lb_url, &r.token("teacher"), dir, config)
 }

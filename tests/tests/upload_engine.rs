@@ -22,6 +22,7 @@ fn throttled(workers: usize, bytes_per_sec: u64) -> idance_core::UploaderConfig 
         workers,
         max_outage: Duration::from_secs(120),
         max_bytes_per_sec: Some(bytes_per_sec),
+        ..Default::default()
     }
 }
 
@@ -694,4 +695,66 @@ async fn an_upload_storage_completed_behind_the_servers_back_is_not_sent_again()
         assert_eq!(videos, vec![plan.file_key.clone()], "{backend:?}: orphans");
         srv.shutdown().await;
     }
+}
+
+/// A folder of small clips goes up several at a time: all 200 complete byte-identical,
+/// never more than `jobs` in flight (and that many at the busiest), and a pause of one
+/// job in flight stops that one only.
+#[tokio::test]
+async fn two_hundred_small_files_go_up_several_at_once_and_a_pause_stops_only_its_job() {
+    let srv = TestServer::start(idance_tests::Backend::Garage).await;
+    let dir = tempfile::tempdir().unwrap();
+    let jobs = 6;
+    let runner = idance_tests::client_with(
+        &srv,
+        "teacher",
+        dir.path(),
+        idance_core::UploaderConfig {
+            workers: 4,
+            jobs,
+            max_outage: Duration::from_secs(120),
+            ..Default::default()
+        },
+    );
+    let q = runner.uploader.queue_handle();
+    let mut small = Vec::new();
+    for i in 0..200 {
+        let path = dir.path().join(format!("clip{i:03}.mp4"));
+        let bytes: Vec<u8> = (0..64 * 1024 + i).map(|_| rand::random::<u8>()).collect();
+        std::fs::write(&path, bytes).unwrap();
+        small.push((enqueue(&runner, &path).await, path));
+    }
+    // One long video among them, paused from elsewhere once it is under way.
+    let long = make_video(dir.path(), "long.mp4", 40);
+    let long_id = enqueue(&runner, &long).await;
+    let mut events = runner.uploader.subscribe();
+    let pauser = {
+        let (q, id) = (q.clone(), long_id.clone());
+        tokio::spawn(async move {
+            while let Ok(p) = events.recv().await {
+                if p.job_id == id && p.bytes_done > 0 {
+                    idance_core::lifecycle::pause(&q, &id).await.unwrap();
+                    break;
+                }
+            }
+        })
+    };
+    let ran = runner.sync(None, Duration::from_secs(300)).await.unwrap();
+    pauser.await.unwrap();
+
+    let counters = runner.uploader.counters();
+    assert_eq!(
+        Counters::get(&counters.max_jobs_in_flight),
+        jobs as u64,
+        "jobs in flight at the busiest"
+    );
+    let by_id: std::collections::HashMap<_, _> = ran
+        .into_iter()
+        .map(|(j, _)| (j.job_id.clone(), j))
+        .collect();
+    assert_eq!(by_id[&long_id].state, JobState::Paused, "the paused job");
+    for (id, path) in &small {
+        assert_completed(&srv, &by_id[id], path, &path.display().to_string()).await;
+    }
+    srv.shutdown().await;
 }

@@ -252,6 +252,9 @@ pub struct UploadArgs {
     /// Bandwidth limit, bytes per second (`500K`, `8M`).
     #[arg(long, value_parser = parse_rate, value_name = "RATE")]
     pub limit: Option<u64>,
+    /// Send the videos without making and sending their thumbnails.
+    #[arg(long)]
+    pub no_thumbnail: bool,
     /// Compress before upload: `auto` re-encodes videos far above what a class needs
     /// (e.g. over 8 Mbit/s at 1080p) to H.264 at about 4 Mbit/s, uploading while it
     /// encodes; `always` every video above the target; the original is kept.

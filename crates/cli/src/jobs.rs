@@ -4,6 +4,7 @@ use crate::Failure;
 use crate::args::{Global, SyncArgs, UploadArgs};
 use anyhow::anyhow;
 use idance_contract::FileKind;
+use idance_core::intake::SessionChoice;
 use idance_core::lifecycle::{self, Outcome, Transition};
 use idance_core::{ApiClient, Job, JobState, Queue, Runner, Uploader, UploaderConfig};
 use serde::Serialize;
@@ -248,34 +249,29 @@ pub async fn upload(data_dir: &Path, global: &Global, args: UploadArgs) -> Resul
         let (r, d) = runner(data_dir, global, queue.clone(), args.limit, None).await?;
         (Some(r), d)
     };
+    let session = (args.session != "new").then(|| SessionChoice::Server(args.session.clone()));
+    let thumbs = data_dir.join("client").join("thumbnails");
+    // Files are read and thumbnails made on every core, ahead of the uploads.
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     let mut ids = Vec::new();
     let mut refused = 0;
-    for file in &args.files {
-        let info = match idance_media::probe(file).await {
-            Ok(info) => info,
-            Err(e) => {
-                eprintln!("error: {e}");
-                refused += 1;
-                continue;
+    let added = idance_core::intake::add_files(
+        &queue,
+        &args.files,
+        session,
+        (!args.no_thumbnail).then_some(thumbs.as_path()),
+        cores,
+    )
+    .await;
+    for added in added {
+        match added {
+            Ok(a) => {
+                if let Some(why) = a.thumbnail_error {
+                    eprintln!("warning: {}: no thumbnail ({why})", a.video.file);
+                }
+                ids.push(a.video.job_id);
+                ids.extend(a.thumbnail_job.map(|j| j.job_id));
             }
-        };
-        let session = if args.session == "new" {
-            let title = file.file_stem().map(|s| s.to_string_lossy().into_owned());
-            queue.create_session(title).await
-        } else {
-            queue.adopt_session(args.session.clone()).await
-        }
-        .map_err(|e| Failure::Work(e.into()))?;
-        match queue
-            .enqueue(
-                &session.local_id,
-                file,
-                FileKind::Video,
-                Some(info.duration),
-            )
-            .await
-        {
-            Ok(job) => ids.push(job.job_id),
             Err(e) => {
                 eprintln!("error: {e}");
                 refused += 1;

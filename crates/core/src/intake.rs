@@ -74,6 +74,124 @@ pub async fn add_video(
     })
 }
 
+/// A file of a folder, taken in.
+#[derive(Debug)]
+pub struct Added {
+    pub video: Job,
+    pub thumbnail_job: Option<Job>,
+    /// Why there is no thumbnail; the video is queued anyway.
+    pub thumbnail_error: Option<String>,
+}
+
+/// Videos whose thumbnails share one ffmpeg run.
+const THUMB_BATCH: usize = 8;
+
+/// Takes several videos in at once, each into a new session titled after its file name
+/// (or all into `session` when given — one file then, as a session holds one video).
+/// Files are read `parallel` at a time: an MP4/MOV whose header names a video track
+/// needs no ffprobe; the thumbnails (none without `thumbs_dir`) are made in shared
+/// ffmpeg runs of [`THUMB_BATCH`], `parallel` runs at once. Results come in the order
+/// of `files`; what is not a video is refused, naming the file, and nothing of it queued.
+pub async fn add_files(
+    queue: &Queue,
+    files: &[PathBuf],
+    session: Option<SessionChoice>,
+    thumbs_dir: Option<&Path>,
+    parallel: usize,
+) -> Vec<Result<Added, IntakeError>> {
+    use futures::StreamExt;
+    let parallel = parallel.max(1);
+    let durations: Vec<Result<f64, ProbeError>> = futures::stream::iter(files.to_vec())
+        .map(|file| async move {
+            let path = file.clone();
+            let header = tokio::task::spawn_blocking(move || {
+                idance_media::headers::mp4_video_duration(&path)
+            })
+            .await
+            .ok()
+            .flatten();
+            match header {
+                Some(d) => Ok(d),
+                None => idance_media::probe(&file).await.map(|i| i.duration),
+            }
+        })
+        .buffered(parallel)
+        .collect()
+        .await;
+    let mut videos: Vec<Result<Job, IntakeError>> = Vec::with_capacity(files.len());
+    for (file, duration) in files.iter().zip(durations) {
+        videos.push(
+            async {
+                let duration = duration?;
+                let choice = session.clone().unwrap_or_else(|| SessionChoice::New {
+                    title: file.file_stem().map(|s| s.to_string_lossy().into_owned()),
+                });
+                let s = resolve_session(queue, file, choice).await?;
+                Ok(queue
+                    .enqueue(&s.local_id, file, FileKind::Video, Some(duration))
+                    .await?)
+            }
+            .await,
+        );
+    }
+    let mut thumbs: Vec<Option<Result<PathBuf, String>>> = vec![None; files.len()];
+    if let Some(dir) = thumbs_dir {
+        if let Err(e) = std::fs::create_dir_all(dir) {
+            let why = format!("cannot create {}: {e}", dir.display());
+            thumbs.iter_mut().for_each(|t| *t = Some(Err(why.clone())));
+        } else {
+            let wanted: Vec<(usize, (PathBuf, PathBuf))> = videos
+                .iter()
+                .enumerate()
+                .filter_map(|(i, v)| v.as_ref().ok().map(|j| (i, j)))
+                .map(|(i, j)| (i, (files[i].clone(), thumbnail_path(dir, &j.job_id))))
+                .collect();
+            let made: Vec<Vec<(usize, Result<PathBuf, String>)>> =
+                futures::stream::iter(wanted.chunks(THUMB_BATCH).map(<[_]>::to_vec))
+                    .map(|batch| async move {
+                        let items: Vec<(PathBuf, PathBuf)> =
+                            batch.iter().map(|(_, it)| it.clone()).collect();
+                        let got = idance_media::thumbnail::thumbnails(&items).await;
+                        batch
+                            .iter()
+                            .zip(got)
+                            .map(|((i, _), t)| (*i, t.map(|t| t.path).map_err(|e| e.to_string())))
+                            .collect()
+                    })
+                    .buffer_unordered(parallel)
+                    .collect()
+                    .await;
+            for (i, t) in made.into_iter().flatten() {
+                thumbs[i] = Some(t);
+            }
+        }
+    }
+    let mut out = Vec::with_capacity(files.len());
+    for (video, thumb) in videos.into_iter().zip(thumbs) {
+        out.push(match video {
+            Err(e) => Err(e),
+            Ok(video) => {
+                let (thumbnail_job, thumbnail_error) = match thumb {
+                    Some(Ok(path)) => {
+                        match queue_thumbnail(queue, &video.local_session, &path).await {
+                            Ok(job) => (job, None),
+                            Err(e) => (None, Some(e.to_string())),
+                        }
+                    }
+                    Some(Err(e)) => (None, Some(e)),
+                    None => (None, None),
+                };
+                Ok(Added {
+                    video,
+                    thumbnail_job,
+                    thumbnail_error,
+                })
+            }
+        });
+    }
+    out
+}
+
 /// A recording uploaded while it is written: queued as a growing job in a new session
 /// (or the chosen one) once the recorder has started (so its lock shows it is live).
 pub async fn start_recording_job(

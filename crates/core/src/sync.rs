@@ -102,10 +102,11 @@ impl Runner {
                 }
             })
         };
-        let sent_before = Counters::get(&self.uploader.counters.bytes_sent);
+        let in_flight = self.uploader.counters.job_started();
         let result = self.drive(&up, job_id).await;
+        drop(in_flight);
         watch.abort();
-        let sent = Counters::get(&self.uploader.counters.bytes_sent) - sent_before;
+        let sent = Counters::get(&up.job_sent);
         let next = match result {
             Ok(t) => t.map(|t| (t, None)),
             Err(UploadError::Queue(e)) => {
@@ -259,6 +260,76 @@ impl Runner {
         Ok(())
     }
 
+    /// Runs `jobs` (thumbnails first), up to [`UploaderConfig::jobs`] at once; a
+    /// recording being written is started whatever the count (it must not fall behind
+    /// its recorder), and a video waits while its session's thumbnail is in flight (the
+    /// completion names it). Every job started is run to its end before this returns.
+    ///
+    /// [`UploaderConfig::jobs`]: crate::upload::UploaderConfig::jobs
+    async fn run_round(
+        &self,
+        jobs: Vec<Job>,
+        deadline: Option<tokio::time::Instant>,
+        started: Instant,
+        timeout: Duration,
+    ) -> Result<Vec<(Job, (Job, u64))>, QueueError> {
+        use futures::StreamExt;
+        let limit = self.uploader.config.jobs.max(1);
+        let mut waiting: std::collections::VecDeque<Job> = jobs.into();
+        let mut in_flight = futures::stream::FuturesUnordered::new();
+        let mut counted = 0usize;
+        let mut thumbs_of: std::collections::HashMap<String, usize> = Default::default();
+        let mut done = Vec::new();
+        let mut failure = None;
+        loop {
+            let stopping = failure.is_some()
+                || started.elapsed() >= timeout
+                || self.uploader.cancel.is_cancelled();
+            let mut i = 0;
+            while !stopping && i < waiting.len() {
+                let j = &waiting[i];
+                let free = j.growing || counted < limit;
+                let thumb_ahead = j.kind == FileKind::Video
+                    && thumbs_of.get(&j.local_session).is_some_and(|n| *n > 0);
+                if !free || thumb_ahead {
+                    i += 1;
+                    continue;
+                }
+                let Some(job) = waiting.remove(i) else { break };
+                if !job.growing {
+                    counted += 1;
+                }
+                if job.kind == FileKind::Thumbnail {
+                    *thumbs_of.entry(job.local_session.clone()).or_default() += 1;
+                }
+                in_flight.push(async move {
+                    let ran = self.run_job(&job.job_id, deadline).await;
+                    (job, ran)
+                });
+            }
+            let Some((job, ran)) = in_flight.next().await else {
+                break;
+            };
+            if !job.growing {
+                counted -= 1;
+            }
+            if job.kind == FileKind::Thumbnail
+                && let Some(n) = thumbs_of.get_mut(&job.local_session)
+            {
+                *n -= 1;
+            }
+            match ran {
+                Ok(r) => done.push((job, r)),
+                // Let the others end cleanly (leases released) before giving up.
+                Err(e) => failure = failure.or(Some(e)),
+            }
+        }
+        match failure {
+            Some(e) => Err(e),
+            None => Ok(done),
+        }
+    }
+
     /// Runs every pending job (or only the listed ones) until none is left or `timeout`
     /// passes. Thumbnails go before the videos of their session so the completion can
     /// name them. Returns the jobs run, with the bytes this process sent for each.
@@ -306,11 +377,8 @@ impl Runner {
             }
             pending.sort_by_key(|j| j.kind == FileKind::Video);
             let mut progressed = false;
-            for job in &pending {
-                if started.elapsed() >= timeout || self.uploader.cancel.is_cancelled() {
-                    break;
-                }
-                let (after, bytes) = self.run_job(&job.job_id, deadline).await?;
+            for (job, ran) in self.run_round(pending, deadline, started, timeout).await? {
+                let (after, bytes) = ran;
                 *sent.entry(job.job_id.clone()).or_default() += bytes;
                 if after.wait_reason.is_some_and(|r| r.needs_user()) {
                     blocked.insert(after.job_id.clone());

@@ -32,23 +32,55 @@ fn read_box_header(f: &mut File, end: u64) -> Option<(u64, [u8; 4], u64)> {
 /// MP4 (whose `mvhd` says 0) and for anything unexpected: callers then ask ffprobe.
 pub fn mp4_duration(path: &Path) -> Option<f64> {
     let mut f = File::open(path).ok()?;
+    let (start, size) = find_moov(&mut f)?;
+    f.seek(SeekFrom::Start(start + 8)).ok()?;
+    mvhd_duration(&mut f, start + size)
+}
+
+/// The duration of an MP4/MOV whose header names a video track (a `hdlr` of type
+/// `vide`): a file that needs no ffprobe to be taken in as a video. None otherwise.
+pub fn mp4_video_duration(path: &Path) -> Option<f64> {
+    /// Larger headers (hours of video) are left to ffprobe.
+    const MAX_MOOV: u64 = 8 * 1024 * 1024;
+    let mut f = File::open(path).ok()?;
+    let (start, size) = find_moov(&mut f)?;
+    if size > MAX_MOOV {
+        return None;
+    }
+    f.seek(SeekFrom::Start(start)).ok()?;
+    let mut moov = vec![0u8; size as usize];
+    f.read_exact(&mut moov).ok()?;
+    // hdlr: version/flags, pre_defined (QuickTime: component type), handler type.
+    let video = moov
+        .windows(16)
+        .any(|w| &w[..4] == b"hdlr" && &w[12..16] == b"vide");
+    if !video {
+        return None;
+    }
+    f.seek(SeekFrom::Start(start + 8)).ok()?;
+    mvhd_duration(&mut f, start + size)
+}
+
+/// Where the `moov` box is (start, size), when the file starts with `ftyp`.
+fn find_moov(f: &mut File) -> Option<(u64, u64)> {
     let len = f.metadata().ok()?.len();
-    let mut moov = None;
     for i in 0..64 {
-        let (start, kind, size) = read_box_header(&mut f, len)?;
+        let (start, kind, size) = read_box_header(f, len)?;
         if i == 0 && &kind != b"ftyp" {
             return None;
         }
         if &kind == b"moov" {
-            moov = Some((start, size));
-            break;
+            return Some((start, size));
         }
         f.seek(SeekFrom::Start(start + size)).ok()?;
     }
-    let (start, size) = moov?;
-    let end = start + size;
+    None
+}
+
+/// The duration in the `mvhd` among the boxes from the current position to `end`.
+fn mvhd_duration(f: &mut File, end: u64) -> Option<f64> {
     loop {
-        let (child, kind, csize) = read_box_header(&mut f, end)?;
+        let (child, kind, csize) = read_box_header(f, end)?;
         if &kind == b"mvhd" {
             let mut body = [0u8; 32];
             let n = f.read(&mut body).ok()?;
@@ -135,6 +167,34 @@ mod tests {
         let empty = dir.path().join("g.mp4");
         std::fs::write(&empty, b"").unwrap();
         assert_eq!(mp4_duration(&empty), None);
+    }
+
+    #[test]
+    fn a_video_track_is_told_from_an_audio_only_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let mp4 = ffmpeg(dir.path(), "a.mp4", &["-c:v", "libx264"]);
+        assert!((mp4_video_duration(&mp4).unwrap() - 7.0).abs() < 0.05);
+        let mov = ffmpeg(dir.path(), "b.mov", &["-c:v", "libx264"]);
+        assert!((mp4_video_duration(&mov).unwrap() - 7.0).abs() < 0.05);
+        let m4a = dir.path().join("c.m4a");
+        let ok = std::process::Command::new("ffmpeg")
+            .args([
+                "-v",
+                "error",
+                "-f",
+                "lavfi",
+                "-i",
+                "sine=duration=3",
+                "-c:a",
+                "aac",
+            ])
+            .arg(&m4a)
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok);
+        assert!(mp4_duration(&m4a).is_some(), "it has a header");
+        assert_eq!(mp4_video_duration(&m4a), None, "but no video track");
     }
 
     #[test]

@@ -136,9 +136,109 @@ pub async fn thumbnail(video: &Path, out: Option<&Path>) -> Result<Thumbnail, Th
     })
 }
 
+/// Thumbnails of several videos (`(video, out)`, `out` overwritten) from one ffmpeg run:
+/// ffmpeg's start-up (~50 ms here, most of a small clip's thumbnail) is paid once. When
+/// that run fails (one unreadable file fails it all), each is made on its own, so every
+/// result is the one [`thumbnail`] gives.
+pub async fn thumbnails(items: &[(PathBuf, PathBuf)]) -> Vec<Result<Thumbnail, ThumbnailError>> {
+    let mut times = Vec::with_capacity(items.len());
+    for (video, _) in items {
+        match crate::headers::mp4_duration(video) {
+            Some(d) => times.push(frame_time(d)),
+            None => break,
+        }
+    }
+    if items.len() > 1 && times.len() == items.len() && batch(items, &times).await {
+        let mut out = Vec::with_capacity(items.len());
+        for ((_, path), at) in items.iter().zip(times) {
+            let (width, height) = std::fs::read(path)
+                .ok()
+                .and_then(|b| crate::headers::jpeg_size(&b))
+                .unwrap_or((0, 0));
+            out.push(Ok(Thumbnail {
+                path: path.clone(),
+                width,
+                height,
+                at,
+            }));
+        }
+        return out;
+    }
+    let mut out = Vec::with_capacity(items.len());
+    for (video, path) in items {
+        out.push(thumbnail(video, Some(path)).await);
+    }
+    out
+}
+
+/// One ffmpeg run: input i seeks to `times[i]`, output i takes its first frame. True
+/// when every JPEG was written.
+async fn batch(items: &[(PathBuf, PathBuf)], times: &[f64]) -> bool {
+    let mut cmd = tokio::process::Command::new("ffmpeg");
+    cmd.args(["-v", "error", "-nostdin", "-y"]);
+    for ((video, _), at) in items.iter().zip(times) {
+        cmd.args(["-ss", &format!("{at:.3}"), "-i"]).arg(video);
+    }
+    let scale = format!("scale='min({MAX_WIDTH},iw)':-2");
+    for (i, (_, out)) in items.iter().enumerate() {
+        cmd.args(["-map", &format!("{i}:v:0"), "-frames:v", "1", "-an", "-vf"])
+            .args([scale.as_str(), "-q:v", "3", "-f", "image2"])
+            .arg(out);
+    }
+    let run = cmd.kill_on_drop(true).output();
+    let ok = matches!(tokio::time::timeout(TIMEOUT, run).await, Ok(Ok(o)) if o.status.success());
+    ok && items
+        .iter()
+        .all(|(_, out)| std::fs::metadata(out).is_ok_and(|m| m.len() > 0))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn several_thumbnails_in_one_run_or_each_on_its_own() {
+        let dir = tempfile::tempdir().unwrap();
+        let h264 = ["-c:v", "libx264", "-preset", "ultrafast"];
+        let a = make(dir.path(), "a.mp4", &h264);
+        let b = crate::test_clip::clip(dir.path(), "b.mp4", 10, &["-s", "640x360"]);
+        let jpg = |n: &str| dir.path().join(n);
+        let got = thumbnails(&[(a.clone(), jpg("a.jpg")), (b.clone(), jpg("b.jpg"))]).await;
+        let sizes: Vec<_> = got
+            .iter()
+            .map(|t| {
+                let t = t.as_ref().unwrap();
+                (t.width, t.height, t.at)
+            })
+            .collect();
+        assert_eq!(sizes, [(320, 240, 0.4), (640, 360, 1.0)]);
+        for t in &got {
+            let bytes = std::fs::read(&t.as_ref().unwrap().path).unwrap();
+            assert_eq!(&bytes[..2], &[0xFF, 0xD8], "not a JPEG");
+        }
+        // A file without a picture (its MP4 header reads fine) fails the shared run:
+        // the others still get theirs.
+        let broken = dir.path().join("c.m4a");
+        let ok = std::process::Command::new("ffmpeg")
+            .args([
+                "-v",
+                "error",
+                "-f",
+                "lavfi",
+                "-i",
+                "sine=duration=3",
+                "-c:a",
+                "aac",
+            ])
+            .arg(&broken)
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok && crate::headers::mp4_duration(&broken).is_some());
+        let got = thumbnails(&[(broken, jpg("c.jpg")), (b, jpg("b2.jpg"))]).await;
+        assert!(got[0].is_err(), "{:?}", got[0]);
+        assert_eq!(got[1].as_ref().unwrap().width, 640);
+    }
 
     fn make(dir: &Path, name: &str, codec: &[&str]) -> PathBuf {
         crate::test_clip::clip(dir, name, 4, codec)

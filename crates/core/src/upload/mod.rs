@@ -28,8 +28,11 @@ use tokio_util::sync::CancellationToken;
 
 #[derive(Debug, Clone)]
 pub struct UploaderConfig {
-    /// Parts in flight at once.
+    /// Connections sending bytes at once, shared by every job in flight: one big file
+    /// gets them all, a folder of small ones one each.
     pub workers: usize,
+    /// Jobs worked at once (a recording being written is never kept waiting for one).
+    pub jobs: usize,
     /// How long to keep retrying an unreachable service before leaving the job waiting.
     pub max_outage: Duration,
     /// Optional bandwidth limit for part uploads, bytes per second.
@@ -40,6 +43,7 @@ impl Default for UploaderConfig {
     fn default() -> Self {
         Self {
             workers: 4,
+            jobs: 8,
             max_outage: Duration::from_secs(3600),
             max_bytes_per_sec: None,
         }
@@ -58,6 +62,10 @@ pub struct Uploader {
     pub(crate) throttle: Option<Arc<throttle::Throttle>>,
     /// The server's capabilities, asked once per uploader (one run), shared by its jobs.
     caps: Arc<tokio::sync::OnceCell<ServerCaps>>,
+    /// The connection budget of [`UploaderConfig::workers`], shared by all jobs.
+    pub(crate) slots: Arc<tokio::sync::Semaphore>,
+    /// Bytes this uploader put on the wire for its one job (see [`Uploader::for_job`]).
+    pub(crate) job_sent: Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// Where a stored file ended up.
@@ -77,12 +85,14 @@ impl Uploader {
         Self {
             api,
             queue,
-            config,
             counters: Arc::default(),
             events,
             cancel: CancellationToken::new(),
             throttle,
             caps: Arc::default(),
+            slots: Arc::new(tokio::sync::Semaphore::new(config.workers.max(1))),
+            job_sent: Arc::default(),
+            config,
         }
     }
 
@@ -116,9 +126,24 @@ impl Uploader {
         let token = self.cancel.child_token();
         let up = Uploader {
             cancel: token.clone(),
+            job_sent: Arc::default(),
             ..self.clone()
         };
         (up, token)
+    }
+
+    /// Counts `n` bytes put on the wire (for the run and for this job).
+    pub(crate) fn sent(&self, n: u64) {
+        Counters::add(&self.counters.bytes_sent, n);
+        Counters::add(&self.job_sent, n);
+    }
+
+    /// Waits for one of the shared connections.
+    pub(crate) async fn connection(&self) -> Result<tokio::sync::SemaphorePermit<'_>, UploadError> {
+        tokio::select! {
+            () = self.cancel.cancelled() => Err(UploadError::Cancelled),
+            p = self.slots.acquire() => p.map_err(|_| UploadError::Cancelled),
+        }
     }
 
     /// Uploads the full parts a recording being written has so far (one pass). Against

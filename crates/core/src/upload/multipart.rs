@@ -417,8 +417,9 @@ async fn send_part(
         if up.cancel.is_cancelled() {
             return Err(UploadError::Cancelled);
         }
+        let connection = up.connection().await?;
         let age = url.1.elapsed();
-        Counters::add(&up.counters.bytes_sent, len);
+        up.sent(len);
         let request = up
             .api
             .http()
@@ -431,6 +432,7 @@ async fn send_part(
             () = up.cancel.cancelled() => return Err(UploadError::Cancelled),
             sent = request => sent,
         };
+        drop(connection);
         let verdict = match sent {
             Ok(resp) if resp.status().is_success() => {
                 let etag = resp

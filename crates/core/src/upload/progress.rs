@@ -19,6 +19,9 @@ pub struct Counters {
     /// Calls to the sign endpoint (each signs a batch of parts).
     pub sign_calls: AtomicU64,
     pub retries: AtomicU64,
+    /// Jobs being run now, and the most that ever were at once.
+    pub jobs_in_flight: AtomicU64,
+    pub max_jobs_in_flight: AtomicU64,
 }
 
 impl Counters {
@@ -28,5 +31,20 @@ impl Counters {
 
     pub(crate) fn add(c: &AtomicU64, n: u64) {
         c.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// One more job in flight (kept until the guard drops).
+    pub(crate) fn job_started(self: &std::sync::Arc<Self>) -> JobInFlight {
+        let now = self.jobs_in_flight.fetch_add(1, Ordering::Relaxed) + 1;
+        self.max_jobs_in_flight.fetch_max(now, Ordering::Relaxed);
+        JobInFlight(self.clone())
+    }
+}
+
+pub(crate) struct JobInFlight(std::sync::Arc<Counters>);
+
+impl Drop for JobInFlight {
+    fn drop(&mut self) {
+        self.0.jobs_in_flight.fetch_sub(1, Ordering::Relaxed);
     }
 }

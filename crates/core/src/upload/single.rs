@@ -41,11 +41,12 @@ pub async fn upload(up: &Uploader, job: &Job, session_id: &str) -> Result<Stored
                 until_reachable(up, || up.api.thumbnail_upload_url(&req)).await?
             }
         };
+        let connection = up.connection().await?;
         let signed_at = Instant::now();
         let body = body_of_range(&job.file, 0, job.size).await?;
         // Storage checks a link's expiry when the request starts.
         let age = signed_at.elapsed();
-        Counters::add(&up.counters.bytes_sent, job.size);
+        up.sent(job.size);
         let sent = up
             .api
             .http()
@@ -59,6 +60,7 @@ pub async fn upload(up: &Uploader, job: &Job, session_id: &str) -> Result<Stored
             () = up.cancel.cancelled() => return Err(UploadError::Cancelled),
             sent = sent => sent,
         };
+        drop(connection);
         let verdict = match sent {
             Ok(r) if r.status().is_success() => {
                 return Ok(Stored {
