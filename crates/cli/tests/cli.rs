@@ -74,8 +74,20 @@ async fn serve_prints_its_address_and_accepts_tokens_from_token() {
             .unwrap()
             .stdout
     };
-    let listed: serde_json::Value = serde_json::from_slice(&queued()).unwrap();
-    assert_eq!(listed["job_id"], line["job_id"]);
+    // The video, and the thumbnail `upload` made and sent with it.
+    let listed: Vec<serde_json::Value> = String::from_utf8_lossy(&queued())
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(listed.len(), 2, "{listed:?}");
+    assert!(listed.iter().any(|j| j["job_id"] == line["job_id"]));
+    assert!(
+        listed
+            .iter()
+            .any(|j| j["file"].as_str().is_some_and(|f| f.ends_with(".jpg"))
+                && j["state"] == "completed"),
+        "no thumbnail sent: {listed:?}"
+    );
 
     // A file that is not a video: exit 1, one line naming it, nothing queued.
     let junk = dir.path().join("notes.mp4");
@@ -85,7 +97,7 @@ async fn serve_prints_its_address_and_accepts_tokens_from_token() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("notes.mp4"));
     assert_eq!(
         String::from_utf8_lossy(&queued()).lines().count(),
-        1,
+        2,
         "the bad file was queued"
     );
 }
