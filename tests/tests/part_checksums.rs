@@ -240,3 +240,110 @@ async fn the_runner_signs_crc32c_where_storage_checks_it_and_resumes_by_it() {
     );
     srv.shutdown().await;
 }
+
+/// A one-part video goes in one PUT (no create, sign or complete calls) with its
+/// checksum signed in: CRC32C on Garage, MD5 on the embedded store. Storage refuses
+/// bytes that differ from it.
+#[tokio::test]
+async fn a_one_part_video_goes_in_one_put_with_its_checksum_signed_in() {
+    use idance_contract::wire::{PutChecksum, VideoUploadRequest};
+    for backend in [Backend::Garage, Backend::Local] {
+        let srv = TestServer::start(backend).await;
+        assert_eq!(
+            capabilities(&srv).await["put_checksums"],
+            true,
+            "{backend:?}"
+        );
+        let api = api(&srv);
+        let session = api.start_session(None, None).await.unwrap();
+        let body: Vec<u8> = (0..300_000).map(|_| rand::random::<u8>()).collect();
+        let mut corrupted = body.clone();
+        corrupted[1000] ^= 1;
+        let (header, checksum) = match backend {
+            Backend::Garage => (
+                "x-amz-checksum-crc32c",
+                PutChecksum {
+                    checksum_crc32c: Some(crc32c_b64(&body)),
+                    ..Default::default()
+                },
+            ),
+            Backend::Local => (
+                "content-md5",
+                PutChecksum {
+                    content_md5: Some(idance_tests::md5_b64(&body)),
+                    ..Default::default()
+                },
+            ),
+        };
+        let value = checksum
+            .checksum_crc32c
+            .clone()
+            .or(checksum.content_md5.clone())
+            .unwrap();
+        let presigned = api
+            .video_upload_url(&VideoUploadRequest {
+                session_id: session.clone(),
+                checksum,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        let put = |b: Vec<u8>| {
+            srv.http
+                .put(&presigned.upload_url)
+                .header("content-type", "video/mp4")
+                .header(header, &value)
+                .body(b)
+                .send()
+        };
+        let refused = put(corrupted).await.unwrap();
+        assert!(
+            refused.status().is_client_error(),
+            "{backend:?}: {}",
+            refused.status()
+        );
+        let stored = put(body).await.unwrap();
+        assert!(
+            stored.status().is_success(),
+            "{backend:?}: {}",
+            stored.status()
+        );
+
+        // The runner does the same for a small video: one PUT, no part calls.
+        let dir = tempfile::tempdir().unwrap();
+        let video = make_video(dir.path(), "clip.mp4", 2);
+        let runner = client(&srv, "teacher", dir.path(), 2);
+        let q = runner.uploader.queue_handle();
+        let s = q.create_session(None).await.unwrap();
+        let job = q
+            .enqueue(&s.local_id, &video, FileKind::Video, Some(20.0))
+            .await
+            .unwrap();
+        let (job, sent) = runner.run_job(&job.job_id, None).await.unwrap();
+        assert_eq!(
+            job.state,
+            JobState::Completed,
+            "{backend:?}: {:?}",
+            job.error
+        );
+        assert_eq!(sent, std::fs::metadata(&video).unwrap().len());
+        let counters = runner.uploader.counters();
+        use idance_core::upload::Counters;
+        assert_eq!(
+            (
+                Counters::get(&counters.sign_calls),
+                Counters::get(&counters.parts_sent)
+            ),
+            (0, 0),
+            "{backend:?}: sent as parts"
+        );
+        let key = job.stored().unwrap().0.to_string();
+        srv.assert_stored(&srv.token("teacher"), &key, &video, &format!("{backend:?}"))
+            .await;
+        if backend == Backend::Garage {
+            let crc = srv.stored_crc32c(&key).await;
+            assert_eq!(crc, Some(crc32c_b64(&std::fs::read(&video).unwrap())));
+        }
+        srv.shutdown().await;
+    }
+}

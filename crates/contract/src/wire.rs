@@ -152,6 +152,24 @@ pub struct VideoUploadRequest {
     #[cfg_attr(feature = "openapi", schema(minimum = 0))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_size_mb: Option<f64>,
+    #[serde(flatten)]
+    pub checksum: PutChecksum,
+}
+
+/// ⊕ A checksum of the whole file to sign into a single PUT (servers announcing
+/// `put_checksums`): storage then refuses bytes that do not match. At most one.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PutChecksum {
+    /// Base64 MD5, sent as `Content-MD5`.
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Za-z0-9+/]{21}[AQgw]==$"))]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_md5: Option<String>,
+    /// Base64 big-endian CRC32C, sent as `x-amz-checksum-crc32c` (only where the
+    /// server announces `checksum_algorithms: ["crc32c"]`).
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Za-z0-9+/]{6}==$"))]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checksum_crc32c: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -165,6 +183,8 @@ pub struct ThumbnailUploadRequest {
     #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::thumbnail_content_type))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content_type: Option<String>,
+    #[serde(flatten)]
+    pub checksum: PutChecksum,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -84,7 +84,7 @@ pub struct Added {
 }
 
 /// Videos whose thumbnails share one ffmpeg run.
-const THUMB_BATCH: usize = 8;
+const THUMB_BATCH: usize = 16;
 
 /// Takes several videos in at once, each into a new session titled after its file name
 /// (or all into `session` when given — one file then, as a session holds one video).
@@ -266,11 +266,8 @@ async fn takes_a_video(
     file: &Path,
     session: LocalSession,
 ) -> Result<LocalSession, IntakeError> {
-    let jobs = queue.jobs().await?;
-    let of_session: Vec<&Job> = jobs
-        .iter()
-        .filter(|j| j.local_session == session.local_id)
-        .collect();
+    let jobs = queue.session_jobs(session.local_id.clone()).await?;
+    let of_session: Vec<&Job> = jobs.iter().collect();
     if !crate::lifecycle::session_takes_a_video(&of_session) {
         return Err(QueueError::BadFile {
             file: file.display().to_string(),
@@ -291,11 +288,11 @@ async fn queue_thumbnail(
     session: &str,
     thumb: &Path,
 ) -> Result<Option<Job>, IntakeError> {
-    let has_one = queue.jobs().await?.iter().any(|j| {
-        j.local_session == session
-            && j.kind == FileKind::Thumbnail
-            && j.state != crate::JobState::Cancelled
-    });
+    let has_one = queue
+        .session_jobs(session.to_string())
+        .await?
+        .iter()
+        .any(|j| j.kind == FileKind::Thumbnail && j.state != crate::JobState::Cancelled);
     if has_one {
         return Ok(None);
     }

@@ -174,7 +174,7 @@ impl Runner {
         if job.stored().is_none() {
             // `uploading` only once the service answered, so a job never reads
             // "Uploading" while the service is away.
-            let mode = up.server_mode().await?;
+            up.server_mode().await?;
             if !lifecycle::apply(q, job_id, Transition::Start, None)
                 .await?
                 .is_done()
@@ -182,7 +182,7 @@ impl Runner {
             {
                 return Err(UploadError::Cancelled);
             }
-            up.store(&job, &session_id, mode).await?;
+            up.store(&job, &session_id).await?;
         }
         if job.kind == FileKind::Thumbnail {
             // Stored; completed with its session's video.
@@ -227,11 +227,11 @@ impl Runner {
         let secs = video.duration_secs.ok_or_else(|| {
             UploadError::Source(format!("{}: the video's duration is unknown", video.file))
         })?;
-        let thumb = q.jobs().await?.into_iter().find(|j| {
-            j.local_session == video.local_session
-                && j.kind == FileKind::Thumbnail
-                && j.stored().is_some()
-        });
+        let thumb = q
+            .session_jobs(video.local_session.clone())
+            .await?
+            .into_iter()
+            .find(|j| j.kind == FileKind::Thumbnail && j.stored().is_some());
         let end: DateTime<Utc> = std::fs::metadata(&video.file)
             .and_then(|m| m.modified())
             .ok()

@@ -79,11 +79,8 @@ pub async fn trim_job(
         )));
     }
     // The old thumbnail goes too while it was not sent; the cut brings its own.
-    for t in queue.jobs().await? {
-        if t.local_session == job.local_session
-            && t.kind == FileKind::Thumbnail
-            && matches!(t.transfer, Transfer::NotStarted)
-        {
+    for t in queue.session_jobs(job.local_session.clone()).await? {
+        if t.kind == FileKind::Thumbnail && matches!(t.transfer, Transfer::NotStarted) {
             let _ = lifecycle::apply(queue, &t.job_id, Transition::Cancel, None).await;
         }
     }

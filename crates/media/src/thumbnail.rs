@@ -176,8 +176,11 @@ pub async fn thumbnails(items: &[(PathBuf, PathBuf)]) -> Vec<Result<Thumbnail, T
 async fn batch(items: &[(PathBuf, PathBuf)], times: &[f64]) -> bool {
     let mut cmd = tokio::process::Command::new("ffmpeg");
     cmd.args(["-v", "error", "-nostdin", "-y"]);
+    // One decoder thread per input: each decodes a frame or two, and a thread pool per
+    // input costs more than that here.
     for ((video, _), at) in items.iter().zip(times) {
-        cmd.args(["-ss", &format!("{at:.3}"), "-i"]).arg(video);
+        cmd.args(["-threads", "1", "-ss", &format!("{at:.3}"), "-i"])
+            .arg(video);
     }
     let scale = format!("scale='min({MAX_WIDTH},iw)':-2");
     for (i, (_, out)) in items.iter().enumerate() {

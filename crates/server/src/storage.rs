@@ -131,13 +131,20 @@ impl Storage {
             .map_err(|e| StorageError::Failed(format!("presign config: {e}")))
     }
 
-    pub async fn presign_put(&self, key: &str, content_type: &str) -> Result<String, StorageError> {
+    pub async fn presign_put(
+        &self,
+        key: &str,
+        content_type: &str,
+        checksum: &idance_contract::wire::PutChecksum,
+    ) -> Result<String, StorageError> {
         let req = self
             .client
             .put_object()
             .bucket(&self.bucket)
             .key(key)
             .content_type(content_type)
+            .set_content_md5(checksum.content_md5.clone())
+            .set_checksum_crc32_c(checksum.checksum_crc32c.clone())
             .presigned(self.presigning()?)
             .await
             .map_err(|e| classify("presign PutObject", e))?;

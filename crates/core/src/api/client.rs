@@ -25,6 +25,8 @@ pub struct ServerCaps {
     pub mode: ServerMode,
     /// Storage checks CRC32C part checksums (`checksum_algorithms` has `crc32c`).
     pub crc32c: bool,
+    /// A checksum given for a single PUT is signed into it (`put_checksums`).
+    pub put_checksums: bool,
 }
 
 fn caps_of(success: bool, body: &str) -> ServerCaps {
@@ -42,7 +44,16 @@ fn caps_of(success: bool, body: &str) -> ServerCaps {
                 a.iter()
                     .any(|v| v.as_str() == Some(idance_contract::CHECKSUM_CRC32C))
             });
-    ServerCaps { mode, crc32c }
+    let put_checksums = mode == ServerMode::Multipart
+        && json
+            .as_ref()
+            .and_then(|j| j.get("put_checksums")?.as_bool())
+            .unwrap_or(false);
+    ServerCaps {
+        mode,
+        crc32c,
+        put_checksums,
+    }
 }
 
 /// Where the bearer token comes from.
@@ -383,5 +394,7 @@ mod tests {
             )
             .crc32c
         );
+        assert!(caps_of(true, r#"{"multipart": true, "put_checksums": true}"#).put_checksums);
+        assert!(!caps_of(true, r#"{"multipart": true}"#).put_checksums);
     }
 }

@@ -48,6 +48,8 @@ pub const MIGRATIONS: &[&str] = &[
     "ALTER TABLE jobs ADD COLUMN wait_reason TEXT;",
     // 5: the checksum an open multipart upload's parts carry (NULL: MD5)
     "ALTER TABLE jobs ADD COLUMN part_checksum TEXT;",
+    // 6: a session's jobs without reading the whole queue (folders of thousands)
+    "CREATE INDEX jobs_by_session ON jobs(local_session);",
 ];
 
 /// Opens the queue file with the shared SQLite helper: busy timeout before WAL,

@@ -374,6 +374,20 @@ impl Queue {
         .await
     }
 
+    /// The jobs of one local session, in queue order.
+    pub async fn session_jobs(&self, local_session: String) -> Result<Vec<Job>, QueueError> {
+        self.call(move |c| {
+            let mut stmt = c.prepare(&format!(
+                "{SELECT_JOB} WHERE local_session = ?1 ORDER BY seq"
+            ))?;
+            let jobs = stmt
+                .query_map([&local_session], job_from_row)?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(jobs)
+        })
+        .await
+    }
+
     pub async fn jobs(&self) -> Result<Vec<Job>, QueueError> {
         self.call(|c| {
             let mut stmt = c.prepare(&format!("{SELECT_JOB} ORDER BY seq"))?;

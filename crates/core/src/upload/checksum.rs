@@ -5,7 +5,7 @@
 use crate::queue::PartChecksum;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
-use idance_contract::wire::{PartToSign, StoredPart};
+use idance_contract::wire::{PartToSign, PutChecksum, StoredPart};
 
 /// A part's checksum, computed from its bytes on disk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,6 +63,15 @@ impl Digest {
             part_number: i64::from(n),
             content_md5,
             checksum_crc32c,
+        }
+    }
+
+    /// What a single PUT's presign call asks to be signed in.
+    pub fn put_checksum(self) -> PutChecksum {
+        let signed = self.signing(1);
+        PutChecksum {
+            content_md5: signed.content_md5,
+            checksum_crc32c: signed.checksum_crc32c,
         }
     }
 

@@ -169,20 +169,25 @@ impl Uploader {
         Ok(self.server_caps().await?.mode)
     }
 
-    /// Stores the job's file on a server of `mode`. The session must already exist on
-    /// the server (`server_session`). Returns where it was stored.
-    pub async fn store(
-        &self,
-        job: &Job,
-        server_session: &str,
-        mode: ServerMode,
-    ) -> Result<Stored, UploadError> {
+    /// Stores the job's file. The session must already exist on the server
+    /// (`server_session`). Returns where it was stored.
+    ///
+    /// Multipart (resumable) for videos on Part B servers — except a finished file of
+    /// at most one part, which goes in one PUT with its checksum signed in where the
+    /// server offers that: 1 call instead of 4 (create, list, sign, complete), and
+    /// resuming it would re-send the same one part anyway.
+    pub async fn store(&self, job: &Job, server_session: &str) -> Result<Stored, UploadError> {
         source::check_unchanged(job)?;
-        let stored = match mode {
-            ServerMode::Multipart if job.kind == idance_contract::FileKind::Video => {
+        let caps = self.server_caps().await?;
+        let one_put = caps.put_checksums
+            && !job.growing
+            && job.plan().is_none()
+            && job.size <= idance_contract::DEFAULT_PART_SIZE;
+        let stored = match caps.mode {
+            ServerMode::Multipart if job.kind == idance_contract::FileKind::Video && !one_put => {
                 multipart::upload(self, job, server_session).await?
             }
-            _ => single::upload(self, job, server_session).await?,
+            _ => single::upload(self, job, server_session, caps).await?,
         };
         if stored.size != job.size {
             return Err(UploadError::Integrity(format!(

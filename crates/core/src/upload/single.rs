@@ -1,11 +1,13 @@
-//! Part A upload: one presigned PUT streamed from disk, retried whole.
+//! One presigned PUT streamed from disk, retried whole: every file on Part A servers,
+//! thumbnails and one-part videos on ours (with their checksum signed in).
 
 use super::put_policy::{Next, PutPolicy};
 use super::retry::{pause, until_reachable};
-use super::source::body_of_range;
+use super::source::{body_of_range, digest_of_range};
 use super::storage_answer::judge;
 use super::{Counters, Stored, UploadError, Uploader};
-use crate::queue::Job;
+use crate::api::ServerCaps;
+use crate::queue::{Job, PartChecksum};
 use idance_contract::FileKind;
 use idance_contract::wire::{ThumbnailUploadRequest, VideoUploadRequest};
 use std::time::Instant;
@@ -13,13 +15,30 @@ use std::time::Instant;
 /// S3's limit for one PUT.
 pub const MAX_SINGLE_PUT: u64 = 5 * 1024 * 1024 * 1024;
 
-pub async fn upload(up: &Uploader, job: &Job, session_id: &str) -> Result<Stored, UploadError> {
+pub async fn upload(
+    up: &Uploader,
+    job: &Job,
+    session_id: &str,
+    caps: ServerCaps,
+) -> Result<Stored, UploadError> {
     if job.size > MAX_SINGLE_PUT {
         return Err(UploadError::Rejected(format!(
             "{}: files over 5 GiB need a server with multipart uploads; this server has none",
             job.file
         )));
     }
+    // Storage refuses bytes that do not match a signed checksum; Part A servers sign none.
+    let digest = if caps.put_checksums {
+        let kind = if caps.crc32c {
+            PartChecksum::Crc32c
+        } else {
+            PartChecksum::Md5
+        };
+        Some(digest_of_range(&job.file, 0, job.size, kind).await?)
+    } else {
+        None
+    };
+    let checksum = digest.map(|d| d.put_checksum()).unwrap_or_default();
     let mut policy = PutPolicy::new(job.file.clone(), up.config.max_outage);
     loop {
         let presigned = match job.kind {
@@ -29,6 +48,7 @@ pub async fn upload(up: &Uploader, job: &Job, session_id: &str) -> Result<Stored
                     file_extension: Some(job.extension.clone()),
                     content_type: Some(job.content_type.clone()),
                     file_size_mb: Some(job.size as f64 / (1024.0 * 1024.0)),
+                    checksum: checksum.clone(),
                 };
                 until_reachable(up, || up.api.video_upload_url(&req)).await?
             }
@@ -37,6 +57,7 @@ pub async fn upload(up: &Uploader, job: &Job, session_id: &str) -> Result<Stored
                     session_id: session_id.to_string(),
                     file_extension: Some(job.extension.clone()),
                     content_type: Some(job.content_type.clone()),
+                    checksum: checksum.clone(),
                 };
                 until_reachable(up, || up.api.thumbnail_upload_url(&req)).await?
             }
@@ -47,10 +68,12 @@ pub async fn upload(up: &Uploader, job: &Job, session_id: &str) -> Result<Stored
         // Storage checks a link's expiry when the request starts.
         let age = signed_at.elapsed();
         up.sent(job.size);
-        let sent = up
-            .api
-            .http()
-            .put(&presigned.upload_url)
+        let mut request = up.api.http().put(&presigned.upload_url);
+        if let Some(d) = digest {
+            let (name, value) = d.header();
+            request = request.header(name, value);
+        }
+        let sent = request
             .header("content-type", &presigned.content_type)
             .header("content-length", job.size)
             .timeout(std::time::Duration::from_secs(24 * 3600))

@@ -22,6 +22,8 @@ pub async fn get(State(state): State<AppState>) -> Json<Capabilities> {
         "presign_expires_seconds".into(),
         state.storage.expires_in().into(),
     );
+    // A checksum given to upload/video or upload/thumbnail is signed into the PUT.
+    extra.insert("put_checksums".into(), true.into());
     // Part C: this server signs users in (accounts.md).
     extra.insert("accounts".into(), true.into());
     extra.insert(

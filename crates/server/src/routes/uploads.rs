@@ -10,7 +10,9 @@ use axum::extract::State;
 use chrono::Utc;
 use idance_contract::ErrorBody;
 use idance_contract::media::MediaType;
-use idance_contract::wire::{ThumbnailUploadRequest, UploadUrlResponse, VideoUploadRequest};
+use idance_contract::wire::{
+    PutChecksum, ThumbnailUploadRequest, UploadUrlResponse, VideoUploadRequest,
+};
 use idance_contract::{FileKey, FileKind};
 
 /// Resolves the media type of a request (415 when not allowed).
@@ -23,15 +25,43 @@ pub fn media(
         .map_err(|e| ApiError::UnsupportedMediaType(e.to_string()))
 }
 
+/// The checksum to sign into a single PUT ⊕, checked: a well-formed base64 digest, at
+/// most one, CRC32C only where storage checks it.
+pub fn put_checksum(state: &AppState, c: &PutChecksum) -> ApiResult<()> {
+    let decodes_to = |v: &str, len: usize| {
+        base64::Engine::decode(&base64::engine::general_purpose::STANDARD, v)
+            .is_ok_and(|d| d.len() == len)
+    };
+    match (&c.content_md5, &c.checksum_crc32c) {
+        (Some(_), Some(_)) => Err(ApiError::BadRequest(
+            "give content_md5 or checksum_crc32c, not both".into(),
+        )),
+        (Some(md5), None) if !decodes_to(md5, 16) => Err(ApiError::BadRequest(
+            "content_md5 must be the base64 MD5 of the file".into(),
+        )),
+        (None, Some(crc)) if !decodes_to(crc, 4) => Err(ApiError::BadRequest(
+            "checksum_crc32c must be the base64 CRC32C of the file".into(),
+        )),
+        (None, Some(_)) if !state.storage.crc32c() => Err(ApiError::BadRequest(
+            "this service's storage does not check CRC32C; send content_md5".into(),
+        )),
+        _ => Ok(()),
+    }
+}
+
 async fn presign(
     state: &AppState,
     user: &str,
     session_id: &str,
     kind: FileKind,
     media: MediaType,
+    checksum: &PutChecksum,
 ) -> ApiResult<UploadUrlResponse> {
     let key = FileKey::generate(kind, user, session_id, media, Utc::now()).to_string();
-    let upload_url = state.storage.presign_put(&key, media.content_type).await?;
+    let upload_url = state
+        .storage
+        .presign_put(&key, media.content_type, checksum)
+        .await?;
     let noun = match kind {
         FileKind::Video => "video",
         FileKind::Thumbnail => "thumbnail",
@@ -92,9 +122,18 @@ pub async fn video(
         req.file_extension.as_deref(),
         req.content_type.as_deref(),
     )?;
+    put_checksum(&state, &req.checksum)?;
     open_session(&state, &user, &req.session_id).await?;
     Ok(Json(
-        presign(&state, &user, &req.session_id, FileKind::Video, media).await?,
+        presign(
+            &state,
+            &user,
+            &req.session_id,
+            FileKind::Video,
+            media,
+            &req.checksum,
+        )
+        .await?,
     ))
 }
 
@@ -128,8 +167,17 @@ pub async fn thumbnail(
         req.file_extension.as_deref(),
         req.content_type.as_deref(),
     )?;
+    put_checksum(&state, &req.checksum)?;
     open_session(&state, &user, &req.session_id).await?;
     Ok(Json(
-        presign(&state, &user, &req.session_id, FileKind::Thumbnail, media).await?,
+        presign(
+            &state,
+            &user,
+            &req.session_id,
+            FileKind::Thumbnail,
+            media,
+            &req.checksum,
+        )
+        .await?,
     ))
 }
