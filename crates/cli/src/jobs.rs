@@ -251,34 +251,60 @@ pub async fn upload(data_dir: &Path, global: &Global, args: UploadArgs) -> Resul
     };
     let session = (args.session != "new").then(|| SessionChoice::Server(args.session.clone()));
     let thumbs = data_dir.join("client").join("thumbnails");
-    // Files are read and thumbnails made on every core, ahead of the uploads.
+    // Files are read and thumbnails made on every core, and each file is sent as soon as
+    // it is queued, while the rest is still being read.
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let mut ids = Vec::new();
-    let mut refused = 0;
-    let added = idance_core::intake::add_files(
+    let (added_tx, mut added_rx) = tokio::sync::mpsc::channel(256);
+    let (feed_tx, feed_rx) = tokio::sync::mpsc::channel(4096);
+    let intake = idance_core::intake::add_files(
         &queue,
         &args.files,
         session,
         (!args.no_thumbnail).then_some(thumbs.as_path()),
         cores,
-    )
-    .await;
-    for added in added {
-        match added {
-            Ok(a) => {
-                if let Some(why) = a.thumbnail_error {
-                    eprintln!("warning: {}: no thumbnail ({why})", a.video.file);
+        added_tx,
+    );
+    let forward = async move {
+        let (mut ids, mut refused) = (Vec::new(), 0);
+        while let Some(added) = added_rx.recv().await {
+            match added {
+                Ok(a) => {
+                    if let Some(why) = a.thumbnail_error {
+                        eprintln!("warning: {}: no thumbnail ({why})", a.video.file);
+                    }
+                    // The thumbnail first: the video's completion names it.
+                    for id in a
+                        .thumbnail_job
+                        .map(|j| j.job_id)
+                        .into_iter()
+                        .chain([a.video.job_id])
+                    {
+                        let _ = feed_tx.send(id.clone()).await;
+                        ids.push(id);
+                    }
                 }
-                ids.push(a.video.job_id);
-                ids.extend(a.thumbnail_job.map(|j| j.job_id));
-            }
-            Err(e) => {
-                eprintln!("error: {e}");
-                refused += 1;
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    refused += 1;
+                }
             }
         }
-    }
-    send_and_report(&queue, runner.as_ref(), &ids, args.json, refused).await
+        (ids, refused)
+    };
+    let results = async {
+        match &runner {
+            Some(r) => {
+                let bars = show_progress(r, args.json);
+                let results = r.sync_fed(feed_rx, Duration::MAX).await;
+                bars.inspect(|b| b.abort());
+                results.map(Some)
+            }
+            None => Ok(None),
+        }
+    };
+    let ((), (ids, refused), results) = tokio::join!(intake, forward, results);
+    let results = results.map_err(|e| Failure::Work(e.into()))?;
+    report_results(&queue, results, &ids, args.json, refused).await
 }
 
 /// Uploads `ids` now with `runner` (or, queued only, lists them as they stand) and
@@ -295,8 +321,25 @@ pub(crate) async fn send_and_report(
             let bars = show_progress(r, json);
             let results = r.sync(Some(ids), Duration::MAX).await;
             bars.inspect(|b| b.abort());
-            results.map_err(|e| Failure::Work(e.into()))?
+            Some(results.map_err(|e| Failure::Work(e.into()))?)
         }
+        None => None,
+    };
+    report_results(queue, results, ids, json, refused).await
+}
+
+/// Reports the videos of `ids`: as `results` of an upload (fails when one is not done),
+/// or, queued only (None), as they stand. Fails too when `refused` files were not queued.
+async fn report_results(
+    queue: &Queue,
+    results: Option<Vec<(Job, u64)>>,
+    ids: &[String],
+    json: bool,
+    refused: usize,
+) -> Result<(), Failure> {
+    let uploaded = results.is_some();
+    let results = match results {
+        Some(r) => r,
         None => {
             let mut v = Vec::new();
             for id in ids {
@@ -311,14 +354,13 @@ pub(crate) async fn send_and_report(
         .into_iter()
         .filter(|(j, _)| j.kind == FileKind::Video)
         .collect();
-    match runner {
-        // Queued only: listed as they stand. Uploaded: `report` fails on any not done.
-        None => {
-            for (job, sent) in &videos {
-                print_job(queue, job, *sent, json).await;
-            }
+    if uploaded {
+        // `report` fails on any not done.
+        report(queue, &videos, json).await?;
+    } else {
+        for (job, sent) in &videos {
+            print_job(queue, job, *sent, json).await;
         }
-        Some(_) => report(queue, &videos, json).await?,
     }
     if refused > 0 {
         return Err(Failure::Work(anyhow!(

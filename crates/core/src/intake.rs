@@ -87,42 +87,65 @@ pub struct Added {
 const THUMB_BATCH: usize = 16;
 
 /// Takes several videos in at once, each into a new session titled after its file name
-/// (or all into `session` when given — one file then, as a session holds one video).
-/// Files are read `parallel` at a time: an MP4/MOV whose header names a video track
-/// needs no ffprobe; the thumbnails (none without `thumbs_dir`) are made in shared
-/// ffmpeg runs of [`THUMB_BATCH`], `parallel` runs at once. Results come in the order
-/// of `files`; what is not a video is refused, naming the file, and nothing of it queued.
+/// (or all into `session` when given — one file then, as a session holds one video),
+/// and sends each result on `added` as soon as its file is queued, so uploads can start
+/// while the rest is read. Files go in batches of [`THUMB_BATCH`], `parallel` batches at
+/// once: an MP4/MOV whose header names a video track needs no ffprobe, and a batch's
+/// thumbnails (none without `thumbs_dir`) come from one ffmpeg run. A result is sent
+/// once the file's video and thumbnail are both queued. What is not a video is refused,
+/// naming the file, and nothing of it queued.
 pub async fn add_files(
     queue: &Queue,
     files: &[PathBuf],
     session: Option<SessionChoice>,
     thumbs_dir: Option<&Path>,
     parallel: usize,
-) -> Vec<Result<Added, IntakeError>> {
+    added: tokio::sync::mpsc::Sender<Result<Added, IntakeError>>,
+) {
     use futures::StreamExt;
-    let parallel = parallel.max(1);
-    let durations: Vec<Result<f64, ProbeError>> = futures::stream::iter(files.to_vec())
-        .map(|file| async move {
-            let path = file.clone();
-            let header = tokio::task::spawn_blocking(move || {
-                idance_media::headers::mp4_video_duration(&path)
-            })
-            .await
-            .ok()
-            .flatten();
-            match header {
-                Some(d) => Ok(d),
-                None => idance_media::probe(&file).await.map(|i| i.duration),
+    if let Some(dir) = thumbs_dir
+        && let Err(e) = std::fs::create_dir_all(dir)
+    {
+        tracing::warn!("cannot create {}: {e}; no thumbnails", dir.display());
+    }
+    let thumbs_dir = thumbs_dir.filter(|d| d.is_dir());
+    futures::stream::iter(files.chunks(THUMB_BATCH))
+        .for_each_concurrent(parallel.max(1), |batch| {
+            let (session, added) = (session.clone(), added.clone());
+            async move {
+                for result in add_batch(queue, batch, session, thumbs_dir).await {
+                    if added.send(result).await.is_err() {
+                        return; // nobody listens any more
+                    }
+                }
             }
         })
-        .buffered(parallel)
-        .collect()
         .await;
+}
+
+/// One batch of [`add_files`]: durations, the videos' jobs, one thumbnail run, the
+/// thumbnails' jobs.
+async fn add_batch(
+    queue: &Queue,
+    files: &[PathBuf],
+    session: Option<SessionChoice>,
+    thumbs_dir: Option<&Path>,
+) -> Vec<Result<Added, IntakeError>> {
     let mut videos: Vec<Result<Job, IntakeError>> = Vec::with_capacity(files.len());
-    for (file, duration) in files.iter().zip(durations) {
+    for file in files {
         videos.push(
             async {
-                let duration = duration?;
+                let path = file.clone();
+                let header = tokio::task::spawn_blocking(move || {
+                    idance_media::headers::mp4_video_duration(&path)
+                })
+                .await
+                .ok()
+                .flatten();
+                let duration = match header {
+                    Some(d) => d,
+                    None => idance_media::probe(file).await?.duration,
+                };
                 let choice = session.clone().unwrap_or_else(|| SessionChoice::New {
                     title: file.file_stem().map(|s| s.to_string_lossy().into_owned()),
                 });
@@ -134,60 +157,43 @@ pub async fn add_files(
             .await,
         );
     }
-    let mut thumbs: Vec<Option<Result<PathBuf, String>>> = vec![None; files.len()];
-    if let Some(dir) = thumbs_dir {
-        if let Err(e) = std::fs::create_dir_all(dir) {
-            let why = format!("cannot create {}: {e}", dir.display());
-            thumbs.iter_mut().for_each(|t| *t = Some(Err(why.clone())));
-        } else {
-            let wanted: Vec<(usize, (PathBuf, PathBuf))> = videos
-                .iter()
-                .enumerate()
-                .filter_map(|(i, v)| v.as_ref().ok().map(|j| (i, j)))
-                .map(|(i, j)| (i, (files[i].clone(), thumbnail_path(dir, &j.job_id))))
-                .collect();
-            let made: Vec<Vec<(usize, Result<PathBuf, String>)>> =
-                futures::stream::iter(wanted.chunks(THUMB_BATCH).map(<[_]>::to_vec))
-                    .map(|batch| async move {
-                        let items: Vec<(PathBuf, PathBuf)> =
-                            batch.iter().map(|(_, it)| it.clone()).collect();
-                        let got = idance_media::thumbnail::thumbnails(&items).await;
-                        batch
-                            .iter()
-                            .zip(got)
-                            .map(|((i, _), t)| (*i, t.map(|t| t.path).map_err(|e| e.to_string())))
-                            .collect()
-                    })
-                    .buffer_unordered(parallel)
-                    .collect()
-                    .await;
-            for (i, t) in made.into_iter().flatten() {
-                thumbs[i] = Some(t);
-            }
-        }
-    }
+    let wanted: Vec<(PathBuf, PathBuf)> = match thumbs_dir {
+        Some(dir) => files
+            .iter()
+            .zip(&videos)
+            .filter_map(|(f, v)| {
+                v.as_ref()
+                    .ok()
+                    .map(|j| (f.clone(), thumbnail_path(dir, &j.job_id)))
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    let mut made = idance_media::thumbnail::thumbnails(&wanted)
+        .await
+        .into_iter();
     let mut out = Vec::with_capacity(files.len());
-    for (video, thumb) in videos.into_iter().zip(thumbs) {
-        out.push(match video {
-            Err(e) => Err(e),
-            Ok(video) => {
-                let (thumbnail_job, thumbnail_error) = match thumb {
-                    Some(Ok(path)) => {
-                        match queue_thumbnail(queue, &video.local_session, &path).await {
-                            Ok(job) => (job, None),
-                            Err(e) => (None, Some(e.to_string())),
-                        }
-                    }
-                    Some(Err(e)) => (None, Some(e)),
-                    None => (None, None),
-                };
-                Ok(Added {
-                    video,
-                    thumbnail_job,
-                    thumbnail_error,
-                })
+    for video in videos {
+        let video = match video {
+            Ok(v) => v,
+            Err(e) => {
+                out.push(Err(e));
+                continue;
             }
-        });
+        };
+        let (thumbnail_job, thumbnail_error) = match made.next() {
+            Some(Ok(t)) => match queue_thumbnail(queue, &video.local_session, &t.path).await {
+                Ok(job) => (job, None),
+                Err(e) => (None, Some(e.to_string())),
+            },
+            Some(Err(e)) => (None, Some(e.to_string())),
+            None => (None, None),
+        };
+        out.push(Ok(Added {
+            video,
+            thumbnail_job,
+            thumbnail_error,
+        }));
     }
     out
 }

@@ -8,6 +8,7 @@ use crate::upload::{Counters, UploadError, Uploader};
 use chrono::{DateTime, SecondsFormat, Utc};
 use idance_contract::FileKind;
 use idance_contract::wire::CompleteSessionRequest;
+use std::collections::HashSet;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant, UNIX_EPOCH};
@@ -272,6 +273,10 @@ impl Runner {
         deadline: Option<tokio::time::Instant>,
         started: Instant,
         timeout: Duration,
+        mut fed: Option<(
+            &mut tokio::sync::mpsc::Receiver<String>,
+            &mut HashSet<String>,
+        )>,
     ) -> Result<Vec<(Job, (Job, u64))>, QueueError> {
         use futures::StreamExt;
         let limit = self.uploader.config.jobs.max(1);
@@ -307,7 +312,38 @@ impl Runner {
                     (job, ran)
                 });
             }
-            let Some((job, ran)) = in_flight.next().await else {
+            // Jobs fed meanwhile join this round when a slot is free.
+            let take_more = !stopping && counted < limit && fed.is_some();
+            let next = tokio::select! {
+                next = in_flight.next(), if !in_flight.is_empty() => next,
+                id = async {
+                    match fed.as_mut() {
+                        Some((rx, _)) => rx.recv().await,
+                        None => None,
+                    }
+                }, if take_more => {
+                    match id {
+                        Some(id) => {
+                            if let Some((_, ids)) = fed.as_mut() {
+                                ids.insert(id.clone());
+                            }
+                            let job = self.queue().job(id).await?;
+                            if job.state.is_pending() {
+                                waiting.push_back(job);
+                            }
+                        }
+                        // The feed ended: the caller sees it closed.
+                        None => fed = None,
+                    }
+                    continue;
+                }
+                () = self.uploader.cancel.cancelled(), if take_more => {
+                    fed = None;
+                    continue;
+                }
+                else => None,
+            };
+            let Some((job, ran)) = next else {
                 break;
             };
             if !job.growing {
@@ -338,7 +374,32 @@ impl Runner {
         only: Option<&[String]>,
         timeout: Duration,
     ) -> Result<Vec<(Job, u64)>, QueueError> {
-        let wanted = |j: &Job| only.is_none_or(|ids| ids.contains(&j.job_id));
+        let only = only.map(|ids| ids.iter().cloned().collect());
+        self.sync_scope(only, None, timeout).await
+    }
+
+    /// Like [`Runner::sync`] over the jobs whose ids arrive on `feed` (a folder being
+    /// taken in): each is started as soon as it arrives and a slot is free; returns once
+    /// the feed is closed and its jobs are done (or `timeout`). A video's thumbnail id
+    /// must arrive before the video's.
+    pub async fn sync_fed(
+        &self,
+        feed: tokio::sync::mpsc::Receiver<String>,
+        timeout: Duration,
+    ) -> Result<Vec<(Job, u64)>, QueueError> {
+        self.sync_scope(Some(HashSet::new()), Some(feed), timeout)
+            .await
+    }
+
+    async fn sync_scope(
+        &self,
+        mut only: Option<HashSet<String>>,
+        mut feed: Option<tokio::sync::mpsc::Receiver<String>>,
+        timeout: Duration,
+    ) -> Result<Vec<(Job, u64)>, QueueError> {
+        let wanted = |only: &Option<HashSet<String>>, j: &Job| {
+            only.as_ref().is_none_or(|ids| ids.contains(&j.job_id))
+        };
         let started = Instant::now();
         let deadline = tokio::time::Instant::now().checked_add(timeout);
         let mut sent: std::collections::HashMap<String, u64> = Default::default();
@@ -351,18 +412,37 @@ impl Runner {
                 // Signed in again (maybe in another process): those jobs may go on.
                 blocked.clear();
             }
+            if let (Some(rx), Some(ids)) = (feed.as_mut(), only.as_mut()) {
+                while let Ok(id) = rx.try_recv() {
+                    ids.insert(id);
+                }
+            }
             let mut pending: Vec<Job> = self
                 .queue()
                 .jobs()
                 .await?
                 .into_iter()
-                .filter(|j| j.state.is_pending() && wanted(j) && !blocked.contains(&j.job_id))
+                .filter(|j| {
+                    j.state.is_pending() && wanted(&only, j) && !blocked.contains(&j.job_id)
+                })
                 .collect();
-            if pending.is_empty()
-                || started.elapsed() >= timeout
-                || self.uploader.cancel.is_cancelled()
-            {
+            if started.elapsed() >= timeout || self.uploader.cancel.is_cancelled() {
                 break;
+            }
+            if pending.is_empty() {
+                // Nothing to do until more is fed (or the feed ends).
+                let (Some(rx), Some(ids)) = (feed.as_mut(), only.as_mut()) else {
+                    break;
+                };
+                tokio::select! {
+                    id = rx.recv() => match id {
+                        Some(id) => { ids.insert(id); }
+                        None => feed = None,
+                    },
+                    () = tokio::time::sleep(timeout.saturating_sub(started.elapsed())) => break,
+                    () = self.uploader.cancel.cancelled() => break,
+                }
+                continue;
             }
             if idle_rounds > 0 {
                 // Nothing moved last round (another process holds the jobs, or the
@@ -377,7 +457,11 @@ impl Runner {
             }
             pending.sort_by_key(|j| j.kind == FileKind::Video);
             let mut progressed = false;
-            for (job, ran) in self.run_round(pending, deadline, started, timeout).await? {
+            let fed = feed.as_mut().zip(only.as_mut());
+            for (job, ran) in self
+                .run_round(pending, deadline, started, timeout, fed)
+                .await?
+            {
                 let (after, bytes) = ran;
                 *sent.entry(job.job_id.clone()).or_default() += bytes;
                 if after.wait_reason.is_some_and(|r| r.needs_user()) {
@@ -390,7 +474,7 @@ impl Runner {
         let jobs = self.queue().jobs().await?;
         Ok(jobs
             .into_iter()
-            .filter(|j| wanted(j))
+            .filter(|j| wanted(&only, j))
             .map(|j| {
                 let b = sent.get(&j.job_id).copied().unwrap_or(0);
                 (j, b)
