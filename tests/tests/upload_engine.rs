@@ -758,3 +758,57 @@ async fn two_hundred_small_files_go_up_several_at_once_and_a_pause_stops_only_it
     }
     srv.shutdown().await;
 }
+
+/// A recording being written is never kept waiting for a job slot: with one slot taken
+/// by a long upload, the recording's finished parts still go up meanwhile.
+#[tokio::test]
+async fn a_recording_is_not_starved_by_the_jobs_in_flight() {
+    let srv = TestServer::start(idance_tests::Backend::Garage).await;
+    let dir = tempfile::tempdir().unwrap();
+    let runner = idance_tests::client_with(
+        &srv,
+        "teacher",
+        dir.path(),
+        idance_core::UploaderConfig {
+            workers: 1,
+            jobs: 1,
+            ..throttled(1, 8 * 1024 * 1024)
+        },
+    );
+    let q = runner.uploader.queue_handle();
+    let long = dir.path().join("long.mp4");
+    let bytes: Vec<u8> = (0..64 * 1024 * 1024)
+        .map(|_| rand::random::<u8>())
+        .collect();
+    std::fs::write(&long, bytes).unwrap();
+    let long_id = enqueue(&runner, &long).await;
+    // The recording: one full 8 MiB part written so far, its recorder alive.
+    let recording = dir.path().join("recording.mp4");
+    let bytes: Vec<u8> = (0..12 * 1024 * 1024)
+        .map(|_| rand::random::<u8>())
+        .collect();
+    std::fs::write(&recording, bytes).unwrap();
+    let marker = idance_media::record::Marker::create(&recording, None, None).unwrap();
+    let s = q.create_session(Some("Live".into())).await.unwrap();
+    let rec = q.enqueue_growing(&s.local_id, &recording).await.unwrap();
+
+    // 64 MiB at 8 MiB/s takes 8 s: stop after 4.
+    let ran = runner.sync(None, Duration::from_secs(4)).await.unwrap();
+    marker.release().unwrap();
+    let sent: std::collections::HashMap<_, _> = ran
+        .into_iter()
+        .map(|(j, b)| (j.job_id.clone(), (j, b)))
+        .collect();
+    assert_eq!(
+        sent[&rec.job_id].1,
+        8 * 1024 * 1024,
+        "the recording's finished part was not sent while the long upload ran"
+    );
+    assert!(sent[&long_id].1 > 0, "the long upload did not run");
+    assert_eq!(
+        Counters::get(&runner.uploader.counters().max_jobs_in_flight),
+        2,
+        "the one slot and the recording"
+    );
+    srv.shutdown().await;
+}

@@ -157,7 +157,7 @@ pub struct VideoUploadRequest {
 }
 
 /// ⊕ A checksum of the whole file to sign into a single PUT (servers announcing
-/// `put_checksums`): storage then refuses bytes that do not match. At most one.
+/// `put_checksums`): storage then refuses bytes that do not match. Both may be given.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PutChecksum {
@@ -167,7 +167,7 @@ pub struct PutChecksum {
     pub content_md5: Option<String>,
     /// Base64 big-endian CRC32C, sent as `x-amz-checksum-crc32c` (only where the
     /// server announces `checksum_algorithms: ["crc32c"]`).
-    #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Za-z0-9+/]{6}==$"))]
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Za-z0-9+/]{5}[AQgw]==$"))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub checksum_crc32c: Option<String>,
 }
@@ -266,7 +266,7 @@ pub struct PartToSign {
     pub content_md5: Option<String>,
     /// ⊕ Base64 of the part's big-endian CRC32C, for an upload created with
     /// `checksum_algorithm: "crc32c"`: signed in as `x-amz-checksum-crc32c`.
-    #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Za-z0-9+/]{6}==$"))]
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Za-z0-9+/]{5}[AQgw]==$"))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub checksum_crc32c: Option<String>,
 }

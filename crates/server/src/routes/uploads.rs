@@ -25,24 +25,23 @@ pub fn media(
         .map_err(|e| ApiError::UnsupportedMediaType(e.to_string()))
 }
 
-/// The checksum to sign into a single PUT ⊕, checked: a well-formed base64 digest, at
-/// most one, CRC32C only where storage checks it.
+/// The checksums to sign into a single PUT ⊕, checked: well-formed base64 digests,
+/// CRC32C only where storage checks it.
 pub fn put_checksum(state: &AppState, c: &PutChecksum) -> ApiResult<()> {
     let decodes_to = |v: &str, len: usize| {
         base64::Engine::decode(&base64::engine::general_purpose::STANDARD, v)
             .is_ok_and(|d| d.len() == len)
     };
-    match (&c.content_md5, &c.checksum_crc32c) {
-        (Some(_), Some(_)) => Err(ApiError::BadRequest(
-            "give content_md5 or checksum_crc32c, not both".into(),
-        )),
-        (Some(md5), None) if !decodes_to(md5, 16) => Err(ApiError::BadRequest(
+    if c.content_md5.as_deref().is_some_and(|m| !decodes_to(m, 16)) {
+        return Err(ApiError::BadRequest(
             "content_md5 must be the base64 MD5 of the file".into(),
-        )),
-        (None, Some(crc)) if !decodes_to(crc, 4) => Err(ApiError::BadRequest(
+        ));
+    }
+    match &c.checksum_crc32c {
+        Some(crc) if !decodes_to(crc, 4) => Err(ApiError::BadRequest(
             "checksum_crc32c must be the base64 CRC32C of the file".into(),
         )),
-        (None, Some(_)) if !state.storage.crc32c() => Err(ApiError::BadRequest(
+        Some(_) if !state.storage.crc32c() => Err(ApiError::BadRequest(
             "this service's storage does not check CRC32C; send content_md5".into(),
         )),
         _ => Ok(()),
