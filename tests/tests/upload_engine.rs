@@ -812,3 +812,41 @@ async fn a_recording_is_not_starved_by_the_jobs_in_flight() {
     );
     srv.shutdown().await;
 }
+
+/// A video whose session's thumbnail is queued but not yet sent is stored and waits:
+/// its session completes once the thumbnail is stored, naming it.
+#[tokio::test]
+async fn a_video_waits_for_its_sessions_queued_thumbnail_before_completing() {
+    let srv = TestServer::start(idance_tests::Backend::Local).await;
+    let dir = tempfile::tempdir().unwrap();
+    let video = make_video(dir.path(), "clip.mp4", 2);
+    let thumb = idance_media::thumbnail(&video, None).await.unwrap().path;
+    let runner = client(&srv, "teacher", dir.path(), 2);
+    let q = runner.uploader.queue_handle();
+    let s = q.create_session(None).await.unwrap();
+    let v = q
+        .enqueue(&s.local_id, &video, FileKind::Video, Some(20.0))
+        .await
+        .unwrap();
+    let t = q
+        .enqueue(&s.local_id, &thumb, FileKind::Thumbnail, None)
+        .await
+        .unwrap();
+    let (first, _) = runner.run_job(&v.job_id, None).await.unwrap();
+    assert_eq!(
+        first.state,
+        JobState::Uploaded,
+        "completed without its thumbnail"
+    );
+    let (stored, _) = runner.run_job(&t.job_id, None).await.unwrap();
+    assert_eq!(stored.state, JobState::Uploaded);
+    let (done, sent) = runner.run_job(&v.job_id, None).await.unwrap();
+    assert_eq!(done.state, JobState::Completed, "{:?}", done.error);
+    assert_eq!(sent, 0, "the video was sent again");
+    assert_eq!(
+        q.job(t.job_id.clone()).await.unwrap().state,
+        JobState::Completed,
+        "the completion did not name the thumbnail"
+    );
+    srv.shutdown().await;
+}

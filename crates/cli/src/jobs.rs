@@ -266,7 +266,7 @@ pub async fn upload(data_dir: &Path, global: &Global, args: UploadArgs) -> Resul
     );
     let forward = async move {
         let (mut ids, mut refused) = (Vec::new(), 0);
-        while let Some(added) = added_rx.recv().await {
+        while let Some((_, added)) = added_rx.recv().await {
             match added {
                 Ok(a) => {
                     if let Some(why) = a.thumbnail_error {

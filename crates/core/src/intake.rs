@@ -101,7 +101,7 @@ pub async fn add_files(
     session: Option<SessionChoice>,
     thumbs_dir: Option<&Path>,
     parallel: usize,
-    added: tokio::sync::mpsc::Sender<Result<Added, IntakeError>>,
+    added: tokio::sync::mpsc::Sender<(PathBuf, Result<Added, IntakeError>)>,
 ) {
     use futures::StreamExt;
     if let Some(dir) = thumbs_dir
@@ -117,8 +117,9 @@ pub async fn add_files(
         .for_each_concurrent(parallel, |batch| {
             let (session, added) = (session.clone(), added.clone());
             async move {
-                for result in add_batch(queue, batch, session, thumbs_dir).await {
-                    if added.send(result).await.is_err() {
+                let results = add_batch(queue, batch, session, thumbs_dir).await;
+                for (file, result) in batch.iter().zip(results) {
+                    if added.send((file.clone(), result)).await.is_err() {
                         return; // nobody listens any more
                     }
                 }

@@ -189,6 +189,17 @@ impl Runner {
             // Stored; completed with its session's video.
             return Ok(None);
         }
+        // A thumbnail queued for the session and still to be sent (e.g. queued just
+        // after its video by a folder's intake) is waited for: the completion names it.
+        // The video stays `uploaded` and completes in a later round.
+        let thumb_to_come = q
+            .session_jobs(job.local_session.clone())
+            .await?
+            .iter()
+            .any(|j| j.kind == FileKind::Thumbnail && j.state.is_pending() && j.stored().is_none());
+        if thumb_to_come {
+            return Ok(None);
+        }
         self.complete_session(up, &q.job(job_id.to_string()).await?, &session_id)
             .await?;
         Ok(Some(Transition::Complete))

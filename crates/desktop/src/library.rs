@@ -12,6 +12,44 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+/// A file taken in with a folder ([`idance_core::intake::add_files`]), as the UI shows it.
+fn added(
+    (path, result): (
+        PathBuf,
+        Result<idance_core::intake::Added, idance_core::intake::IntakeError>,
+    ),
+) -> Added {
+    match result {
+        Ok(a) => Added {
+            name: file_name(&path),
+            job_id: Some(a.video.job_id),
+            error: None,
+        },
+        Err(e) => refused(&path, &e),
+    }
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// A refused file, named as the user knows it (not by its full path), with the reason.
+fn refused(path: &Path, e: &dyn std::fmt::Display) -> Added {
+    let name = file_name(path);
+    let words = e.to_string().replace(&path.display().to_string(), &name);
+    let words = words
+        .strip_prefix(&format!("{name}: "))
+        .unwrap_or(&words)
+        .to_string();
+    Added {
+        name,
+        job_id: None,
+        error: Some(words),
+    }
+}
+
 impl Desktop {
     /// Probes, thumbnails and queues files (by id) to new sessions (one per file) or to
     /// the chosen local session, compressed first when the setting says so. Refused
@@ -22,20 +60,52 @@ impl Desktop {
         session: Option<String>,
     ) -> Vec<Added> {
         let mut out = Vec::new();
-        // Made for the first file that is there (the encoder choice is asked once).
-        let mut compression = None;
+        let mut paths = Vec::new();
         for id in ids {
-            let Some(path) = self.files.take(id) else {
-                out.push(Added {
+            match self.files.take(id) {
+                Some(path) => paths.push(path),
+                None => out.push(Added {
                     name: id.clone(),
                     job_id: None,
                     error: Some("this file is no longer available: drop it again".into()),
-                });
-                continue;
+                }),
+            }
+        }
+        let mode = self.link().compress;
+        if mode == Mode::Off && !paths.is_empty() {
+            // Read and thumbnailed on every core, in batches; each file goes up as soon
+            // as it is queued, while the rest of the folder is still being read.
+            let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+            let (tx, mut rx) = tokio::sync::mpsc::channel(256);
+            let thumbs = self.thumbs_dir();
+            let intake = idance_core::intake::add_files(
+                &self.queue,
+                &paths,
+                session.map(SessionChoice::Local),
+                Some(&thumbs),
+                cores,
+                tx,
+            );
+            let collect = async {
+                while let Some(first) = rx.recv().await {
+                    out.push(added(first));
+                    while let Ok(more) = rx.try_recv() {
+                        out.push(added(more));
+                    }
+                    self.changed().await;
+                    self.wake_uploads();
+                }
             };
+            tokio::join!(intake, collect);
+            return out;
+        }
+        // Compressed first: one file at a time (each encode takes the cores); the encoder
+        // choice is asked once.
+        let mut compression = None;
+        for path in paths {
             let compression = match &compression {
                 Some(c) => c,
-                None => compression.insert(self.compression(self.link().compress).await),
+                None => compression.insert(self.compression(mode).await),
             };
             out.push(self.take_in(&path, session.clone(), compression).await);
         }
@@ -66,10 +136,7 @@ impl Desktop {
         session: Option<String>,
         compression: &Compression,
     ) -> Added {
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
+        let name = file_name(path);
         let choice = match session {
             Some(local) => SessionChoice::Local(local),
             None => SessionChoice::New {
@@ -91,19 +158,7 @@ impl Desktop {
                     error: None,
                 }
             }
-            Err(e) => {
-                // Name the file as the user knows it, not by its full path.
-                let words = e.to_string().replace(&path.display().to_string(), &name);
-                let words = words
-                    .strip_prefix(&format!("{name}: "))
-                    .unwrap_or(&words)
-                    .to_string();
-                Added {
-                    name,
-                    job_id: None,
-                    error: Some(words),
-                }
-            }
+            Err(e) => refused(path, &e),
         }
     }
 
