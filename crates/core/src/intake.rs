@@ -214,8 +214,10 @@ pub async fn start_recording_job(
     Ok(queue.enqueue_growing(&session.local_id, file).await?)
 }
 
-/// The recording of a growing job has stopped: probe it, fix its size, make and queue
-/// its thumbnail. Returns the thumbnail job (when one was queued).
+/// The recording of a growing job has stopped: probe it, make and queue its thumbnail,
+/// then fix its size — in that order, so a runner that sees the video finished finds
+/// its thumbnail queued (the completion waits for it). Returns the thumbnail job (when
+/// one was queued).
 pub async fn finish_recording_job(
     queue: &Queue,
     job_id: &str,
@@ -224,13 +226,13 @@ pub async fn finish_recording_job(
     let job = queue.job(job_id.to_string()).await?;
     let file = PathBuf::from(&job.file);
     let info = idance_media::probe(&file).await?;
+    let thumb_job = match make_thumbnail(&file, thumbs_dir, job_id).await {
+        Ok(thumb) => queue_thumbnail(queue, &job.local_session, &thumb).await?,
+        Err(_) => None,
+    };
     let video = queue
         .finish_growing(job_id.to_string(), Some(info.duration))
         .await?;
-    let thumb_job = match make_thumbnail(&file, thumbs_dir, job_id).await {
-        Ok(thumb) => queue_thumbnail(queue, &video.local_session, &thumb).await?,
-        Err(_) => None,
-    };
     Ok((video, thumb_job))
 }
 

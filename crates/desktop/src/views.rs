@@ -76,7 +76,9 @@ pub fn job_view(job: &Job, has_thumbnail: bool, optimizing: Option<u8>) -> JobVi
         has_thumbnail,
         bytes_done: if stored { job.size } else { 0 },
         duration_secs: job.duration_secs,
-        optimizing,
+        // Only while the copy is being written: once it is queued whole the encode is
+        // over, whatever the watcher has cleared yet.
+        optimizing: optimizing.filter(|_| job.growing),
     }
 }
 
