@@ -192,16 +192,18 @@ impl Runner {
         // A thumbnail queued for the session and still to be sent (e.g. queued just
         // after its video by a folder's intake) is waited for: the completion names it.
         // The video stays `uploaded` and completes in a later round.
-        let thumb_to_come = q
-            .session_jobs(job.local_session.clone())
-            .await?
-            .iter()
-            .any(|j| j.kind == FileKind::Thumbnail && j.state.is_pending() && j.stored().is_none());
-        if thumb_to_come {
+        // One read of the session gives the video as stored and its thumbnail.
+        let session = q.session_jobs(job.local_session.clone()).await?;
+        let thumbs = || session.iter().filter(|j| j.kind == FileKind::Thumbnail);
+        if thumbs().any(|j| j.state.is_pending() && j.stored().is_none()) {
             return Ok(None);
         }
-        self.complete_session(up, &q.job(job_id.to_string()).await?, &session_id)
-            .await?;
+        let video = session
+            .iter()
+            .find(|j| j.job_id == job_id)
+            .ok_or_else(|| QueueError::NoJob(job_id.to_string()))?;
+        let thumb = thumbs().find(|j| j.stored().is_some());
+        self.complete_session(up, video, thumb, &session_id).await?;
         Ok(Some(Transition::Complete))
     }
 
@@ -230,6 +232,7 @@ impl Runner {
         &self,
         up: &Uploader,
         video: &Job,
+        thumb: Option<&Job>,
         session_id: &str,
     ) -> Result<(), UploadError> {
         let q = self.queue();
@@ -239,11 +242,6 @@ impl Runner {
         let secs = video.duration_secs.ok_or_else(|| {
             UploadError::Source(format!("{}: the video's duration is unknown", video.file))
         })?;
-        let thumb = q
-            .session_jobs(video.local_session.clone())
-            .await?
-            .into_iter()
-            .find(|j| j.kind == FileKind::Thumbnail && j.stored().is_some());
         let end: DateTime<Utc> = std::fs::metadata(&video.file)
             .and_then(|m| m.modified())
             .ok()

@@ -176,23 +176,7 @@ mod tests {
         assert!((mp4_video_duration(&mp4).unwrap() - 7.0).abs() < 0.05);
         let mov = ffmpeg(dir.path(), "b.mov", &["-c:v", "libx264"]);
         assert!((mp4_video_duration(&mov).unwrap() - 7.0).abs() < 0.05);
-        let m4a = dir.path().join("c.m4a");
-        let ok = std::process::Command::new("ffmpeg")
-            .args([
-                "-v",
-                "error",
-                "-f",
-                "lavfi",
-                "-i",
-                "sine=duration=3",
-                "-c:a",
-                "aac",
-            ])
-            .arg(&m4a)
-            .status()
-            .unwrap()
-            .success();
-        assert!(ok);
+        let m4a = crate::test_clip::audio_only(dir.path(), "c.m4a");
         assert!(mp4_duration(&m4a).is_some(), "it has a header");
         assert_eq!(mp4_video_duration(&m4a), None, "but no video track");
     }

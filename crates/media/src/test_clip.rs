@@ -17,3 +17,26 @@ pub fn clip(dir: &Path, name: &str, secs: u32, args: &[&str]) -> PathBuf {
     assert!(ok, "ffmpeg could not make {name}");
     path
 }
+
+/// A 3-second AAC file with no picture at `dir/name` (an `.m4a`: MP4 header, no video).
+pub fn audio_only(dir: &Path, name: &str) -> PathBuf {
+    let path = dir.join(name);
+    let ok = std::process::Command::new("ffmpeg")
+        .args([
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=duration=3",
+            "-c:a",
+            "aac",
+        ])
+        .arg(&path)
+        .status()
+        .expect("ffmpeg runs (scripts/install-deps installs it)")
+        .success();
+    assert!(ok, "ffmpeg could not make {name}");
+    path
+}

@@ -229,23 +229,8 @@ mod tests {
         }
         // A file without a picture (its MP4 header reads fine) fails the shared run:
         // the others still get theirs.
-        let broken = dir.path().join("c.m4a");
-        let ok = std::process::Command::new("ffmpeg")
-            .args([
-                "-v",
-                "error",
-                "-f",
-                "lavfi",
-                "-i",
-                "sine=duration=3",
-                "-c:a",
-                "aac",
-            ])
-            .arg(&broken)
-            .status()
-            .unwrap()
-            .success();
-        assert!(ok && crate::headers::mp4_duration(&broken).is_some());
+        let broken = crate::test_clip::audio_only(dir.path(), "c.m4a");
+        assert!(crate::headers::mp4_duration(&broken).is_some());
         let got = thumbnails(&[(broken, jpg("c.jpg")), (b, jpg("b2.jpg"))]).await;
         assert!(got[0].is_err(), "{:?}", got[0]);
         assert_eq!(got[1].as_ref().unwrap().width, 640);
