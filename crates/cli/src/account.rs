@@ -4,13 +4,12 @@
 use crate::Failure;
 use crate::args::{Global, LoginArgs};
 use anyhow::anyhow;
-use idance_core::{ClientError, SignIn};
+use idance_core::{ClientError, DataDir, SignIn};
 use std::io::Write;
-use std::path::Path;
 
-pub(crate) async fn login(data_dir: &Path, global: &Global, a: LoginArgs) -> Result<(), Failure> {
-    let (saved, _) = crate::jobs::saved_credentials(&data_dir.join("client")).await?;
-    let server = crate::jobs::server_url(data_dir, global, saved.as_ref());
+pub(crate) async fn login(data: &DataDir, global: &Global, a: LoginArgs) -> Result<(), Failure> {
+    let (saved, _) = crate::client::saved_credentials(&data.client()).await?;
+    let server = crate::client::server_url(data, global, saved.as_ref());
     let email = match a.email {
         Some(e) => e,
         None if a.password_stdin => {
@@ -21,8 +20,7 @@ pub(crate) async fn login(data_dir: &Path, global: &Global, a: LoginArgs) -> Res
         None => ask_line("Email: ")?,
     };
     let password = crate::admin::ask_password(a.password_stdin)?;
-    let sign_in =
-        SignIn::new(&server, &data_dir.join("client")).map_err(|e| Failure::Usage(e.into()))?;
+    let sign_in = SignIn::new(&server, &data.client()).map_err(|e| Failure::Usage(e.into()))?;
     let user = sign_in
         .login(&email, &password, Some("idance command line"))
         .await
@@ -32,7 +30,7 @@ pub(crate) async fn login(data_dir: &Path, global: &Global, a: LoginArgs) -> Res
         })?;
     println!("signed in as {}", user.email);
     // Jobs that waited for a sign-in go back in line for the next `idance sync`.
-    let queue = crate::jobs::open_queue(data_dir)?;
+    let queue = crate::client::open_queue(data)?;
     let n = idance_core::lifecycle::signed_in(&queue)
         .await
         .map_err(|e| Failure::Work(e.into()))?;
@@ -42,9 +40,9 @@ pub(crate) async fn login(data_dir: &Path, global: &Global, a: LoginArgs) -> Res
     Ok(())
 }
 
-pub(crate) async fn logout(data_dir: &Path) -> Result<(), Failure> {
-    let client_dir = data_dir.join("client");
-    let (saved, _) = crate::jobs::saved_credentials(&client_dir).await?;
+pub(crate) async fn logout(data: &DataDir) -> Result<(), Failure> {
+    let client_dir = data.client();
+    let (saved, _) = crate::client::saved_credentials(&client_dir).await?;
     let Some(saved) = saved else {
         println!("not signed in");
         return Ok(());

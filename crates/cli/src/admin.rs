@@ -5,12 +5,12 @@
 use crate::Failure;
 use crate::args::{AdminCommand, LifecycleArgs, OrphansArgs, UsersCommand};
 use anyhow::anyhow;
+use idance_core::DataDir;
 use idance_server::{Admin, ServerError};
-use std::path::Path;
 use std::time::Duration;
 
-pub async fn admin(data_dir: &Path, cmd: AdminCommand) -> Result<(), Failure> {
-    let config = crate::serve::offline_config(data_dir)?;
+pub async fn admin(data: &DataDir, cmd: AdminCommand) -> Result<(), Failure> {
+    let config = crate::serve::offline_config(data)?;
     let admin = Admin::open(config).await.map_err(failure)?;
     let result = match cmd {
         AdminCommand::Orphans(a) => orphans(&admin, a).await,
@@ -20,7 +20,7 @@ pub async fn admin(data_dir: &Path, cmd: AdminCommand) -> Result<(), Failure> {
     result
 }
 
-pub async fn users(data_dir: &Path, cmd: UsersCommand) -> Result<(), Failure> {
+pub async fn users(data: &DataDir, cmd: UsersCommand) -> Result<(), Failure> {
     // The password is asked before anything opens, so a prompt is never left waiting
     // on an open database.
     let password = match &cmd {
@@ -28,7 +28,7 @@ pub async fn users(data_dir: &Path, cmd: UsersCommand) -> Result<(), Failure> {
         UsersCommand::Passwd(a) => Some(password(a.password_stdin)?),
         _ => None,
     };
-    let config = crate::serve::offline_config(data_dir)?;
+    let config = crate::serve::offline_config(data)?;
     let admin = Admin::open(config).await.map_err(failure)?;
     let result = async {
         match cmd {

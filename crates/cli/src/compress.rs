@@ -4,20 +4,20 @@
 
 use crate::Failure;
 use crate::args::{Global, UploadArgs};
-use crate::jobs::{open_queue, runner, send_and_report};
-use idance_core::SessionChoice;
+use crate::client::{open_queue, runner};
+use crate::send::send_and_report;
 use idance_core::compress::{self, Compression, Taken};
-use std::path::Path;
+use idance_core::{DataDir, SessionChoice};
 use std::time::Duration;
 
-pub async fn upload(data_dir: &Path, global: &Global, args: UploadArgs) -> Result<(), Failure> {
-    let client = data_dir.join("client");
-    let thumbs = client.join("thumbnails");
-    let queue = open_queue(data_dir)?;
+pub async fn upload(data: &DataDir, global: &Global, args: UploadArgs) -> Result<(), Failure> {
+    let client = data.client();
+    let thumbs = data.thumbnails();
+    let queue = open_queue(data)?;
     // With an upload to do, a bad token or server is reported before any encode.
     let main = match args.queue_only {
         true => None,
-        false => Some(runner(data_dir, global, queue.clone(), args.limit, None).await?),
+        false => Some(runner(data, global, queue.clone(), args.limit, None).await?),
     };
     let choice = idance_media::encoders::choose(&client).await;
     let compression = Compression {
@@ -56,8 +56,7 @@ pub async fn upload(data_dir: &Path, global: &Global, args: UploadArgs) -> Resul
     let growing: Vec<String> = encodings.iter().map(|e| e.job().job_id.clone()).collect();
     let feeder = match (&main, growing.is_empty()) {
         (Some(_), false) => {
-            let (feeder, direct) =
-                runner(data_dir, global, queue.clone(), args.limit, None).await?;
+            let (feeder, direct) = runner(data, global, queue.clone(), args.limit, None).await?;
             let stop = feeder.uploader.cancel_token();
             let task = tokio::spawn(async move {
                 let _keep = direct;

@@ -6,16 +6,16 @@
 
 use crate::Failure;
 use anyhow::anyhow;
+use idance_core::DataDir;
 use idance_server::{Config, ServerHandle};
-use std::path::Path;
 
-pub async fn start(data_dir: &Path) -> Result<ServerHandle, Failure> {
+pub async fn start(data: &DataDir) -> Result<ServerHandle, Failure> {
     if std::env::var("S3_BUCKET_NAME").map_or(true, |b| b.trim().is_empty()) {
         return Err(Failure::Usage(anyhow!(
             "--direct needs your bucket: set S3_BUCKET_NAME, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION (and S3_ENDPOINT_URL for a non-AWS store)"
         )));
     }
-    let dir = idance_core::direct::server_dir(data_dir);
+    let dir = data.direct_server();
     let listen = "127.0.0.1:0"
         .parse()
         .map_err(|e| Failure::Usage(anyhow!("{e}")))?;

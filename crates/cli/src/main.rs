@@ -3,12 +3,18 @@
 mod account;
 mod admin;
 mod args;
+mod client;
 mod compress;
 mod direct;
-mod jobs;
+mod media;
 mod paths;
+mod print;
+mod queue;
 mod record;
+mod send;
 mod serve;
+mod sync;
+mod upload;
 
 use args::{Cli, Command};
 use clap::Parser;
@@ -54,25 +60,25 @@ fn main() -> ExitCode {
         }
     };
     let result = runtime.block_on(async {
-        let data_dir = paths::data_dir(cli.global.data_dir.clone()).map_err(Failure::Usage)?;
+        let data = paths::data_dir(cli.global.data_dir.clone()).map_err(Failure::Usage)?;
         match cli.command {
-            Command::Serve(a) => serve::serve(&data_dir, a).await,
-            Command::Token(a) => serve::token(&data_dir, a),
-            Command::Upload(a) => jobs::upload(&data_dir, &cli.global, a).await,
-            Command::Sync(a) => jobs::sync(&data_dir, &cli.global, a).await,
-            Command::Queue(a) => jobs::list(&data_dir, a.json).await,
-            Command::Pause(a) => jobs::pause(&data_dir, &a.job).await,
-            Command::Resume(a) => jobs::resume(&data_dir, &a.job).await,
-            Command::Cancel(a) => jobs::cancel(&data_dir, &cli.global, &a.job).await,
-            Command::Probe(a) => jobs::probe(&a.file).await,
-            Command::Thumbnail(a) => jobs::thumbnail(&a.file, a.out.as_deref()).await,
-            Command::Trim(a) => jobs::trim(a).await,
-            Command::Record(a) => record::record(&data_dir, &cli.global, a).await,
-            Command::Devices(a) => record::list_devices(&data_dir, a).await,
-            Command::Admin(a) => admin::admin(&data_dir, a).await,
-            Command::Users(a) => admin::users(&data_dir, a).await,
-            Command::Login(a) => account::login(&data_dir, &cli.global, a).await,
-            Command::Logout => account::logout(&data_dir).await,
+            Command::Serve(a) => serve::serve(&data, a).await,
+            Command::Token(a) => serve::token(&data, a),
+            Command::Upload(a) => upload::upload(&data, &cli.global, a).await,
+            Command::Sync(a) => sync::sync(&data, &cli.global, a).await,
+            Command::Queue(a) => queue::list(&data, a.json).await,
+            Command::Pause(a) => queue::pause(&data, &a.job).await,
+            Command::Resume(a) => queue::resume(&data, &a.job).await,
+            Command::Cancel(a) => queue::cancel(&data, &cli.global, &a.job).await,
+            Command::Probe(a) => media::probe(&a.file).await,
+            Command::Thumbnail(a) => media::thumbnail(&a.file, a.out.as_deref()).await,
+            Command::Trim(a) => media::trim(a).await,
+            Command::Record(a) => record::record(&data, &cli.global, a).await,
+            Command::Devices(a) => record::list_devices(&data, a).await,
+            Command::Admin(a) => admin::admin(&data, a).await,
+            Command::Users(a) => admin::users(&data, a).await,
+            Command::Login(a) => account::login(&data, &cli.global, a).await,
+            Command::Logout => account::logout(&data).await,
         }
     });
     match result {

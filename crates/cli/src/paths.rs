@@ -1,13 +1,14 @@
 //! Where iDance keeps its files, per platform (via `directories`).
 
 use anyhow::{Context, anyhow};
+use idance_core::DataDir;
 use std::path::PathBuf;
 
 /// The data dir: the flag/env value, else the desktop app's own data folder, so the app
 /// and `idance sync` share one queue (Linux `~/.local/share/app.idance.capture`, macOS
 /// `~/Library/Application Support/app.idance.capture`, Windows
-/// `%APPDATA%\app.idance.capture`).
-pub fn data_dir(explicit: Option<PathBuf>) -> anyhow::Result<PathBuf> {
+/// `%APPDATA%\app.idance.capture`). Its layout is [`DataDir`]'s.
+pub fn data_dir(explicit: Option<PathBuf>) -> anyhow::Result<DataDir> {
     let dir = match explicit {
         Some(d) => d,
         None => directories::BaseDirs::new()
@@ -16,9 +17,5 @@ pub fn data_dir(explicit: Option<PathBuf>) -> anyhow::Result<PathBuf> {
     };
     std::fs::create_dir_all(&dir)
         .with_context(|| format!("cannot create the data dir {}", dir.display()))?;
-    Ok(dir)
-}
-
-pub fn server_dir(data_dir: &std::path::Path) -> PathBuf {
-    data_dir.join("server")
+    Ok(DataDir::new(dir))
 }

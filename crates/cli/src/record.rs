@@ -2,23 +2,23 @@
 
 use crate::Failure;
 use crate::args::{DevicesArgs, Global, RecordArgs};
-use crate::jobs::{open_queue, runner, show_progress};
+use crate::client::{open_queue, runner};
+use crate::print::show_progress;
 use anyhow::anyhow;
 use idance_core::take::{Destination, Take};
-use idance_core::{JobState, SessionChoice};
+use idance_core::{DataDir, JobState, SessionChoice};
 use idance_media::devices::{self, Source};
 use idance_media::record::{
     Controls, RecordError, RecordSpec, RecordState, RecordStatus, unfinished,
 };
 use idance_media::{encoders, space};
 use std::io::IsTerminal;
-use std::path::Path;
 use std::time::Duration;
 use tokio::sync::watch;
 
-pub async fn record(data_dir: &Path, global: &Global, args: RecordArgs) -> Result<(), Failure> {
-    let client = data_dir.join("client");
-    let recordings = client.join("recordings");
+pub async fn record(data: &DataDir, global: &Global, args: RecordArgs) -> Result<(), Failure> {
+    let client = data.client();
+    let recordings = data.recordings();
     std::fs::create_dir_all(&recordings)
         .map_err(|e| Failure::Work(anyhow!("cannot create {}: {e}", recordings.display())))?;
     for u in unfinished(&recordings) {
@@ -71,8 +71,8 @@ pub async fn record(data_dir: &Path, global: &Global, args: RecordArgs) -> Resul
     // With --upload, a bad token or server is reported before anything is recorded.
     let upload = match args.upload {
         true => {
-            let queue = open_queue(data_dir)?;
-            let (runner, direct) = runner(data_dir, global, queue.clone(), None, None).await?;
+            let queue = open_queue(data)?;
+            let (runner, direct) = runner(data, global, queue.clone(), None, None).await?;
             let session = match args.session.as_deref() {
                 Some("new") | None => SessionChoice::New {
                     title: args
@@ -85,7 +85,7 @@ pub async fn record(data_dir: &Path, global: &Global, args: RecordArgs) -> Resul
             let to = Destination {
                 queue: queue.clone(),
                 session,
-                thumbs_dir: client.join("thumbnails"),
+                thumbs_dir: data.thumbnails(),
                 hold: false,
             };
             Some((to, runner, direct))
@@ -107,7 +107,7 @@ pub async fn record(data_dir: &Path, global: &Global, args: RecordArgs) -> Resul
     // a runner sends each full part as soon as it is written.
     let mut live = None;
     if let (Some((to, _, _)), Some(job)) = (&upload, take.job_id()) {
-        let (feeder, _direct) = runner(data_dir, global, to.queue.clone(), None, None).await?;
+        let (feeder, _direct) = runner(data, global, to.queue.clone(), None, None).await?;
         let stop = feeder.uploader.cancel_token();
         let ids = vec![job.to_string()];
         let task = tokio::spawn(async move {
@@ -261,9 +261,9 @@ fn show_status(
     }))
 }
 
-pub async fn list_devices(data_dir: &Path, args: DevicesArgs) -> Result<(), Failure> {
+pub async fn list_devices(data: &DataDir, args: DevicesArgs) -> Result<(), Failure> {
     if args.encoders {
-        return list_encoders(data_dir, args.json).await;
+        return list_encoders(data, args.json).await;
     }
     let json = args.json;
     for d in devices::list().await {
@@ -286,8 +286,8 @@ pub async fn list_devices(data_dir: &Path, args: DevicesArgs) -> Result<(), Fail
 }
 
 /// The encoder a recording uses here and every trial behind the choice.
-async fn list_encoders(data_dir: &Path, json: bool) -> Result<(), Failure> {
-    let choice = encoders::choose(&data_dir.join("client")).await;
+async fn list_encoders(data: &DataDir, json: bool) -> Result<(), Failure> {
+    let choice = encoders::choose(&data.client()).await;
     let chosen = choice.chosen();
     if json {
         let line = serde_json::json!({"chosen": chosen.name, "label": chosen.label, "trials": choice.trials});

@@ -2,15 +2,14 @@
 
 use crate::Failure;
 use crate::args::{ServeArgs, TokenArgs};
-use crate::paths::server_dir;
 use anyhow::anyhow;
+use idance_core::DataDir;
 use idance_server::{Config, ServerError};
 use std::io::Write;
-use std::path::Path;
 
-pub async fn serve(data_dir: &Path, args: ServeArgs) -> Result<(), Failure> {
-    let config = Config::from_env(server_dir(data_dir), args.listen)
-        .map_err(|e| Failure::Usage(e.into()))?;
+pub async fn serve(data: &DataDir, args: ServeArgs) -> Result<(), Failure> {
+    let config =
+        Config::from_env(data.server(), args.listen).map_err(|e| Failure::Usage(e.into()))?;
     let handle = idance_server::start(config).await.map_err(|e| match e {
         ServerError::Config(_) => Failure::Usage(e.into()),
         other => Failure::Work(other.into()),
@@ -52,15 +51,15 @@ async fn shutdown_signal() {
 }
 
 /// The server's settings for a command that does not listen (token, admin).
-pub fn offline_config(data_dir: &Path) -> Result<Config, Failure> {
+pub fn offline_config(data: &DataDir) -> Result<Config, Failure> {
     let listen = idance_server::DEFAULT_LISTEN
         .parse()
         .map_err(|e| Failure::Usage(anyhow!("{e}")))?;
-    Config::from_env(server_dir(data_dir), listen).map_err(|e| Failure::Usage(e.into()))
+    Config::from_env(data.server(), listen).map_err(|e| Failure::Usage(e.into()))
 }
 
-pub fn token(data_dir: &Path, args: TokenArgs) -> Result<(), Failure> {
-    let config = offline_config(data_dir)?;
+pub fn token(data: &DataDir, args: TokenArgs) -> Result<(), Failure> {
+    let config = offline_config(data)?;
     std::fs::create_dir_all(&config.dir)
         .map_err(|e| Failure::Work(anyhow!("cannot create {}: {e}", config.dir.display())))?;
     let jwt = idance_server::load_jwt(&config).map_err(|e| Failure::Work(e.into()))?;

@@ -7,19 +7,15 @@
 pub const APP_ID: &str = "app.idance.capture";
 
 /// Direct mode (own bucket, no iDance backend) as the app and `idance --direct` share it:
-/// the user its keys are made for, and where its in-process service keeps its records.
+/// the user its keys are made for (its records are at [`DataDir::direct_server`]).
 pub mod direct {
-    use std::path::{Path, PathBuf};
-
     pub const USER: &str = "direct";
-
-    pub fn server_dir(data_dir: &Path) -> PathBuf {
-        data_dir.join("client").join("direct").join("server")
-    }
 }
 
 pub mod api;
+pub mod app_settings;
 pub mod compress;
+pub mod data_dir;
 pub mod intake;
 pub mod lifecycle;
 pub mod queue;
@@ -30,6 +26,7 @@ pub mod trim;
 pub mod upload;
 
 pub use api::{ApiClient, ClientError, Refusal, ServerMode, SignIn};
+pub use data_dir::DataDir;
 pub use intake::{
     Intake, IntakeError, SessionChoice, add_video, finish_recording_job, start_recording_job,
 };
