@@ -3,47 +3,13 @@
 //! the keychain ([`crate::secrets`]).
 
 use idance_media::compress::Mode as Compress;
-use serde::{Deserialize, Serialize};
 
 /// The user the embedded service signs in, with no account anywhere.
 pub const LOCAL_USER: &str = "local-instructor";
 pub use idance_core::secrets::{BUCKET_SECRET, TOKEN};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "lowercase")]
-pub enum Mode {
-    /// The upload service runs inside the app on 127.0.0.1 with the local store.
-    #[default]
-    Embedded,
-    /// A real iDance backend: its URL, and a sign-in with email and password (or a
-    /// pasted token).
-    Remote,
-    /// The instructor's own bucket, no backend: URLs presigned on this machine.
-    Direct,
-}
-
-/// The settings store's content: no secrets in here.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
-pub struct Stored {
-    #[serde(default)]
-    pub mode: Mode,
-    pub server_url: Option<String>,
-    pub bucket: Option<String>,
-    pub region: Option<String>,
-    pub endpoint: Option<String>,
-    pub access_key_id: Option<String>,
-    /// Upload bandwidth limit, bytes per second.
-    pub limit: Option<u64>,
-    /// The email last signed in with, to fill the form after a sign-out.
-    #[serde(default)]
-    pub email: Option<String>,
-    /// Compression before upload: off, auto, always.
-    #[serde(default)]
-    pub compress: Compress,
-    /// Review recordings before upload: held, paused, at Stop (to be trimmed).
-    #[serde(default)]
-    pub review_recordings: bool,
-}
+/// The plain choices as kept on disk: one definition, shared with the CLI.
+pub use idance_core::app_settings::{Mode, Stored};
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum Backend {

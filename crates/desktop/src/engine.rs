@@ -1,103 +1,28 @@
 //! The running app, wired: its state, start and shutdown, and events. What it does is in
 //! `link` (where uploads go), `uploads` (the sync loop, pause/resume/cancel), `library`
-//! (intake, views, thumbnails) and `recording` (the recorder).
+//! (intake, views, thumbnails), `recorder` and `launch` (files opened with the app).
 
 use crate::config::Settings;
+use crate::error::DesktopError;
+use crate::events::Event;
 use crate::files::{FileRef, FileRegistry};
 use crate::link::{Link, connect, probe_loop};
-use crate::progress::ProgressView;
 use crate::recorder::RecorderSlot;
 use crate::uploads::sync_loop;
-use crate::views::JobView;
-use idance_core::Queue;
-use idance_media::record::RecordStatus;
-use serde::Serialize;
+use idance_core::{DataDir, Queue};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 use tokio::sync::{Notify, broadcast};
 use tokio_util::sync::CancellationToken;
 
-#[derive(Debug, Clone, Serialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum Event {
-    Progress(ProgressView),
-    /// One job's view changed (None: the job is gone). A job the UI does not know yet
-    /// is new: the UI fetches the queue view again to place it.
-    JobChanged {
-        job_id: String,
-        view: Option<JobView>,
-    },
-    /// The sessions view changed: fetched again (it is small).
-    SessionsChanged,
-    Online {
-        online: bool,
-    },
-    Record(RecordStatus),
-    /// A new frame of the preview (before recording) is at the media scheme's `/preview`.
-    Preview {
-        frame: u64,
-    },
-    /// Something the user should hear about (a desktop notification).
-    Notice {
-        title: String,
-        body: String,
-    },
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum DesktopError {
-    #[error("cannot open the upload queue: {0}")]
-    Queue(#[from] idance_core::QueueError),
-    #[error("cannot start the built-in upload service: {0}")]
-    Server(String),
-    /// The server refused, could not be reached, or its address is not usable.
-    #[error(transparent)]
-    Client(#[from] idance_core::ClientError),
-    #[error("{0}")]
-    Refused(String),
-    #[error("a recording is already running")]
-    AlreadyRecording,
-    #[error("the last recording is still being saved; start again in a moment")]
-    StillSaving,
-    #[error("no recording is running")]
-    NotRecording,
-    #[error(transparent)]
-    Record(#[from] idance_media::record::RecordError),
-}
-
-impl DesktopError {
-    /// What kind of problem this is, for the UI to switch on (never its words).
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Self::Queue(_) => "queue",
-            Self::Server(_) => "service",
-            Self::Client(idance_core::ClientError::Refused(r)) => r.kind(),
-            Self::Client(idance_core::ClientError::Offline(_)) => "unreachable",
-            Self::Client(_) => "server",
-            Self::Refused(_) => "refused",
-            Self::AlreadyRecording => "recording_running",
-            Self::StillSaving => "recording_saving",
-            Self::NotRecording => "not_recording",
-            Self::Record(_) => "recorder",
-        }
-    }
-}
-
-/// The answer for one dropped or picked file.
-#[derive(Debug, Clone, Serialize)]
-pub struct Added {
-    pub name: String,
-    pub job_id: Option<String>,
-    /// Why the file was refused, in words (it names the file).
-    pub error: Option<String>,
-}
-
 pub struct Desktop {
-    pub(crate) data_dir: PathBuf,
+    pub(crate) data: DataDir,
     pub(crate) queue: Queue,
     pub(crate) link: std::sync::RwLock<Arc<Link>>,
     pub(crate) files: FileRegistry,
+    /// Files opened with the app, until the window takes them.
+    pub(crate) opened: Mutex<Vec<FileRef>>,
     pub(crate) events: broadcast::Sender<Event>,
     pub(crate) wake: Notify,
     pub(crate) online: AtomicBool,
@@ -123,18 +48,20 @@ impl Desktop {
         data_dir: PathBuf,
         settings: Settings,
     ) -> Result<Arc<Desktop>, DesktopError> {
-        let client = data_dir.join("client");
+        let data = DataDir::new(data_dir);
+        let client = data.client();
         std::fs::create_dir_all(&client).map_err(|e| {
             DesktopError::Refused(format!("cannot create {}: {e}", client.display()))
         })?;
-        let queue = Queue::open(&client.join("queue.db"))?;
-        let link = connect(&data_dir, settings).await?;
+        let queue = Queue::open(&data.queue_db())?;
+        let link = connect(&data, settings).await?;
         let (events, _) = broadcast::channel(4096);
         let desktop = Arc::new(Desktop {
-            data_dir,
+            data,
             queue,
             link: std::sync::RwLock::new(Arc::new(link)),
             files: FileRegistry::default(),
+            opened: Mutex::default(),
             events,
             wake: Notify::new(),
             online: AtomicBool::new(true),
@@ -208,15 +135,15 @@ impl Desktop {
     }
 
     pub(crate) fn client_dir(&self) -> PathBuf {
-        self.data_dir.join("client")
+        self.data.client()
     }
 
     pub(crate) fn thumbs_dir(&self) -> PathBuf {
-        self.client_dir().join("thumbnails")
+        self.data.thumbnails()
     }
 
     pub fn recordings_dir(&self) -> PathBuf {
-        self.client_dir().join("recordings")
+        self.data.recordings()
     }
 
     /// A dropped or picked file becomes an opaque id for the UI.

@@ -22,6 +22,15 @@ pub fn picker_extensions() -> Vec<&'static str> {
         .collect()
 }
 
+/// The answer for one dropped or picked file.
+#[derive(Debug, Clone, Serialize)]
+pub struct Added {
+    pub name: String,
+    pub job_id: Option<String>,
+    /// Why the file was refused, in words (it names the file).
+    pub error: Option<String>,
+}
+
 #[derive(Default)]
 pub struct FileRegistry {
     files: Mutex<HashMap<String, PathBuf>>,

@@ -2,7 +2,10 @@
 //! the sessions, thumbnails, calories, download links, recordings to recover; and the
 //! events telling the UI what changed (`JobChanged`, `SessionsChanged`), only when it did.
 
-use crate::engine::{Added, Desktop, DesktopError, Event};
+use crate::engine::Desktop;
+use crate::error::DesktopError;
+use crate::events::Event;
+use crate::files::Added;
 use crate::views::{self, JobView, SessionView};
 use idance_core::SessionChoice;
 use idance_core::compress::{self, Compression, Taken};

@@ -2,9 +2,11 @@
 //! server, own bucket), connected before it replaces the old one, and the online probe.
 
 use crate::config::{Backend, LOCAL_USER, Mode, Settings};
-use crate::engine::{Desktop, DesktopError, Event};
-use idance_core::{ApiClient, SignIn};
-use std::path::{Path, PathBuf};
+use crate::engine::Desktop;
+use crate::error::DesktopError;
+use crate::events::Event;
+use idance_core::{ApiClient, DataDir, SignIn};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -24,7 +26,7 @@ pub(crate) struct Link {
     pub(crate) review_recordings: bool,
 }
 
-pub(crate) async fn connect(data_dir: &Path, settings: Settings) -> Result<Link, DesktopError> {
+pub(crate) async fn connect(data: &DataDir, settings: Settings) -> Result<Link, DesktopError> {
     let in_process = |dir: PathBuf,
                       vars: std::collections::HashMap<String, String>,
                       user: &'static str| async move {
@@ -43,14 +45,14 @@ pub(crate) async fn connect(data_dir: &Path, settings: Settings) -> Result<Link,
     let (mode, (api, server)) = match settings.backend {
         Backend::Embedded => (
             Mode::Embedded,
-            in_process(data_dir.join("server"), Default::default(), LOCAL_USER).await?,
+            in_process(data.server(), Default::default(), LOCAL_USER).await?,
         ),
         Backend::Remote {
             url,
             token: Some(token),
         } => (Mode::Remote, (ApiClient::new(&url, &token)?, None)),
         Backend::Remote { url, token: None } => {
-            let sign_in = SignIn::new(&url, &data_dir.join("client"))?;
+            let sign_in = SignIn::new(&url, &data.client())?;
             (
                 Mode::Remote,
                 (ApiClient::signed_in(Arc::new(sign_in))?, None),
@@ -72,7 +74,7 @@ pub(crate) async fn connect(data_dir: &Path, settings: Settings) -> Result<Link,
             if let Some(e) = endpoint {
                 vars.insert("S3_ENDPOINT_URL".to_string(), e);
             }
-            let dir = idance_core::direct::server_dir(data_dir);
+            let dir = data.direct_server();
             (
                 Mode::Direct,
                 in_process(dir, vars, idance_core::direct::USER).await?,
@@ -113,7 +115,7 @@ impl Desktop {
     /// Switches to other settings: the new backend is connected first (so a bad choice
     /// changes nothing), then uploads start over on it. Queued jobs keep their place.
     pub async fn apply(&self, settings: Settings) -> Result<(), DesktopError> {
-        let new = Arc::new(connect(&self.data_dir, settings).await?);
+        let new = Arc::new(connect(&self.data, settings).await?);
         let old = match self.link.write() {
             Ok(mut l) => std::mem::replace(&mut *l, new),
             Err(poisoned) => std::mem::replace(&mut *poisoned.into_inner(), new),

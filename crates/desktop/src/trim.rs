@@ -1,7 +1,8 @@
 //! Trimming a queued video in the app: a strip of frames to choose the cut on, then the
 //! cut replaces the video in its queue (core's `trim`); the original file stays.
 
-use crate::engine::{Desktop, DesktopError};
+use crate::engine::Desktop;
+use crate::error::DesktopError;
 use serde::Serialize;
 use std::path::PathBuf;
 

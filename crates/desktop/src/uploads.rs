@@ -2,7 +2,9 @@
 //! user's pause / resume / cancel of one job (through core's lifecycle; a job's pause
 //! interrupts that job alone).
 
-use crate::engine::{Desktop, DesktopError, Event};
+use crate::engine::Desktop;
+use crate::error::DesktopError;
+use crate::events::Event;
 use crate::progress::Throttle;
 use idance_core::lifecycle::{self, Outcome, Transition};
 use idance_core::{Runner, Uploader, UploaderConfig};

@@ -1,8 +1,13 @@
-//! The app's recorder: preview before recording, one recording at a time (the slot
-//! holds it from Start until it is saved and queued), upload while recording.
+//! The app's recorder: preview before recording, one recording at a time (the slot,
+//! `slot.rs`, holds it from Start until it is saved and queued), upload while recording.
 
-use crate::engine::{Desktop, DesktopError, Event};
-use crate::recorder::{self, RecordRequest};
+mod slot;
+pub use slot::RecordRequest;
+pub(crate) use slot::RecorderSlot;
+
+use crate::engine::Desktop;
+use crate::error::DesktopError;
+use crate::events::Event;
 use idance_core::SessionChoice;
 use idance_core::take::{Destination, Take};
 use idance_media::record::RecordStatus;
@@ -44,7 +49,7 @@ impl Desktop {
         std::fs::create_dir_all(&dir)
             .map_err(|e| DesktopError::Refused(format!("cannot create {}: {e}", dir.display())))?;
         let _ = std::fs::remove_file(self.preview_path());
-        let spec = recorder::spec(&req, self.preview_path(), Vec::new(), None);
+        let spec = slot::spec(&req, self.preview_path(), Vec::new(), None);
         let preview = idance_media::record::Preview::start(&spec, &self.preview_path())?;
         // The window reloads the picture when ffmpeg reports, not on a timer.
         let mut frames = preview.frames();
@@ -120,7 +125,7 @@ impl Desktop {
         };
         // Trials made once per machine and ffmpeg; remembered in the data folder.
         let encoders = idance_media::encoders::choose(&self.client_dir()).await;
-        let spec = recorder::spec(
+        let spec = slot::spec(
             req,
             self.preview_path(),
             encoders.usable(),

@@ -1,7 +1,7 @@
-//! The app's one recording at a time: started from the Record screen, its status and
-//! preview sent to the UI, and on Stop queued (with its thumbnail) to a new session.
+//! The slot of the app's one recording at a time: claimed at Start, its status and
+//! controls while it runs, emptied only once it is saved and queued.
 
-use crate::engine::DesktopError;
+use crate::error::DesktopError;
 use idance_media::encoders::Encoder;
 use idance_media::record::{Controls, RecordSpec, RecordState, RecordStatus};
 use serde::Deserialize;
