@@ -30,6 +30,8 @@ const COMMANDS: &[&str] = &[
     "set_calories",
     "trim_view",
     "trim_job",
+    "take_opened",
+    "set_start_at_login",
 ];
 
 fn main() {

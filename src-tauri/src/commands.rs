@@ -3,10 +3,11 @@
 //! Every command that reads a file or the keychain is async (off the main thread).
 
 use crate::settings::PluginStore;
-use idance_desktop::engine::Added;
+use idance_desktop::Added;
+use idance_desktop::FileRef;
 use idance_desktop::recorder::RecordRequest;
 use idance_desktop::settings::{self, View};
-use idance_desktop::{Desktop, FileRef, JobView, SessionView};
+use idance_desktop::{Desktop, JobView, SessionView};
 use idance_media::devices::Device;
 use idance_media::record::{RecordStatus, Unfinished};
 use serde::Serialize;
@@ -17,6 +18,7 @@ use tauri_plugin_dialog::DialogExt;
 use crate::error::{Res, UiError};
 
 type D<'a> = State<'a, Arc<Desktop>>;
+type Store<'a> = State<'a, PluginStore<tauri::Wry>>;
 
 #[derive(Serialize)]
 pub struct AppInfo {
@@ -187,42 +189,60 @@ pub async fn recover(d: D<'_>, index: usize) -> Res<Added> {
 
 #[tauri::command]
 pub async fn get_settings(
-    app: tauri::AppHandle,
+    store: Store<'_>,
     d: D<'_>,
     secrets: State<'_, idance_desktop::secrets::Secrets>,
 ) -> Res<View> {
-    Ok(settings::view(&PluginStore(app), &secrets, &d).await)
+    Ok(settings::view(&*store, &secrets, &d).await)
 }
 
 /// Connects the new choice first; it is saved only if that works.
 #[tauri::command]
 pub async fn save_settings(
-    app: tauri::AppHandle,
+    store: Store<'_>,
     d: D<'_>,
     secrets: State<'_, idance_desktop::secrets::Secrets>,
     input: settings::Input,
 ) -> Res<View> {
-    Ok(settings::save_and_apply(&d, &PluginStore(app), &secrets, input).await?)
+    Ok(settings::save_and_apply(&d, &*store, &secrets, input).await?)
 }
 
 /// Signs in with email and password; uploads switch to that server.
 #[tauri::command]
 pub async fn sign_in(
-    app: tauri::AppHandle,
+    store: Store<'_>,
     d: D<'_>,
     secrets: State<'_, idance_desktop::secrets::Secrets>,
     input: settings::SignInInput,
 ) -> Res<View> {
-    Ok(settings::sign_in(&d, &PluginStore(app), &secrets, input).await?)
+    Ok(settings::sign_in(&d, &*store, &secrets, input).await?)
 }
 
 #[tauri::command]
 pub async fn sign_out(
-    app: tauri::AppHandle,
+    store: Store<'_>,
     d: D<'_>,
     secrets: State<'_, idance_desktop::secrets::Secrets>,
 ) -> Res<View> {
-    Ok(settings::sign_out(&d, &PluginStore(app), &secrets).await?)
+    Ok(settings::sign_out(&d, &*store, &secrets).await?)
+}
+
+/// Turns start at login on or off (the OS's entry, then the choice).
+#[tauri::command]
+pub async fn set_start_at_login(
+    store: Store<'_>,
+    d: D<'_>,
+    secrets: State<'_, idance_desktop::secrets::Secrets>,
+    on: bool,
+) -> Res<View> {
+    Ok(settings::set_start_at_login(&d, &*store, &secrets, on).await?)
+}
+
+/// The files opened with the app since the window last asked; the window queues them
+/// as it queues a drop.
+#[tauri::command]
+pub fn take_opened(d: D<'_>) -> Vec<FileRef> {
+    d.take_opened()
 }
 
 #[tauri::command]

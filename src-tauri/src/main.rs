@@ -9,9 +9,10 @@ mod error;
 mod settings;
 mod tray;
 
-use idance_desktop::engine::Event;
+use idance_desktop::launch::Launch;
 use idance_desktop::secrets::Secrets;
-use idance_desktop::{Desktop, media};
+use idance_desktop::{Desktop, Event, media};
+use std::path::Path;
 use std::sync::Arc;
 use tauri::{DragDropEvent, Emitter, Manager, WindowEvent};
 
@@ -63,15 +64,42 @@ async fn serve_media(app: &tauri::AppHandle, path: &str) -> tauri::http::Respons
     built.unwrap_or_else(|_| Response::new(Vec::new()))
 }
 
+/// Brings the window up (it starts hidden: shown at once unless started at login).
+pub fn show_window(app: &tauri::AppHandle) {
+    if let Some(w) = app.get_webview_window("main") {
+        let _ = w.unminimize();
+        let _ = w.show();
+        let _ = w.set_focus();
+    }
+}
+
+/// A second launch hands its command line here (and exits): its files are opened
+/// here, and unless it was the login entry, the window comes up.
+fn second_launch(app: &tauri::AppHandle, argv: Vec<String>, cwd: String) {
+    let launch = Launch::parse(argv, Path::new(&cwd));
+    if !launch.hidden {
+        show_window(app);
+    }
+    if let Some(d) = app.try_state::<Arc<Desktop>>() {
+        d.open_files(&launch.files);
+    }
+}
+
 fn main() {
     use_bundled_ffmpeg();
+    let launch = Launch::parse(
+        std::env::args_os(),
+        &std::env::current_dir().unwrap_or_default(),
+    );
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("IDANCE_LOG")
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,s3s=warn")),
         )
         .init();
-    let result = tauri::Builder::default()
+    let built = tauri::Builder::default()
+        // First: a second launch must hand over and exit before anything else starts.
+        .plugin(tauri_plugin_single_instance::init(second_launch))
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_store::Builder::default().build())
         .plugin(tauri_plugin_notification::init())
@@ -81,23 +109,33 @@ fn main() {
                 responder.respond(serve_media(&app, request.uri().path()).await);
             });
         })
-        .setup(|app| {
+        .setup(move |app| {
             let data_dir = match std::env::var_os("IDANCE_DATA_DIR") {
                 Some(d) => d.into(),
                 None => app.path().app_data_dir()?,
             };
-            let secrets = Secrets::new(data_dir.join("client"));
-            let stored = idance_desktop::settings::ChoiceStore::load(&settings::PluginStore(
-                app.handle().clone(),
-            ));
+            let data = idance_core::DataDir::new(data_dir);
+            let secrets = Secrets::new(data.client());
+            let store = settings::PluginStore::new(app.handle().clone(), &data);
+            let stored = idance_desktop::settings::ChoiceStore::load(&store);
+            tauri::async_runtime::spawn_blocking({
+                let stored = stored.clone();
+                move || {
+                    if let Err(e) = idance_desktop::settings::apply_start_at_login(&stored) {
+                        tracing::warn!("start at login: {e}");
+                    }
+                }
+            });
             let (settings, problem) = idance_desktop::settings::resolve(&stored, &secrets);
             if let Some(p) = &problem {
                 tracing::warn!("settings incomplete, using the built-in service: {p}");
             }
             // A saved choice that cannot connect starts the built-in service instead.
-            let desktop: Arc<Desktop> =
-                tauri::async_runtime::block_on(Desktop::start_or_built_in(data_dir, settings))?;
+            let desktop: Arc<Desktop> = tauri::async_runtime::block_on(
+                Desktop::start_or_built_in(data.root().to_path_buf(), settings),
+            )?;
             app.manage(secrets);
+            app.manage(store);
             let mut events = desktop.subscribe();
             let handle = app.handle().clone();
             tauri::async_runtime::spawn(async move {
@@ -120,8 +158,13 @@ fn main() {
                     }
                 }
             });
+            desktop.open_files(&launch.files);
             app.manage(desktop);
             tray::build(app)?;
+            // Started at login: the tray only (unless there is no tray to come back by).
+            if !launch.hidden || !tray::keeps_running() {
+                show_window(app.handle());
+            }
             Ok(())
         })
         .on_window_event(|window, event| match event {
@@ -172,10 +215,29 @@ fn main() {
             commands::save_settings,
             commands::sign_in,
             commands::sign_out,
+            commands::take_opened,
+            commands::set_start_at_login,
         ])
-        .run(tauri::generate_context!("../tauri.conf.json"));
-    if let Err(e) = result {
-        eprintln!("error: iDance Capture could not start: {e}");
-        std::process::exit(1);
+        .build(tauri::generate_context!("../tauri.conf.json"));
+    match built {
+        Ok(app) => app.run(on_run_event),
+        Err(e) => {
+            eprintln!("error: iDance Capture could not start: {e}");
+            std::process::exit(1);
+        }
     }
+}
+
+/// macOS hands files opened with the app (Finder's "Open with", a drop on the Dock
+/// icon) as an event, not as arguments.
+fn on_run_event(app: &tauri::AppHandle, event: tauri::RunEvent) {
+    #[cfg(target_os = "macos")]
+    if let tauri::RunEvent::Opened { urls } = &event {
+        let files: Vec<_> = urls.iter().filter_map(|u| u.to_file_path().ok()).collect();
+        show_window(app);
+        if let Some(d) = app.try_state::<Arc<Desktop>>() {
+            d.open_files(&files);
+        }
+    }
+    let _ = (app, event);
 }

@@ -7,6 +7,20 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// The app's environment in a test: its data, XDG folders (the autostart entry goes to
+/// `xdg-config/autostart`) and secrets all under `dir`.
+pub fn app_env(dir: &Path) -> Vec<(&'static str, String)> {
+    let p = |s: &str| dir.join(s).display().to_string();
+    vec![
+        ("IDANCE_DATA_DIR", p("app-data")),
+        ("XDG_DATA_HOME", p("xdg-data")),
+        ("XDG_CONFIG_HOME", p("xdg-config")),
+        ("XDG_CACHE_HOME", p("xdg-cache")),
+        // The documented fallback: secrets in a user-only file when there is no keychain.
+        ("IDANCE_NO_KEYCHAIN", "1".into()),
+    ]
+}
+
 /// A child process killed when dropped.
 pub struct Proc(pub Child);
 
@@ -104,6 +118,9 @@ pub fn tauri_driver(display: &str, env: &[(&str, String)]) -> (Proc, String) {
     .env_remove("IDANCE_TOKEN")
     .env_remove("IDANCE_LIMIT")
     .env_remove("S3_BUCKET_NAME")
+    // No session bus unless a test gives its own (`session_bus`): the single-instance
+    // plugin then lets the apps of tests running side by side start on their own.
+    .env_remove("DBUS_SESSION_BUS_ADDRESS")
     .stdout(Stdio::null())
     .stderr(Stdio::null());
     for (k, v) in env {
@@ -113,6 +130,51 @@ pub fn tauri_driver(display: &str, env: &[(&str, String)]) -> (Proc, String) {
         .spawn()
         .expect("tauri-driver is installed (scripts/install-deps)");
     (Proc(child), format!("http://127.0.0.1:{port}"))
+}
+
+/// A private D-Bus session bus: the single-instance plugin finds the running app on it
+/// (Linux). Stopped when the returned process is dropped.
+pub fn session_bus() -> (Proc, String) {
+    let mut child = Command::new("dbus-daemon")
+        .args(["--session", "--nofork", "--print-address=1"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("dbus-daemon is installed (dbus, with dbus-x11)");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert!(line.starts_with("unix:"), "dbus-daemon said {line:?}");
+    (Proc(child), line.trim().to_string())
+}
+
+/// How many processes run `exe` with `KEY=value` in their environment (one test's
+/// apps, whatever other tests run beside it).
+pub fn processes_of(exe: &Path, key: &str, value: &str) -> usize {
+    let want = format!("{key}={value}");
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return 0;
+    };
+    entries
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().parse::<u32>().is_ok())
+        .filter(|e| std::fs::read_link(e.path().join("exe")).is_ok_and(|x| x == exe))
+        .filter(|e| {
+            std::fs::read(e.path().join("environ"))
+                .is_ok_and(|env| env.split(|b| *b == 0).any(|v| v == want.as_bytes()))
+        })
+        .count()
+}
+
+/// How many windows titled `title` are mapped (shown) on `display`.
+pub fn visible_windows(display: &str, title: &str) -> usize {
+    let out = Command::new("xdotool")
+        .args(["search", "--onlyvisible", "--name", title])
+        .env("DISPLAY", display)
+        .output()
+        .expect("xdotool is installed");
+    String::from_utf8_lossy(&out.stdout).lines().count()
 }
 
 fn xdotool(display: &str, args: &[&str]) -> String {

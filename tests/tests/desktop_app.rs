@@ -4,7 +4,7 @@
 //! target/e2e-artifacts (or $IDANCE_ARTIFACTS).
 
 use idance_tests::desktop::{
-    Proc, artifacts, drag_files, free_port, tauri_driver, workspace_bin, xvfb,
+    Proc, app_env, artifacts, drag_files, free_port, tauri_driver, workspace_bin, xvfb,
 };
 use idance_tests::webdriver::Driver;
 use serde_json::json;
@@ -15,18 +15,6 @@ use std::time::Duration;
 
 const TITLE: &str = "iDance Capture";
 const READY: &str = "return document.body.dataset.ready === 'true'";
-
-fn app_env(dir: &Path) -> Vec<(&'static str, String)> {
-    let p = |s: &str| dir.join(s).display().to_string();
-    vec![
-        ("IDANCE_DATA_DIR", p("app-data")),
-        ("XDG_DATA_HOME", p("xdg-data")),
-        ("XDG_CONFIG_HOME", p("xdg-config")),
-        ("XDG_CACHE_HOME", p("xdg-cache")),
-        // The documented fallback: secrets in a user-only file when there is no keychain.
-        ("IDANCE_NO_KEYCHAIN", "1".into()),
-    ]
-}
 
 fn first_job_state() -> &'static str {
     "const s = document.querySelector('#queue-list li .state'); return s ? s.textContent : ''"
@@ -276,9 +264,7 @@ async fn embedded_default_drop_record_and_browse() {
     shot(&driver, "06b-settings-recordings.png").await;
     let secrets = std::fs::read_to_string(dir.path().join("app-data/client/secrets.json")).unwrap();
     assert!(secrets.contains("token-pasted-by-the-instructor"));
-    let store =
-        std::fs::read_to_string(dir.path().join("xdg-data/app.idance.capture/settings.json"))
-            .unwrap();
+    let store = std::fs::read_to_string(dir.path().join("app-data/settings.json")).unwrap();
     assert!(store.contains("http://127.0.0.1:9"), "{store}");
     assert!(
         !store.contains("token-pasted"),
@@ -554,9 +540,7 @@ async fn signing_in_from_settings_uploads_to_the_account() {
     // The sign-in is in the secrets file only; the password nowhere.
     let secrets = std::fs::read_to_string(dir.path().join("app-data/client/secrets.json")).unwrap();
     assert!(secrets.contains("refresh_token"), "no sign-in saved");
-    let store =
-        std::fs::read_to_string(dir.path().join("xdg-data/app.idance.capture/settings.json"))
-            .unwrap();
+    let store = std::fs::read_to_string(dir.path().join("app-data/settings.json")).unwrap();
     assert!(store.contains(EMAIL), "{store}");
     assert!(
         !store.contains("token"),

@@ -11,6 +11,7 @@ function app(over = {}) {
     devices: [],
     record_status: null,
     unfinished_recordings: [],
+    take_opened: [],
     ...over,
   });
 }
@@ -60,6 +61,25 @@ describe("app shell", () => {
     const notices = [...document.querySelectorAll(".notice")].map((n) => n.textContent);
     expect(notices).toContain("class.mp4 queued");
     expect(notices).toContain("notes.txt was not added: not a readable video (notes.txt: Invalid data found when processing input)");
+  });
+
+  it("files opened with the app are queued as a drop, at start and when told", async () => {
+    let opened = [[{ id: "o1", name: "warm-up.mp4" }], [{ id: "o2", name: "cool-down.mov" }, { id: "o3", name: "notes.txt" }]];
+    const ipc = app({
+      take_opened: () => opened.shift() || [],
+      add_files: ({ ids }) => ids.map((id) => (id === "o3"
+        ? { name: "notes.txt", job_id: null, error: "not a readable video" }
+        : { name: id, job_id: id, error: null })),
+    });
+    await start(document);
+    expect(ipc.called("add_files")).toEqual([{ ids: ["o1"], session: null }]);
+    ipc.emit("idance", { type: "opened" });
+    await tick();
+    await tick();
+    expect(ipc.called("add_files")[1]).toEqual({ ids: ["o2", "o3"], session: null });
+    const notices = [...document.querySelectorAll(".notice")].map((n) => n.textContent);
+    expect(notices).toContain("notes.txt was not added: not a readable video");
+    expect(document.getElementById("view-queue").hidden).toBe(false);
   });
 
   it("offers unfinished recordings for recovery", async () => {

@@ -5,7 +5,7 @@ import { loadPage, mockTauri, tick } from "./mock.js";
 const stored = {
   mode: "remote", active: "remote", server_url: "https://api.example", has_token: true, account: null, email: null,
   bucket: null, region: null, endpoint: null, access_key_id: null, has_secret_key: false, limit: 2_000_000,
-  compress: "auto", review_recordings: true,
+  compress: "auto", review_recordings: true, start_at_login: true,
 };
 
 describe("settings view", () => {
@@ -49,6 +49,34 @@ describe("settings view", () => {
     expect(saved.mode).toBe("direct");
     expect(document.getElementById("set-secret").value).toBe("");
     expect(document.getElementById("set-result").textContent).toContain("Saved");
+  });
+
+  it("start at login applies at once, and a refusal puts the switch back", async () => {
+    let fail = false;
+    const ipc = mockTauri({
+      get_settings: stored,
+      set_start_at_login: ({ on }) => {
+        if (fail) throw { kind: "start_at_login", message: "cannot change the start-at-login entry /x: permission denied" };
+        return { ...stored, start_at_login: on };
+      },
+    });
+    const v = new SettingsView(document);
+    await v.refresh();
+    const box = document.getElementById("set-autostart");
+    expect(box.checked).toBe(true);
+    box.checked = false;
+    box.dispatchEvent(new Event("change", { bubbles: true }));
+    await tick();
+    expect(ipc.called("set_start_at_login")).toEqual([{ on: false }]);
+    expect(box.checked).toBe(false);
+    expect(document.getElementById("set-autostart-result").textContent).toContain("will not start");
+    expect(ipc.called("save_settings")).toEqual([]);
+    fail = true;
+    box.checked = true;
+    box.dispatchEvent(new Event("change", { bubbles: true }));
+    await tick();
+    expect(box.checked).toBe(false);
+    expect(document.getElementById("set-autostart-result").textContent).toContain("permission denied");
   });
 
   it("a refused choice says why and changes nothing", async () => {

@@ -5,18 +5,21 @@
 //! the durable queue → the background sync loop → storage → session completion, with
 //! [`Event`]s flowing back to the UI.
 
+pub mod autostart;
 pub mod config;
 pub mod engine;
+pub mod error;
+pub mod events;
 pub mod files;
 #[cfg(test)]
 mod fixtures;
+pub mod launch;
 mod library;
 mod link;
 pub mod media;
 pub mod progress;
 pub mod recorder;
-mod recording;
-pub use recording::RecordingRoom;
+pub use recorder::RecordingRoom;
 pub mod settings;
 pub mod trim;
 mod uploads;
@@ -25,6 +28,8 @@ pub use idance_core::secrets;
 pub mod views;
 
 pub use config::{Backend, Mode, Settings, SettingsError, Stored};
-pub use engine::{Desktop, DesktopError, Event};
-pub use files::FileRef;
+pub use engine::Desktop;
+pub use error::DesktopError;
+pub use events::Event;
+pub use files::{Added, FileRef};
 pub use views::{JobView, SessionView};

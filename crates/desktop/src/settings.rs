@@ -5,8 +5,10 @@
 //! choice can stop the app from starting. Secrets never go to the store, the UI or the
 //! logs: the UI learns only whether one is set, and who is signed in.
 
+use crate::autostart::Entry;
 use crate::config::{BUCKET_SECRET, Backend, Mode, Settings, SettingsError, Stored, TOKEN};
-use crate::engine::{Desktop, DesktopError};
+use crate::engine::Desktop;
+use crate::error::DesktopError;
 use crate::secrets::Secrets;
 use idance_contract::wire::AccountUser;
 use idance_core::SignIn;
@@ -52,6 +54,8 @@ pub struct View {
     pub limit: Option<u64>,
     pub compress: idance_media::compress::Mode,
     pub review_recordings: bool,
+    /// Whether the app starts at login (the OS's entry is there).
+    pub start_at_login: bool,
     /// Why the stored choice is not in use, in words.
     pub problem: Option<String>,
 }
@@ -61,15 +65,17 @@ pub async fn view(store: &dyn ChoiceStore, secrets: &Secrets, desktop: &Desktop)
     let stored = store.load();
     let s = secrets.clone();
     let client_dir = desktop.client_dir();
-    let (has_token, has_secret_key, saved) = tokio::task::spawn_blocking(move || {
-        (
-            s.get(TOKEN).is_some(),
-            s.get(BUCKET_SECRET).is_some(),
-            SignIn::saved_in(&client_dir),
-        )
-    })
-    .await
-    .unwrap_or((false, false, None));
+    let (has_token, has_secret_key, saved, start_at_login) =
+        tokio::task::spawn_blocking(move || {
+            (
+                s.get(TOKEN).is_some(),
+                s.get(BUCKET_SECRET).is_some(),
+                SignIn::saved_in(&client_dir),
+                Entry::current().is_ok_and(|e| e.is_enabled()),
+            )
+        })
+        .await
+        .unwrap_or((false, false, None, false));
     let account = saved
         .filter(|s| Some(s.server.as_str()) == stored.server_url.as_deref().map(base))
         .filter(|_| !has_token)
@@ -89,6 +95,7 @@ pub async fn view(store: &dyn ChoiceStore, secrets: &Secrets, desktop: &Desktop)
         limit: stored.limit,
         compress: stored.compress,
         review_recordings: stored.review_recordings,
+        start_at_login,
         problem: desktop.startup_problem(),
     }
 }
@@ -120,6 +127,7 @@ pub async fn save_and_apply(
     input: Input,
 ) -> Result<View, DesktopError> {
     let trim = |v: Option<String>| v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+    let kept = store.load();
     let stored = Stored {
         mode: input.mode,
         server_url: trim(input.server_url),
@@ -128,9 +136,10 @@ pub async fn save_and_apply(
         endpoint: trim(input.endpoint),
         access_key_id: trim(input.access_key_id),
         limit: input.limit.filter(|l| *l > 0),
-        email: store.load().email,
+        email: kept.email,
         compress: input.compress,
         review_recordings: input.review_recordings,
+        start_at_login: kept.start_at_login,
     };
     let token = trim(input.token);
     let secret_key = trim(input.secret_access_key);
@@ -168,6 +177,31 @@ pub async fn save_and_apply(
     store.save(&stored).map_err(DesktopError::Refused)?;
     desktop.clear_startup_problem();
     Ok(view(store, secrets, desktop).await)
+}
+
+/// Turns start at login on or off: the OS's entry first, then the choice is kept (so
+/// a start does not undo it). An entry that cannot be written changes nothing.
+pub async fn set_start_at_login(
+    desktop: &Desktop,
+    store: &dyn ChoiceStore,
+    secrets: &Secrets,
+    on: bool,
+) -> Result<View, DesktopError> {
+    tokio::task::spawn_blocking(move || Entry::current()?.apply(on))
+        .await
+        .map_err(|e| DesktopError::Refused(e.to_string()))??;
+    let stored = Stored {
+        start_at_login: Some(on),
+        ..store.load()
+    };
+    store.save(&stored).map_err(DesktopError::Refused)?;
+    Ok(view(store, secrets, desktop).await)
+}
+
+/// Makes the OS's start-at-login entry match the stored choice (on unless turned off),
+/// at every start: an app that moved or was updated is started from where it is now.
+pub fn apply_start_at_login(stored: &Stored) -> Result<(), DesktopError> {
+    Ok(Entry::current()?.apply(stored.starts_at_login())?)
 }
 
 /// The Sign in form: the server and the account. The password goes to the server
@@ -293,7 +327,7 @@ mod tests {
     use std::sync::Mutex;
 
     fn block_direct_folder(data: &std::path::Path) {
-        let dir = idance_core::direct::server_dir(data);
+        let dir = idance_core::DataDir::new(data).direct_server();
         std::fs::create_dir_all(dir.parent().unwrap()).unwrap();
         std::fs::write(&dir, b"in the way").unwrap();
     }

@@ -80,6 +80,15 @@ export async function start(doc = document) {
     }
   };
 
+  // Files opened with the app (its command line, a second launch, the OS): as a drop.
+  const takeOpened = async () => {
+    try {
+      await addFiles(await invoke("take_opened"));
+    } catch (err) {
+      notice(errorText(err), "error");
+    }
+  };
+
   doc.getElementById("pick-files").addEventListener("click", async () => addFiles(await invoke("pick_files")));
   doc.getElementById("pause-all").addEventListener("click", () => invoke("pause", { jobId: null }));
   doc.getElementById("resume-all").addEventListener("click", () => invoke("resume", { jobId: null }));
@@ -88,6 +97,7 @@ export async function start(doc = document) {
   await listen("idance", (e) => {
     if (e.type === "online") setOnline(e.online);
     if (e.type === "notice") notice(`${e.title}: ${e.body}`, "good");
+    if (e.type === "opened") takeOpened();
     for (const v of Object.values(views)) v.on?.(e);
   });
   await listen("dropped", addFiles);
@@ -103,6 +113,7 @@ export async function start(doc = document) {
   // The queue first: the window is usable as soon as it is drawn.
   await queue.refresh();
   doc.body.dataset.ready = "true";
+  await takeOpened();
   await sessions.refresh();
 
   // Things that may take a moment come after the queue is interactive.

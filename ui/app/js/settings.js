@@ -51,6 +51,11 @@ export class SettingsView {
       e.preventDefault();
       this.save();
     });
+    // Applies at once (it is this computer's, not a choice of where uploads go).
+    doc.getElementById("set-autostart").addEventListener("change", (e) => {
+      e.stopPropagation();
+      this.setStartAtLogin(e.target.checked);
+    });
     const out = doc.getElementById("account-out");
     doc.getElementById("sign-in").addEventListener("click", () => this.signIn());
     doc.getElementById("sign-out").addEventListener("click", () => this.signOut());
@@ -82,6 +87,7 @@ export class SettingsView {
     d.getElementById("set-limit").value = s.limit ? String(s.limit / 1_000_000) : "";
     for (const r of this.form.querySelectorAll('input[name="compress"]')) r.checked = r.value === (s.compress || "off");
     d.getElementById("set-review").checked = !!s.review_recordings;
+    d.getElementById("set-autostart").checked = !!s.start_at_login;
     d.getElementById("set-token").value = "";
     d.getElementById("set-secret").value = "";
     d.getElementById("set-token-state").textContent = s.has_token ? "A token is saved; paste a new one to replace it." : "No token saved yet.";
@@ -108,6 +114,21 @@ export class SettingsView {
     d.getElementById("sign-password").value = "";
     // A pasted token in use: show that path open; a sign-in hides it.
     d.getElementById("token-path").open = !signedIn && s.has_token;
+  }
+
+  async setStartAtLogin(on) {
+    const result = this.doc.getElementById("set-autostart-result");
+    try {
+      this.fill(await invoke("set_start_at_login", { on }));
+      result.className = "hint";
+      result.textContent = on
+        ? "iDance Capture will start in the tray when you log in."
+        : "iDance Capture will not start when you log in.";
+    } catch (err) {
+      this.doc.getElementById("set-autostart").checked = !on;
+      result.className = "error";
+      result.textContent = errorText(err);
+    }
   }
 
   async signIn() {
