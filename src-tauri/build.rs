@@ -32,6 +32,8 @@ const COMMANDS: &[&str] = &[
     "trim_job",
     "take_opened",
     "set_start_at_login",
+    "check_update",
+    "update_status",
 ];
 
 fn main() {

@@ -23,6 +23,10 @@ type Store<'a> = State<'a, PluginStore<tauri::Wry>>;
 #[derive(Serialize)]
 pub struct AppInfo {
     embedded: bool,
+    /// Record counts down 3 seconds first.
+    countdown: bool,
+    /// The global Record/Stop shortcut, as Settings shows it.
+    record_shortcut: String,
     online: bool,
     version: &'static str,
     /// Where thumbnails and the preview are (the media scheme, in this OS's form).
@@ -30,9 +34,13 @@ pub struct AppInfo {
 }
 
 #[tauri::command]
-pub fn app_info(d: D<'_>) -> AppInfo {
+pub fn app_info(d: D<'_>, store: Store<'_>) -> AppInfo {
+    use idance_desktop::settings::ChoiceStore;
+    let stored = store.load();
     AppInfo {
         embedded: d.is_embedded(),
+        countdown: stored.counts_down(),
+        record_shortcut: stored.record_shortcut().to_string(),
         online: d.is_online(),
         version: env!("CARGO_PKG_VERSION"),
         media_base: idance_desktop::media::base_url(std::env::consts::OS),
@@ -196,15 +204,26 @@ pub async fn get_settings(
     Ok(settings::view(&*store, &secrets, &d).await)
 }
 
-/// Connects the new choice first; it is saved only if that works.
+/// Connects the new choice first; it is saved only if that works. A new Record
+/// shortcut is checked first and registered once saved.
 #[tauri::command]
 pub async fn save_settings(
+    app: tauri::AppHandle,
     store: Store<'_>,
     d: D<'_>,
     secrets: State<'_, idance_desktop::secrets::Secrets>,
     input: settings::Input,
 ) -> Res<View> {
-    Ok(settings::save_and_apply(&d, &*store, &secrets, input).await?)
+    if let Some(s) = input
+        .record_shortcut
+        .as_deref()
+        .filter(|s| !s.trim().is_empty())
+    {
+        crate::shortcut::parse(s)?;
+    }
+    let view = settings::save_and_apply(&d, &*store, &secrets, input).await?;
+    crate::shortcut::register(&app, &view.record_shortcut)?;
+    Ok(view)
 }
 
 /// Signs in with email and password; uploads switch to that server.
@@ -236,6 +255,19 @@ pub async fn set_start_at_login(
     on: bool,
 ) -> Res<View> {
     Ok(settings::set_start_at_login(&d, &*store, &secrets, on).await?)
+}
+
+/// Checks for an update now (Settings); its status comes as events.
+#[tauri::command]
+pub async fn check_update(app: tauri::AppHandle, d: D<'_>) -> Res<()> {
+    crate::updates::check(&app, &d).await;
+    Ok(())
+}
+
+/// The last update status, for a window that opens after it was told.
+#[tauri::command]
+pub fn update_status(d: D<'_>) -> Option<idance_desktop::update::UpdateStatus> {
+    d.update_status()
 }
 
 /// The files opened with the app since the window last asked; the window queues them

@@ -7,7 +7,9 @@
 mod commands;
 mod error;
 mod settings;
+mod shortcut;
 mod tray;
+mod updates;
 
 use idance_desktop::launch::Launch;
 use idance_desktop::secrets::Secrets;
@@ -103,6 +105,8 @@ fn main() {
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_store::Builder::default().build())
         .plugin(tauri_plugin_notification::init())
+        .plugin(shortcut::plugin())
+        .plugin(updates::plugin())
         .register_asynchronous_uri_scheme_protocol(media::SCHEME, |ctx, request, responder| {
             let app = ctx.app_handle().clone();
             tauri::async_runtime::spawn(async move {
@@ -134,6 +138,9 @@ fn main() {
             let desktop: Arc<Desktop> = tauri::async_runtime::block_on(
                 Desktop::start_or_built_in(data.root().to_path_buf(), settings),
             )?;
+            if let Err(e) = shortcut::register(app.handle(), stored.record_shortcut()) {
+                tracing::warn!("{}", e.message);
+            }
             app.manage(secrets);
             app.manage(store);
             let mut events = desktop.subscribe();
@@ -159,6 +166,7 @@ fn main() {
                 }
             });
             desktop.open_files(&launch.files);
+            updates::start(app.handle().clone(), desktop.clone());
             app.manage(desktop);
             tray::build(app)?;
             // Started at login: the tray only (unless there is no tray to come back by).
@@ -217,6 +225,8 @@ fn main() {
             commands::sign_out,
             commands::take_opened,
             commands::set_start_at_login,
+            commands::check_update,
+            commands::update_status,
         ])
         .build(tauri::generate_context!("../tauri.conf.json"));
     match built {

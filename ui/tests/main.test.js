@@ -12,6 +12,7 @@ function app(over = {}) {
     record_status: null,
     unfinished_recordings: [],
     take_opened: [],
+    update_status: null,
     ...over,
   });
 }

@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import { RecordView } from "../app/js/record.js";
 import { loadPage, mockTauri, recordStatus, tick } from "./mock.js";
 
@@ -127,6 +127,57 @@ describe("record view", () => {
     await v.loadRoom();
     expect(room.textContent).toBe("About 3 h of recording space left · Encoder: Apple VideoToolbox (hardware)");
     expect(room.classList.contains("warning")).toBe(false);
+  });
+
+  it("counts down 3 seconds before recording; Record again starts at once, Escape calls it off", async () => {
+    vi.useFakeTimers();
+    try {
+      const ipc = mockTauri({ devices, start_recording: null });
+      const v = new RecordView(document);
+      await v.loadDevices();
+      v.setCountdown(true);
+      const shown = document.getElementById("rec-countdown");
+      v.shortcut();
+      expect(shown.hidden).toBe(false);
+      expect(shown.textContent).toBe("3");
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(shown.textContent).toBe("2");
+      expect(ipc.called("start_recording")).toEqual([]);
+      await vi.advanceTimersByTimeAsync(2000);
+      expect(shown.hidden).toBe(true);
+      expect(ipc.called("start_recording").length).toBe(1);
+      expect(v.button.textContent).toBe("■ Stop");
+      v.onStatus(recordStatus("finished"));
+      // Escape calls it off.
+      v.button.click();
+      await vi.advanceTimersByTimeAsync(0);
+      document.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape" }));
+      await vi.advanceTimersByTimeAsync(5000);
+      expect(ipc.called("start_recording").length).toBe(1);
+      expect(v.button.textContent).toBe("● Record");
+      // Record again during the countdown: at once.
+      v.button.click();
+      await vi.advanceTimersByTimeAsync(0);
+      v.button.click();
+      await vi.advanceTimersByTimeAsync(0);
+      expect(ipc.called("start_recording").length).toBe(2);
+      expect(shown.hidden).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("warns while the microphone hears nothing, and stops warning when it does", async () => {
+    mockTauri({ devices });
+    const v = new RecordView(document);
+    const warning = document.getElementById("rec-mic-silent");
+    v.onStatus(recordStatus("recording", { audio_level_db: -90 }));
+    expect(warning.hidden).toBe(true);
+    v.onStatus(recordStatus("recording", { audio_level_db: -90, mic_silent: true }));
+    expect(warning.hidden).toBe(false);
+    expect(warning.getAttribute("role")).toBe("alert");
+    v.onStatus(recordStatus("recording", { audio_level_db: -20, mic_silent: false }));
+    expect(warning.hidden).toBe(true);
   });
 
   it("says why a recording stopped by itself", async () => {

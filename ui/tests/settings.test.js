@@ -5,7 +5,7 @@ import { loadPage, mockTauri, tick } from "./mock.js";
 const stored = {
   mode: "remote", active: "remote", server_url: "https://api.example", has_token: true, account: null, email: null,
   bucket: null, region: null, endpoint: null, access_key_id: null, has_secret_key: false, limit: 2_000_000,
-  compress: "auto", review_recordings: true, start_at_login: true,
+  compress: "auto", review_recordings: true, start_at_login: true, countdown: true, record_shortcut: "Alt+F9",
 };
 
 describe("settings view", () => {
@@ -42,7 +42,7 @@ describe("settings view", () => {
     expect(formToInput(v.form)).toEqual({
       mode: "direct", server_url: "https://api.example", token: null, bucket: "classes", region: null,
       endpoint: null, access_key_id: "GK123", secret_access_key: "s3cr3t", limit: 2_000_000, compress: "always",
-      review_recordings: false,
+      review_recordings: false, countdown: true, record_shortcut: "Alt+F9",
     });
     await v.save();
     expect(ipc.called("save_settings").length).toBe(1);

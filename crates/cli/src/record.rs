@@ -119,6 +119,7 @@ pub async fn record(data: &DataDir, global: &Global, args: RecordArgs) -> Result
     eprintln!("encoder: {}", usable[0].label);
     let toggler = toggle_pause(take.controls(), args.pause_key);
     let ticker = show_status(take.status(), args.pause_key);
+    let mic = warn_when_mic_silent(take.status());
     let stopped = take
         .stop_when(async {
             let _ = tokio::signal::ctrl_c().await;
@@ -140,6 +141,7 @@ pub async fn record(data: &DataDir, global: &Global, args: RecordArgs) -> Result
     let taken = stopped.queue().await;
     ticker.inspect(|t| t.abort());
     toggler.abort();
+    mic.abort();
     if let Some(n) = &taken.notice {
         eprintln!("note: {}: {n}", taken.path.display());
     }
@@ -215,6 +217,27 @@ fn toggle_pause(controls: Controls, key: bool) -> tokio::task::JoinHandle<()> {
         #[cfg(not(unix))]
         let signals = std::future::pending::<()>();
         tokio::join!(lines, signals);
+    })
+}
+
+/// A line on stderr when the microphone has heard nothing for 10 s (a dead, muted or
+/// wrong device would otherwise cost the whole class's sound), and when it hears again.
+fn warn_when_mic_silent(mut status: watch::Receiver<RecordStatus>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut silent = false;
+        while status.changed().await.is_ok() {
+            let now = status.borrow_and_update().mic_silent;
+            if now != silent {
+                silent = now;
+                if silent {
+                    eprintln!(
+                        "\nwarning: the microphone has heard nothing for 10 s: check that it is plugged in, switched on and not muted (the recording goes on)"
+                    );
+                } else {
+                    eprintln!("\nnote: the microphone hears sound again");
+                }
+            }
+        }
     })
 }
 

@@ -35,6 +35,33 @@ fn wait_for_bytes(file: &Path, bytes: u64) {
     }
 }
 
+/// A dead microphone (digital silence) is said within seconds of its tenth silent
+/// second; the recording goes on to its end.
+#[test]
+fn a_microphone_silent_for_ten_seconds_is_warned_of() {
+    let (_x, display) = xvfb();
+    let dir = tempfile::tempdir().unwrap();
+    let out = idance(dir.path())
+        .env("DISPLAY", &display)
+        .args([
+            "record",
+            "--screen",
+            "--mic=lavfi:anullsrc=r=48000:cl=mono",
+            "--duration",
+            "14s",
+        ])
+        .output()
+        .unwrap();
+    common::assert_ok(&out);
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("warning: the microphone has heard nothing for 10 s: check that it is plugged in, switched on and not muted"),
+        "{said}"
+    );
+    let info = probe(Path::new(&stdout_path(&out)));
+    assert!(info["duration"].as_f64().unwrap() > 12.0, "{info}");
+}
+
 #[test]
 fn twenty_seconds_of_screen_and_mic_stop_by_themselves_as_h264_aac() {
     let (_x, display) = xvfb();
@@ -45,6 +72,10 @@ fn twenty_seconds_of_screen_and_mic_stop_by_themselves_as_h264_aac() {
         .output()
         .unwrap();
     common::assert_ok(&out);
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("microphone has heard nothing"),
+        "a tone was taken for silence"
+    );
     let file = stdout_path(&out);
     assert!(
         file.starts_with(&dir.path().join("client/recordings").display().to_string()),

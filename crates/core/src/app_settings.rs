@@ -49,7 +49,17 @@ pub struct Stored {
     /// Start the app at login (hidden, in the tray). None: never chosen, which means on.
     #[serde(default)]
     pub start_at_login: Option<bool>,
+    /// A 3-second countdown before a recording starts. None: never chosen, which means on.
+    #[serde(default)]
+    pub countdown: Option<bool>,
+    /// The global shortcut for Record/Stop (an accelerator, e.g. `CmdOrCtrl+Shift+R`).
+    /// None: the default.
+    #[serde(default)]
+    pub record_shortcut: Option<String>,
 }
+
+/// Record/Stop from anywhere: Ctrl+Shift+R (Cmd+Shift+R on macOS).
+pub const DEFAULT_RECORD_SHORTCUT: &str = "CmdOrCtrl+Shift+R";
 
 impl Stored {
     /// The iDance server the app is set to, when it is set to one.
@@ -62,6 +72,19 @@ impl Stored {
     /// Whether the app starts at login: on unless the user turned it off.
     pub fn starts_at_login(&self) -> bool {
         self.start_at_login.unwrap_or(true)
+    }
+
+    /// Whether Record counts down 3 seconds first: on unless turned off.
+    pub fn counts_down(&self) -> bool {
+        self.countdown.unwrap_or(true)
+    }
+
+    /// The global shortcut for Record/Stop.
+    pub fn record_shortcut(&self) -> &str {
+        self.record_shortcut
+            .as_deref()
+            .filter(|s| !s.trim().is_empty())
+            .unwrap_or(DEFAULT_RECORD_SHORTCUT)
     }
 
     /// The stored choices inside the store's JSON object (`{"backend": {...}}`); an
@@ -105,6 +128,8 @@ mod tests {
         assert_eq!(s.compress, Compress::Auto);
         assert!(s.review_recordings);
         assert!(!s.starts_at_login());
+        assert!(!s.counts_down());
+        assert_eq!(s.record_shortcut(), "Alt+F9");
         // And what the app writes is read back the same.
         let written = serde_json::json!({ KEY: s.clone() });
         assert_eq!(Stored::from_store(&written), s);
@@ -118,6 +143,8 @@ mod tests {
         std::fs::write(data.settings_file(), b"{ not json").unwrap();
         assert_eq!(Stored::read(&data), Stored::default());
         assert!(Stored::default().starts_at_login());
+        assert!(Stored::default().counts_down());
+        assert_eq!(Stored::default().record_shortcut(), "CmdOrCtrl+Shift+R");
         assert_eq!(Stored::default().remote_server(), None);
     }
 }

@@ -23,6 +23,8 @@ pub struct Desktop {
     pub(crate) files: FileRegistry,
     /// Files opened with the app, until the window takes them.
     pub(crate) opened: Mutex<Vec<FileRef>>,
+    /// The last update status (for a window that opens later).
+    pub(crate) update: Mutex<Option<crate::update::UpdateStatus>>,
     pub(crate) events: broadcast::Sender<Event>,
     pub(crate) wake: Notify,
     pub(crate) online: AtomicBool,
@@ -62,6 +64,7 @@ impl Desktop {
             link: std::sync::RwLock::new(Arc::new(link)),
             files: FileRegistry::default(),
             opened: Mutex::default(),
+            update: Mutex::default(),
             events,
             wake: Notify::new(),
             online: AtomicBool::new(true),
@@ -149,6 +152,11 @@ impl Desktop {
     /// A dropped or picked file becomes an opaque id for the UI.
     pub fn register_file(&self, path: &Path) -> FileRef {
         self.files.register(path)
+    }
+
+    /// Cancelled when the app shuts down (for the shell's own background tasks).
+    pub fn shutdown_token(&self) -> CancellationToken {
+        self.shutdown.clone()
     }
 
     /// Stops the loops and the built-in service.

@@ -29,6 +29,8 @@ pub enum Event {
     /// Files were opened with the app (command line, a second launch, the OS): the
     /// window takes them (`Desktop::take_opened`) and queues them as a drop.
     Opened,
+    /// An update's status changed.
+    Update(crate::update::UpdateStatus),
     /// Something the user should hear about (a desktop notification).
     Notice {
         title: String,

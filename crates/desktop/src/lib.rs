@@ -22,6 +22,7 @@ pub mod recorder;
 pub use recorder::RecordingRoom;
 pub mod settings;
 pub mod trim;
+pub mod update;
 mod uploads;
 /// Tokens and keys: the keychain or a user-only file (shared with the CLI).
 pub use idance_core::secrets;

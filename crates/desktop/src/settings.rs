@@ -56,6 +56,10 @@ pub struct View {
     pub review_recordings: bool,
     /// Whether the app starts at login (the OS's entry is there).
     pub start_at_login: bool,
+    /// A 3-second countdown before recording.
+    pub countdown: bool,
+    /// The global shortcut for Record/Stop.
+    pub record_shortcut: String,
     /// Why the stored choice is not in use, in words.
     pub problem: Option<String>,
 }
@@ -80,6 +84,7 @@ pub async fn view(store: &dyn ChoiceStore, secrets: &Secrets, desktop: &Desktop)
         .filter(|s| Some(s.server.as_str()) == stored.server_url.as_deref().map(base))
         .filter(|_| !has_token)
         .map(|s| s.user);
+    let (countdown, record_shortcut) = (stored.counts_down(), stored.record_shortcut().to_string());
     View {
         mode: stored.mode,
         active: desktop.mode(),
@@ -96,6 +101,8 @@ pub async fn view(store: &dyn ChoiceStore, secrets: &Secrets, desktop: &Desktop)
         compress: stored.compress,
         review_recordings: stored.review_recordings,
         start_at_login,
+        countdown,
+        record_shortcut,
         problem: desktop.startup_problem(),
     }
 }
@@ -116,6 +123,14 @@ pub struct Input {
     pub compress: idance_media::compress::Mode,
     #[serde(default)]
     pub review_recordings: bool,
+    #[serde(default = "on")]
+    pub countdown: bool,
+    /// Empty: the default shortcut.
+    pub record_shortcut: Option<String>,
+}
+
+fn on() -> bool {
+    true
 }
 
 /// Checks the input, connects the new choice (the app switches to it only if that
@@ -140,6 +155,8 @@ pub async fn save_and_apply(
         compress: input.compress,
         review_recordings: input.review_recordings,
         start_at_login: kept.start_at_login,
+        countdown: Some(input.countdown),
+        record_shortcut: trim(input.record_shortcut),
     };
     let token = trim(input.token);
     let secret_key = trim(input.secret_access_key);

@@ -2,6 +2,7 @@
 import { connectionLabel } from "./format.js";
 import { invoke, listen, errorText, setMediaBase } from "./ipc.js";
 import { VIEWS, drawTabs } from "./views.js";
+import { checkResult, showUpdate } from "./update.js";
 
 export async function start(doc = document) {
   const info = { online: true, embedded: true };
@@ -9,6 +10,7 @@ export async function start(doc = document) {
     sessionsChanged: () => refreshTargets(),
     settingsSaved: async () => {
       Object.assign(info, await invoke("app_info"));
+      record.setCountdown(info.countdown);
       setOnline(info.online);
       await refresh();
     },
@@ -89,6 +91,21 @@ export async function start(doc = document) {
     }
   };
 
+  doc.getElementById("check-update").addEventListener("click", async () => {
+    const out = doc.getElementById("update-result");
+    out.className = "hint";
+    out.textContent = "Checking…";
+    try {
+      await invoke("check_update");
+      const s = await invoke("update_status");
+      showUpdate(doc, s);
+      out.textContent = checkResult(s);
+    } catch (err) {
+      out.className = "error";
+      out.textContent = errorText(err);
+    }
+  });
+
   doc.getElementById("pick-files").addEventListener("click", async () => addFiles(await invoke("pick_files")));
   doc.getElementById("pause-all").addEventListener("click", () => invoke("pause", { jobId: null }));
   doc.getElementById("resume-all").addEventListener("click", () => invoke("resume", { jobId: null }));
@@ -98,9 +115,11 @@ export async function start(doc = document) {
     if (e.type === "online") setOnline(e.online);
     if (e.type === "notice") notice(`${e.title}: ${e.body}`, "good");
     if (e.type === "opened") takeOpened();
+    if (e.type === "update") showUpdate(doc, e);
     for (const v of Object.values(views)) v.on?.(e);
   });
   await listen("dropped", addFiles);
+  await listen("record-shortcut", () => record.shortcut());
   await listen("drag", (over) => {
     doc.getElementById("drop-overlay").hidden = !over;
   });
@@ -108,6 +127,9 @@ export async function start(doc = document) {
   const app = await invoke("app_info");
   Object.assign(info, app);
   setMediaBase(app.media_base);
+  record.setCountdown(app.countdown);
+  doc.getElementById("app-version").textContent = app.version;
+  showUpdate(doc, await invoke("update_status"));
   setOnline(app.online);
   show("queue");
   // The queue first: the window is usable as soon as it is drawn.

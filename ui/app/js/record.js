@@ -17,6 +17,12 @@ export class RecordView {
     });
     this.frame = 0;
     this.previewing = false;
+    // The 3-second countdown before recording (Settings; the app says at start).
+    this.countdownOn = false;
+    this.counting = null;
+    doc.addEventListener("keydown", (e) => {
+      if (e.key === "Escape" && this.counting) this.endCountdown();
+    });
     for (const id of ["rec-screen", "rec-camera"]) {
       doc.getElementById(id).addEventListener("change", () => this.startPreview());
     }
@@ -107,9 +113,23 @@ export class RecordView {
     }
   }
 
+  setCountdown(on) {
+    this.countdownOn = on;
+  }
+
+  // The global Record/Stop shortcut: as the button, unless a stop is being saved.
+  shortcut() {
+    if (!this.button.disabled) this.toggle();
+  }
+
   async toggle() {
     this.showError("");
     this.showNotice(null);
+    // Pressed again during the countdown: start now.
+    if (this.counting) {
+      this.endCountdown();
+      return this.begin();
+    }
     try {
       if (this.recording) {
         await invoke("stop_recording");
@@ -121,10 +141,44 @@ export class RecordView {
           this.showError("Choose a screen or a camera to record.");
           return;
         }
-        this.previewing = false;
-        await invoke("start_recording", { request: req });
-        this.setRecording(true);
+        if (this.countdownOn) this.startCountdown(3);
+        else await this.begin();
       }
+    } catch (err) {
+      this.showError(errorText(err));
+    }
+  }
+
+  // 3, 2, 1 over the preview; Record again starts at once, Escape calls it off.
+  startCountdown(seconds) {
+    const el = this.doc.getElementById("rec-countdown");
+    let left = seconds;
+    el.textContent = String(left);
+    el.hidden = false;
+    this.button.textContent = "Start now";
+    this.counting = setInterval(() => {
+      left -= 1;
+      if (left > 0) {
+        el.textContent = String(left);
+        return;
+      }
+      this.endCountdown();
+      this.begin();
+    }, 1000);
+  }
+
+  endCountdown() {
+    clearInterval(this.counting);
+    this.counting = null;
+    this.doc.getElementById("rec-countdown").hidden = true;
+    if (!this.recording) this.button.textContent = "● Record";
+  }
+
+  async begin() {
+    try {
+      this.previewing = false;
+      await invoke("start_recording", { request: this.request() });
+      this.setRecording(true);
     } catch (err) {
       this.showError(errorText(err));
     }
@@ -170,6 +224,7 @@ export class RecordView {
     d.getElementById("rec-elapsed").textContent = formatClock(s.elapsed_secs);
     d.getElementById("rec-size").textContent = formatBytes(s.bytes_written);
     d.getElementById("rec-level").style.width = `${levelPercent(s.audio_level_db)}%`;
+    d.getElementById("rec-mic-silent").hidden = !(s.mic_silent && s.state === "recording");
     if (s.error) this.showError(s.error);
     if (s.notice) this.showNotice(s.notice);
     if (s.state === "finished" || s.state === "failed") {

@@ -21,6 +21,8 @@ export function formToInput(form) {
     limit: limit ? Math.round(parseFloat(limit) * 1_000_000) : null,
     compress: form.querySelector('input[name="compress"]:checked')?.value || "off",
     review_recordings: !!form.elements.namedItem("review_recordings")?.checked,
+    countdown: !!form.elements.namedItem("countdown")?.checked,
+    record_shortcut: v("record_shortcut"),
   };
 }
 
@@ -88,6 +90,8 @@ export class SettingsView {
     for (const r of this.form.querySelectorAll('input[name="compress"]')) r.checked = r.value === (s.compress || "off");
     d.getElementById("set-review").checked = !!s.review_recordings;
     d.getElementById("set-autostart").checked = !!s.start_at_login;
+    d.getElementById("set-countdown").checked = s.countdown !== false;
+    d.getElementById("set-shortcut").value = s.record_shortcut || "";
     d.getElementById("set-token").value = "";
     d.getElementById("set-secret").value = "";
     d.getElementById("set-token-state").textContent = s.has_token ? "A token is saved; paste a new one to replace it." : "No token saved yet.";

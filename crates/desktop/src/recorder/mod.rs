@@ -139,8 +139,18 @@ impl Desktop {
         let forward = {
             let me = self.clone();
             tokio::spawn(async move {
+                let mut silent = false;
                 while status.changed().await.is_ok() {
                     let s = status.borrow_and_update().clone();
+                    // A dead microphone is told once, also outside the window: the
+                    // instructor is teaching, not watching the meter.
+                    if s.mic_silent && !silent {
+                        me.emit(Event::Notice {
+                            title: "Microphone silent".into(),
+                            body: "It has heard nothing for 10 seconds. Check that it is plugged in, switched on and not muted; the recording goes on.".into(),
+                        });
+                    }
+                    silent = s.mic_silent;
                     me.emit(Event::Record(s));
                     // At most four updates a second reach the UI.
                     tokio::time::sleep(Duration::from_millis(250)).await;

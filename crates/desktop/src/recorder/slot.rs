@@ -155,6 +155,8 @@ mod tests {
                 fps: 30.0,
                 dropped_frames: 0,
                 audio_level_db: Some(-30.0),
+                mic_silent: false,
+                silent_readings: 0,
                 error: (state == Failed)
                     .then(|| "a capture device is in use by another program".into()),
                 notice: (state == Finished).then(|| {

@@ -705,7 +705,7 @@ fn observe(
         }),
         FfmpegEvent::Log(level, line) => {
             if let Some(db) = status::parse_level(&line) {
-                status.send_modify(|s| s.audio_level_db = Some(db));
+                status.send_modify(|s| s.hear(db));
             } else if matches!(level, LogLevel::Error | LogLevel::Fatal)
                 && let Some(words) = status::explain(&line)
             {

@@ -33,6 +33,12 @@ pub struct RecordStatus {
     pub dropped_frames: u64,
     /// Microphone loudness, dBFS RMS (about -90 silent, 0 full scale).
     pub audio_level_db: Option<f32>,
+    /// The microphone has heard nothing for [`SILENT_READINGS`] readings (10 s): a
+    /// dead, muted or wrong device. Cleared when it hears sound again.
+    pub mic_silent: bool,
+    /// Readings in a row under [`SILENT_BELOW_DB`] (kept across pauses).
+    #[serde(skip)]
+    pub silent_readings: u32,
     /// The first problem, in words.
     pub error: Option<String>,
     /// Why the recording stopped by itself though nothing failed (the disk almost
@@ -52,10 +58,32 @@ impl Default for RecordStatus {
             fps: 0.0,
             dropped_frames: 0,
             audio_level_db: None,
+            mic_silent: false,
+            silent_readings: 0,
             error: None,
             notice: None,
             encoder: None,
         }
+    }
+}
+
+/// Quieter than this, a microphone picks nothing up: a working one in a quiet room
+/// reads its own and the room's noise well above it; a dead, muted or unplugged one
+/// sends digital silence (-inf).
+pub const SILENT_BELOW_DB: f32 = -70.0;
+/// Ten seconds of the meter's readings (ten a second).
+pub const SILENT_READINGS: u32 = 100;
+
+impl RecordStatus {
+    /// One reading of the microphone's meter.
+    pub fn hear(&mut self, db: f32) {
+        self.audio_level_db = Some(db);
+        self.silent_readings = if db < SILENT_BELOW_DB {
+            self.silent_readings.saturating_add(1)
+        } else {
+            0
+        };
+        self.mic_silent = self.silent_readings >= SILENT_READINGS;
     }
 }
 
@@ -143,6 +171,24 @@ mod tests {
         let line = "frame=  300 fps= 30 q=28.0 size=    1024kB time=00:00:10.00 bitrate= 838.9kbits/s dup=0 drop=7 speed=1.00x";
         assert_eq!(parse_dropped(line), Some(7));
         assert_eq!(parse_dropped("frame=1 fps=0.0 q=0.0 size=1kB"), None);
+    }
+
+    #[test]
+    fn ten_seconds_of_silence_raise_the_warning_and_a_sound_clears_it() {
+        let mut s = RecordStatus::default();
+        for _ in 0..SILENT_READINGS - 1 {
+            s.hear(-90.0);
+        }
+        assert!(!s.mic_silent, "warned before 10 s");
+        s.hear(-90.0);
+        assert!(s.mic_silent);
+        s.hear(-35.0);
+        assert!(!s.mic_silent);
+        // A quiet room through a working microphone is not silence.
+        for _ in 0..SILENT_READINGS * 3 {
+            s.hear(-62.0);
+        }
+        assert!(!s.mic_silent);
     }
 
     #[test]
