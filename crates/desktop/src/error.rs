@@ -5,7 +5,12 @@ pub enum DesktopError {
     #[error("cannot open the upload queue: {0}")]
     Queue(#[from] idance_core::QueueError),
     #[error("cannot start the built-in upload service: {0}")]
-    Server(String),
+    Server(#[from] idance_server::ServerError),
+    #[error("the built-in upload service cannot sign in {user}: {source}")]
+    LocalUser {
+        user: &'static str,
+        source: idance_server::auth::TokenError,
+    },
     /// The server refused, could not be reached, or its address is not usable.
     #[error(transparent)]
     Client(#[from] idance_core::ClientError),
@@ -28,7 +33,8 @@ impl DesktopError {
     pub fn kind(&self) -> &'static str {
         match self {
             Self::Queue(_) => "queue",
-            Self::Server(_) => "service",
+            Self::Server(idance_server::ServerError::Config(_)) => "service_config",
+            Self::Server(_) | Self::LocalUser { .. } => "service",
             Self::Client(idance_core::ClientError::Refused(r)) => r.kind(),
             Self::Client(idance_core::ClientError::Offline(_)) => "unreachable",
             Self::Client(_) => "server",

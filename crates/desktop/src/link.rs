@@ -6,6 +6,7 @@ use crate::engine::Desktop;
 use crate::error::DesktopError;
 use crate::events::Event;
 use idance_core::{ApiClient, DataDir, SignIn};
+use idance_server::config::StorageConfig;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -13,6 +14,22 @@ use std::time::Duration;
 
 /// How often the service is asked whether it answers (the offline banner follows).
 const PROBE_EVERY: Duration = Duration::from_secs(2);
+
+/// The upload service inside the app, over `storage`, and a client signed in as `user`.
+async fn in_process(
+    dir: PathBuf,
+    storage: StorageConfig,
+    user: &'static str,
+) -> Result<(ApiClient, Option<idance_server::ServerHandle>), DesktopError> {
+    let config = idance_server::Config::in_process(dir, storage)
+        .map_err(|e| DesktopError::Server(e.into()))?;
+    let server = idance_server::start(config).await?;
+    let token = server
+        .jwt
+        .issue(user, Duration::from_secs(365 * 24 * 3600))
+        .map_err(|source| DesktopError::LocalUser { user, source })?;
+    Ok((ApiClient::new(&server.base_url(), &token)?, Some(server)))
+}
 
 /// How the app reaches storage now: the API client, the in-process service it talks
 /// to (built-in or direct mode), the bandwidth limit and compression. Replaced whole
@@ -27,25 +44,10 @@ pub(crate) struct Link {
 }
 
 pub(crate) async fn connect(data: &DataDir, settings: Settings) -> Result<Link, DesktopError> {
-    let in_process = |dir: PathBuf,
-                      vars: std::collections::HashMap<String, String>,
-                      user: &'static str| async move {
-        let listen = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
-        let config = idance_server::Config::from_vars(dir, listen, &vars)
-            .map_err(|e| DesktopError::Server(e.to_string()))?;
-        let server = idance_server::start(config)
-            .await
-            .map_err(|e| DesktopError::Server(e.to_string()))?;
-        let token = server
-            .jwt
-            .issue(user, Duration::from_secs(365 * 24 * 3600))
-            .map_err(|e| DesktopError::Server(e.to_string()))?;
-        Ok::<_, DesktopError>((ApiClient::new(&server.base_url(), &token)?, Some(server)))
-    };
     let (mode, (api, server)) = match settings.backend {
         Backend::Embedded => (
             Mode::Embedded,
-            in_process(data.server(), Default::default(), LOCAL_USER).await?,
+            in_process(data.server(), StorageConfig::Local, LOCAL_USER).await?,
         ),
         Backend::Remote {
             url,
@@ -65,19 +67,18 @@ pub(crate) async fn connect(data: &DataDir, settings: Settings) -> Result<Link, 
             access_key_id,
             secret_access_key,
         } => {
-            let mut vars = std::collections::HashMap::from([
-                ("S3_BUCKET_NAME".to_string(), bucket),
-                ("AWS_REGION".to_string(), region),
-                ("AWS_ACCESS_KEY_ID".to_string(), access_key_id),
-                ("AWS_SECRET_ACCESS_KEY".to_string(), secret_access_key),
-            ]);
-            if let Some(e) = endpoint {
-                vars.insert("S3_ENDPOINT_URL".to_string(), e);
-            }
-            let dir = data.direct_server();
+            let storage = StorageConfig::Bucket {
+                bucket,
+                region,
+                endpoint,
+                credentials: Some((access_key_id, secret_access_key)),
+                bucket_url: None,
+                // Parts signed with CRC32C, as for any bucket (`S3_PART_CHECKSUM`'s default).
+                crc32c: true,
+            };
             (
                 Mode::Direct,
-                in_process(dir, vars, idance_core::direct::USER).await?,
+                in_process(data.direct_server(), storage, idance_core::direct::USER).await?,
             )
         }
     };

@@ -229,6 +229,23 @@ impl Config {
         })
     }
 
+    /// A service run inside another program (the desktop app's built-in service, its
+    /// direct mode): the defaults, on 127.0.0.1 with a port of its own, over `storage`
+    /// given as a value (no environment to build or read).
+    pub fn in_process(dir: PathBuf, storage: StorageConfig) -> Result<Self, ConfigError> {
+        if let StorageConfig::Bucket {
+            endpoint: Some(e), ..
+        } = &storage
+        {
+            check_url("S3_ENDPOINT_URL", e)?;
+        }
+        let listen = SocketAddr::from(([127, 0, 0, 1], 0));
+        Ok(Self {
+            storage,
+            ..Self::from_vars(dir, listen, &HashMap::new())?
+        })
+    }
+
     pub fn max_upload_bytes(&self) -> u64 {
         self.max_upload_mb.saturating_mul(1024 * 1024)
     }
@@ -345,6 +362,30 @@ mod tests {
         );
         assert_eq!(c.stale_upload_hours, 24);
         assert_eq!(c.cors, CorsOrigins::None);
+    }
+
+    /// The desktop app's service: storage as a value, everything else the defaults,
+    /// the environment never read, a port of its own on 127.0.0.1.
+    #[test]
+    fn an_in_process_service_takes_its_storage_as_a_value() {
+        let bucket = |endpoint: &str| StorageConfig::Bucket {
+            bucket: "classes".into(),
+            region: "eu-west-1".into(),
+            endpoint: Some(endpoint.into()),
+            credentials: Some(("k".into(), "s".into())),
+            bucket_url: None,
+            crc32c: true,
+        };
+        let c = Config::in_process("/d".into(), bucket("http://127.0.0.1:3900")).unwrap();
+        assert!(matches!(&c.storage, StorageConfig::Bucket { bucket, .. } if bucket == "classes"));
+        assert_eq!(c.listen, SocketAddr::from(([127, 0, 0, 1], 0)));
+        assert_eq!(c.presign_expires_secs, 3600);
+        assert_eq!(
+            c.database,
+            DatabaseConfig::Sqlite(PathBuf::from("/d/sessions.db"))
+        );
+        let e = Config::in_process("/d".into(), bucket("garage.local:3900")).unwrap_err();
+        assert!(e.to_string().contains("S3_ENDPOINT_URL"), "{e}");
     }
 
     #[test]
