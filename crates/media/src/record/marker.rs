@@ -146,6 +146,20 @@ pub fn dismiss(recording: &Path) -> std::io::Result<()> {
 mod tests {
     use super::*;
 
+    /// What `unfinished` finds once `want` markers are free: a closed marker's lock can
+    /// outlive its holder for a moment when another test thread forks a child (an
+    /// ffmpeg) while the marker is open, until that child execs.
+    fn settled(dir: &Path, want: usize) -> Vec<Unfinished> {
+        let start = std::time::Instant::now();
+        loop {
+            let found = unfinished(dir);
+            if found.len() == want || start.elapsed() > std::time::Duration::from_secs(5) {
+                return found;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+
     #[test]
     fn held_markers_are_in_progress_released_ones_are_gone_dropped_ones_unfinished() {
         let dir = tempfile::tempdir().unwrap();
@@ -163,11 +177,11 @@ mod tests {
         drop(Marker::create(&b, None, Some(Path::new("/v/phone.mov"))).unwrap());
         assert_eq!(encode_source(&b), Some(PathBuf::from("/v/phone.mov")));
         assert_eq!(encode_source(&a), None);
-        let found = unfinished(dir.path());
+        let found = settled(dir.path(), 1);
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].path, b);
         drop(held);
-        let found = unfinished(dir.path());
+        let found = settled(dir.path(), 2);
         assert_eq!(found.len(), 2);
         assert_eq!(found[0].title.as_deref(), Some("Salsa"));
         dismiss(&a).unwrap();
