@@ -144,13 +144,19 @@ async fn download(update: &Update, d: &Desktop) -> Result<Vec<u8>, Error> {
         .await
 }
 
-/// Whether this copy can replace itself: an installed bundle (on Linux an AppImage;
-/// a development build or a distribution's package updates otherwise).
+/// Whether this copy can replace itself: a bundle the updater knows (an AppImage, or
+/// the .deb/.rpm, the NSIS/MSI installer, the .app it was installed from). A
+/// development build never overwrites its own binary.
 fn installable() -> bool {
+    use tauri::utils::config::BundleType;
+    let bundle = tauri::utils::platform::bundle_type();
     if cfg!(target_os = "linux") {
-        env("APPIMAGE").is_some()
-    } else {
+        env("APPIMAGE").is_some() || matches!(bundle, Some(BundleType::Deb | BundleType::Rpm))
+    } else if cfg!(target_os = "macos") {
+        // macOS reports an .app even for a development build.
         !cfg!(debug_assertions)
+    } else {
+        matches!(bundle, Some(BundleType::Nsis | BundleType::Msi))
     }
 }
 
