@@ -82,10 +82,17 @@ fn second_launch(app: &tauri::AppHandle, argv: Vec<String>, cwd: String) {
     if !launch.hidden {
         show_window(app);
     }
-    if let Some(d) = app.try_state::<Arc<Desktop>>() {
-        d.open_files(&launch.files);
+    // Checked and kept under one lock that setup drains after the engine is managed,
+    // so files from a launch during this one's start are not lost.
+    let mut early = EARLY.lock().unwrap_or_else(|p| p.into_inner());
+    match app.try_state::<Arc<Desktop>>() {
+        Some(d) => d.open_files(&launch.files),
+        None => early.extend(launch.files),
     }
 }
+
+/// Files a second launch handed over before the engine was running.
+static EARLY: std::sync::Mutex<Vec<std::path::PathBuf>> = std::sync::Mutex::new(Vec::new());
 
 fn main() {
     use_bundled_ffmpeg();
@@ -167,7 +174,9 @@ fn main() {
             });
             desktop.open_files(&launch.files);
             updates::start(app.handle().clone(), desktop.clone());
-            app.manage(desktop);
+            app.manage(desktop.clone());
+            let early = std::mem::take(&mut *EARLY.lock().unwrap_or_else(|p| p.into_inner()));
+            desktop.open_files(&early);
             tray::build(app)?;
             // Started at login: the tray only (unless there is no tray to come back by).
             if !launch.hidden || !tray::keeps_running() {

@@ -283,6 +283,20 @@ fn choose_mic(graph: &str) -> String {
     )
 }
 
+/// The Record screen, once its device list is in.
+async fn open_record_screen(driver: &Driver) {
+    driver
+        .exec("document.getElementById('tab-record').click()", json!([]))
+        .await;
+    driver
+        .wait_for(
+            "the device list",
+            "return document.getElementById('rec-screen').value !== ''",
+            Duration::from_secs(30),
+        )
+        .await;
+}
+
 const RECORDING: &str = "return document.getElementById('rec-button').textContent === '■ Stop'";
 const STOPPED: &str = "return document.getElementById('rec-button').textContent === '● Record' && !document.getElementById('rec-button').disabled";
 const MIC_WARNING: &str = "return !document.getElementById('rec-mic-silent').hidden";
@@ -297,16 +311,7 @@ async fn the_shortcut_records_after_a_countdown_and_a_silent_microphone_is_warne
     driver
         .wait_for("the app to start", READY, Duration::from_secs(60))
         .await;
-    driver
-        .exec("document.getElementById('tab-record').click()", json!([]))
-        .await;
-    driver
-        .wait_for(
-            "the device list",
-            "return document.getElementById('rec-screen').value !== ''",
-            Duration::from_secs(30),
-        )
-        .await;
+    open_record_screen(&driver).await;
     driver
         .exec(&choose_mic("anullsrc=r=48000:cl=mono"), json!([]))
         .await;
@@ -498,16 +503,7 @@ async fn an_update_is_verified_waits_out_a_recording_and_a_bad_signature_is_refu
         .await;
 
     // A recording runs when a newer version appears: it is fetched and verified, and waits.
-    driver
-        .exec("document.getElementById('tab-record').click()", json!([]))
-        .await;
-    driver
-        .wait_for(
-            "the device list",
-            "return document.getElementById('rec-screen').value !== ''",
-            Duration::from_secs(30),
-        )
-        .await;
+    open_record_screen(&driver).await;
     driver
         .exec(
             "document.getElementById('rec-mic').value = ''; document.getElementById('rec-button').click(); document.getElementById('rec-button').click()",
