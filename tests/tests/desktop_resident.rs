@@ -528,7 +528,8 @@ async fn an_update_is_verified_waits_out_a_recording_and_a_bad_signature_is_refu
         said.contains("9.9.9") && said.contains("Uploads resume after sleep."),
         "{said}"
     );
-    shot(&driver, "24-update-waiting.png").await;
+    // (No screenshot here: WebKitGTK's compositor over software GL crashed once while
+    // a screenshot and a screen recording of the same display overlapped.)
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert_eq!(
         std::fs::read(&installed).unwrap(),
