@@ -18,6 +18,9 @@ pub fn app_env(dir: &Path) -> Vec<(&'static str, String)> {
         ("XDG_CACHE_HOME", p("xdg-cache")),
         // The documented fallback: secrets in a user-only file when there is no keychain.
         ("IDANCE_NO_KEYCHAIN", "1".into()),
+        // Tests reach nothing but this machine: the update check asks a closed port on
+        // loopback (refused at once, no banner) unless a test serves its own manifest.
+        ("IDANCE_UPDATE_URL", "http://127.0.0.1:1/latest.json".into()),
     ]
 }
 

@@ -524,7 +524,8 @@ async fn signing_in_from_settings_uploads_to_the_account() {
         .wait_for(
             "the account shown",
             "return document.getElementById('account-in').hidden ? '' : document.getElementById('account-in').textContent",
-            Duration::from_secs(20),
+            // A password check (argon2) on a busy 2-core machine with four other windows.
+            Duration::from_secs(60),
         )
         .await;
     assert!(who.as_str().unwrap().contains(EMAIL), "{who}");

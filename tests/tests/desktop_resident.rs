@@ -488,7 +488,10 @@ async fn an_update_is_verified_waits_out_a_recording_and_a_bad_signature_is_refu
     );
     // Nothing newer at start.
     manifest(&site, port, "0.0.1", "iDance_Capture_9.9.9.AppImage", &good);
-    let mut env = app_env(dir.path());
+    let mut env: Vec<_> = app_env(dir.path())
+        .into_iter()
+        .filter(|(k, _)| *k != "IDANCE_UPDATE_URL")
+        .collect();
     env.push((
         "IDANCE_UPDATE_URL",
         format!("http://127.0.0.1:{port}/latest.json"),
