@@ -100,8 +100,11 @@ impl Desktop {
                     reason,
                 });
             }
+            // Progress (up to 10 a second per job) changes nothing busy() reads: only a
+            // job or recording changing makes it look again.
+            let changed = async { while let Ok(Event::Progress(_)) = events.recv().await {} };
             tokio::select! {
-                _ = events.recv() => {}
+                () = changed => {}
                 () = tokio::time::sleep(Duration::from_secs(5)) => {}
                 () = self.shutdown.cancelled() => return false,
             }
