@@ -5,6 +5,7 @@
 pub mod chaos;
 pub mod desktop;
 pub mod fault_proxy;
+pub mod netns;
 pub mod part_a;
 pub mod replicas;
 pub mod webdriver;

@@ -523,7 +523,8 @@ async fn signing_in_from_settings_uploads_to_the_account() {
     let who = driver
         .wait_for(
             "the account shown",
-            "return document.getElementById('account-in').hidden ? '' : document.getElementById('account-in').textContent",
+            // A refusal ends the wait too, and says what it was.
+            "const r = document.getElementById('sign-result'); if (r.className === 'error') return 'refused: ' + r.textContent; return document.getElementById('account-in').hidden ? '' : document.getElementById('account-in').textContent",
             // A password check (argon2) on a busy 2-core machine with four other windows.
             Duration::from_secs(60),
         )

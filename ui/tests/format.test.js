@@ -3,6 +3,15 @@ import * as f from "../app/js/format.js";
 import { JOB_VIEWS } from "./mock.js";
 
 describe("formatting", () => {
+  it("says since when the connection is gone: the time today, the date before", () => {
+    const since = new Date(2026, 11, 4, 14, 32);
+    const today = f.offlineSinceText(since, new Date(2026, 11, 4, 18, 0));
+    const days = f.offlineSinceText(since, new Date(2026, 11, 7, 9, 0));
+    expect(today).toMatch(/^since .*32/);
+    expect(today).not.toMatch(/2026/);
+    expect(days).toMatch(/2026/);
+  });
+
   it("bytes, clock, durations, eta, speed", () => {
     expect(f.formatBytes(999)).toBe("999 B");
     expect(f.formatBytes(1_500_000)).toBe("1.5 MB");

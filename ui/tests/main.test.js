@@ -29,6 +29,11 @@ describe("app shell", () => {
     ipc.emit("idance", { type: "online", online: false });
     expect(document.getElementById("offline-banner").hidden).toBe(false);
     expect(document.getElementById("connection").textContent).toBe("Offline");
+    // It says since when (a second "offline" keeps the first time).
+    const since = document.getElementById("offline-since").textContent;
+    expect(since).toMatch(/^since \d/);
+    ipc.emit("idance", { type: "online", online: false });
+    expect(document.getElementById("offline-since").textContent).toBe(since);
     ipc.emit("idance", { type: "online", online: true });
     expect(document.getElementById("offline-banner").hidden).toBe(true);
   });

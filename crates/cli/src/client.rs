@@ -31,7 +31,7 @@ pub(crate) async fn api_client(
             )
             .map_err(|e| Failure::Work(e.into()))?;
         let api = ApiClient::new(&d.base_url(), &token).map_err(|e| Failure::Usage(e.into()))?;
-        return Ok((api, Some(d)));
+        return Ok((api.on_network(watched_network()), Some(d)));
     }
     // Flags and environment first, then a sign-in (`idance login` or the app's) to
     // that server, then a token the app saved.
@@ -53,7 +53,13 @@ pub(crate) async fn api_client(
         }
     }
     .map_err(|e| Failure::Usage(e.into()))?;
-    Ok((api, None))
+    Ok((api.on_network(watched_network()), None))
+}
+
+/// The network, watched for address changes and wake from sleep for as long as the
+/// command runs (its tasks end with the runtime).
+fn watched_network() -> idance_core::network::Network {
+    idance_core::network::Network::watching(tokio_util::sync::CancellationToken::new())
 }
 
 /// The saved sign-in and the token the app saved (from the keychain: off the runtime).

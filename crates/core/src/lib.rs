@@ -18,6 +18,7 @@ pub mod compress;
 pub mod data_dir;
 pub mod intake;
 pub mod lifecycle;
+pub mod network;
 pub mod queue;
 pub mod secrets;
 pub mod sync;

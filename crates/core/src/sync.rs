@@ -413,6 +413,7 @@ impl Runner {
         let deadline = tokio::time::Instant::now().checked_add(timeout);
         let mut sent: std::collections::HashMap<String, u64> = Default::default();
         let mut idle_rounds = 0u32;
+        let mut round_generation = self.uploader.api.network().generation();
         // Jobs that wait for the user (a sign-in, a clock set right): tried once per
         // call, then left waiting; retrying cannot help until the user acts.
         let mut blocked = std::collections::HashSet::new();
@@ -458,13 +459,17 @@ impl Runner {
                 // service is away): wait a little longer each time.
                 let wait = crate::upload::backoff_delay(idle_rounds - 1)
                     .min(timeout.saturating_sub(started.elapsed()));
+                let network = self.uploader.api.network();
                 tokio::select! {
                     () = tokio::time::sleep(wait) => {}
                     () = self.wake.notified() => {}
+                    // A new address or a wake: the network that failed may work now.
+                    () = network.changed_after(round_generation) => {}
                     () = self.uploader.cancel.cancelled() => break,
                 }
             }
             pending.sort_by_key(|j| j.kind == FileKind::Video);
+            round_generation = self.uploader.api.network().generation();
             let mut progressed = false;
             let fed = feed.as_mut().zip(only.as_mut());
             for (job, ran) in self

@@ -9,6 +9,7 @@ use crate::files::{FileRef, FileRegistry};
 use crate::link::{Link, connect, probe_loop};
 use crate::recorder::RecorderSlot;
 use crate::uploads::sync_loop;
+use idance_core::network::Network;
 use idance_core::{DataDir, Queue};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
@@ -37,6 +38,8 @@ pub struct Desktop {
     pub(crate) recorder: RecorderSlot,
     pub(crate) preview: tokio::sync::Mutex<Option<idance_media::record::Preview>>,
     pub(crate) shutdown: CancellationToken,
+    /// Address changes and wakes from sleep: every link's connections follow it.
+    pub(crate) network: Network,
     /// Why the saved choice is not in use (it could not connect at start).
     pub(crate) startup_problem: Mutex<Option<String>>,
     /// The compressions running: growing job → percent encoded.
@@ -56,7 +59,9 @@ impl Desktop {
             DesktopError::Refused(format!("cannot create {}: {e}", client.display()))
         })?;
         let queue = Queue::open(&data.queue_db())?;
-        let link = connect(&data, settings).await?;
+        let shutdown = CancellationToken::new();
+        let network = Network::watching(shutdown.child_token());
+        let link = connect(&data, &network, settings).await?;
         let (events, _) = broadcast::channel(4096);
         let desktop = Arc::new(Desktop {
             data,
@@ -74,7 +79,8 @@ impl Desktop {
             shown: Default::default(),
             recorder: RecorderSlot::default(),
             preview: tokio::sync::Mutex::new(None),
-            shutdown: CancellationToken::new(),
+            shutdown,
+            network,
             startup_problem: Mutex::new(None),
             optimizing: Mutex::default(),
         });

@@ -5,6 +5,7 @@ use crate::config::{Backend, LOCAL_USER, Mode, Settings};
 use crate::engine::Desktop;
 use crate::error::DesktopError;
 use crate::events::Event;
+use idance_core::network::Network;
 use idance_core::{ApiClient, DataDir, SignIn};
 use idance_server::config::StorageConfig;
 use std::path::PathBuf;
@@ -43,7 +44,11 @@ pub(crate) struct Link {
     pub(crate) review_recordings: bool,
 }
 
-pub(crate) async fn connect(data: &DataDir, settings: Settings) -> Result<Link, DesktopError> {
+pub(crate) async fn connect(
+    data: &DataDir,
+    network: &Network,
+    settings: Settings,
+) -> Result<Link, DesktopError> {
     let (mode, (api, server)) = match settings.backend {
         Backend::Embedded => (
             Mode::Embedded,
@@ -83,7 +88,7 @@ pub(crate) async fn connect(data: &DataDir, settings: Settings) -> Result<Link, 
         }
     };
     Ok(Link {
-        api,
+        api: api.on_network(network.clone()),
         server,
         mode,
         limit: settings.limit,
@@ -116,7 +121,7 @@ impl Desktop {
     /// Switches to other settings: the new backend is connected first (so a bad choice
     /// changes nothing), then uploads start over on it. Queued jobs keep their place.
     pub async fn apply(&self, settings: Settings) -> Result<(), DesktopError> {
-        let new = Arc::new(connect(&self.data, settings).await?);
+        let new = Arc::new(connect(&self.data, &self.network, settings).await?);
         let old = match self.link.write() {
             Ok(mut l) => std::mem::replace(&mut *l, new),
             Err(poisoned) => std::mem::replace(&mut *poisoned.into_inner(), new),
@@ -137,9 +142,12 @@ impl Desktop {
     }
 }
 
-/// Asks the service's capabilities every few seconds; the UI's offline banner follows.
+/// Asks the service's capabilities every few seconds, and at once after a network
+/// change; the UI's offline banner follows. A change also wakes the jobs left waiting:
+/// the new network may be the one that works.
 pub(crate) async fn probe_loop(d: Arc<Desktop>) {
     while !d.shutdown.is_cancelled() {
+        let generation = d.network.generation();
         let api = d.link().api.clone();
         let up = tokio::time::timeout(PROBE_EVERY, api.mode())
             .await
@@ -153,6 +161,7 @@ pub(crate) async fn probe_loop(d: Arc<Desktop>) {
         }
         tokio::select! {
             () = tokio::time::sleep(PROBE_EVERY) => {}
+            () = d.network.changed_after(generation) => d.wake_uploads(),
             () = d.shutdown.cancelled() => {}
         }
     }

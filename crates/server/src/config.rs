@@ -46,6 +46,10 @@ pub enum CorsOrigins {
     List(Vec<String>),
 }
 
+/// The in-process service's stale-upload age: 7 days, the bucket rule's
+/// (`idance admin lifecycle`'s default), not the 24 h `idance serve` has by default.
+pub const IN_PROCESS_STALE_UPLOAD_HOURS: u64 = 7 * 24;
+
 #[derive(Debug, Clone)]
 pub struct Config {
     /// The server's own folder (`<data dir>/server`).
@@ -242,6 +246,9 @@ impl Config {
         let listen = SocketAddr::from(([127, 0, 0, 1], 0));
         Ok(Self {
             storage,
+            // Its only client is this computer's app, which may sleep through a long
+            // weekend: its uploads are kept as long as the bucket rule keeps them.
+            stale_upload_hours: IN_PROCESS_STALE_UPLOAD_HOURS,
             ..Self::from_vars(dir, listen, &HashMap::new())?
         })
     }
@@ -380,6 +387,8 @@ mod tests {
         assert!(matches!(&c.storage, StorageConfig::Bucket { bucket, .. } if bucket == "classes"));
         assert_eq!(c.listen, SocketAddr::from(([127, 0, 0, 1], 0)));
         assert_eq!(c.presign_expires_secs, 3600);
+        // A laptop asleep over a long weekend finds its uploads where it left them.
+        assert_eq!(c.stale_upload_hours, 168);
         assert_eq!(
             c.database,
             DatabaseConfig::Sqlite(PathBuf::from("/d/sessions.db"))

@@ -41,6 +41,13 @@ export function formatDate(iso) {
   return Number.isNaN(d.getTime()) ? "" : d.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
 }
 
+// "since 14:32" for an outage that began today; with the date when it began earlier.
+export function offlineSinceText(since, now) {
+  const sameDay = since.toDateString() === now.toDateString();
+  const opts = sameDay ? { timeStyle: "short" } : { dateStyle: "medium", timeStyle: "short" };
+  return `since ${since.toLocaleString(undefined, opts)}`;
+}
+
 // Why a waiting job waits, by the reason the app sends (never by parsing words).
 const WAITING = {
   network: "Waiting for network",

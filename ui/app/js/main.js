@@ -1,5 +1,5 @@
 // Wires the views to Rust's events and commands.
-import { connectionLabel } from "./format.js";
+import { connectionLabel, offlineSinceText } from "./format.js";
 import { invoke, listen, errorText, setMediaBase } from "./ipc.js";
 import { VIEWS, drawTabs } from "./views.js";
 import { checkResult, showUpdate } from "./update.js";
@@ -36,9 +36,14 @@ export async function start(doc = document) {
     tab.addEventListener("click", () => show(tab.dataset.view));
   }
 
+  // When the connection went away, for "offline since" (an outage may last days).
+  let offlineSince = null;
   const setOnline = (online) => {
     info.online = online;
+    if (online) offlineSince = null;
+    else if (!offlineSince) offlineSince = new Date();
     doc.getElementById("offline-banner").hidden = online;
+    if (offlineSince) doc.getElementById("offline-since").textContent = offlineSinceText(offlineSince, new Date());
     const c = connectionLabel(info);
     const pill = doc.getElementById("connection");
     pill.textContent = c.text;

@@ -45,9 +45,14 @@ impl Drop for Served {
 }
 
 /// Runs `cmd serve --listen 127.0.0.1:0` and waits for its `listening on URL` line.
-pub fn serve(mut cmd: Command) -> Served {
+pub fn serve(cmd: Command) -> Served {
+    serve_on(cmd, "127.0.0.1:0")
+}
+
+/// Runs `cmd serve --listen ADDR` and waits for its `listening on URL` line.
+pub fn serve_on(mut cmd: Command, addr: &str) -> Served {
     let mut child = cmd
-        .args(["serve", "--listen", "127.0.0.1:0"])
+        .args(["serve", "--listen", addr])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()

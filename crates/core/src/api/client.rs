@@ -3,6 +3,7 @@
 
 use super::ClientError;
 use super::sign_in::SignIn;
+use crate::network::Network;
 use idance_contract::wire::*;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -65,9 +66,45 @@ enum Auth {
     SignIn(Arc<SignIn>),
 }
 
+/// The HTTP clients of one network generation: after a change (an address, a wake)
+/// pooled connections may be dead without knowing it, so new ones are built.
+struct Connections {
+    generation: u64,
+    /// API calls: small JSON bodies, bounded as a whole.
+    api: reqwest::Client,
+    /// Storage PUTs: no whole-request bound (a part on a thin uplink takes minutes);
+    /// their bodies are watched for stalls instead (`network::stall`).
+    storage: reqwest::Client,
+}
+
+/// An API call that takes longer than this failed (its retry is cheap).
+const API_TIMEOUT: Duration = Duration::from_secs(30);
+/// A handshake takes one round trip; a silent outage drops it.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+impl Connections {
+    fn build(generation: u64) -> Result<Self, ClientError> {
+        let api = reqwest::Client::builder()
+            .connect_timeout(CONNECT_TIMEOUT)
+            .timeout(API_TIMEOUT)
+            .build()
+            .map_err(ClientError::from_reqwest)?;
+        let storage = reqwest::Client::builder()
+            .connect_timeout(CONNECT_TIMEOUT)
+            .build()
+            .map_err(ClientError::from_reqwest)?;
+        Ok(Self {
+            generation,
+            api,
+            storage,
+        })
+    }
+}
+
 #[derive(Clone)]
 pub struct ApiClient {
-    http: reqwest::Client,
+    connections: Arc<std::sync::Mutex<Connections>>,
+    network: Network,
     base: String,
     auth: Auth,
 }
@@ -85,16 +122,52 @@ impl ApiClient {
     }
 
     fn with_auth(base: &str, auth: Auth) -> Result<Self, ClientError> {
-        let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(10))
-            .timeout(Duration::from_secs(60))
-            .build()
-            .map_err(ClientError::from_reqwest)?;
+        let network = Network::new();
         Ok(Self {
-            http,
+            connections: Arc::new(std::sync::Mutex::new(Connections::build(
+                network.generation(),
+            )?)),
+            network,
             base: base.trim_end_matches('/').to_string(),
             auth,
         })
+    }
+
+    /// This client on `network`: its connections are made afresh after each change.
+    pub fn on_network(mut self, network: Network) -> Self {
+        self.network = network;
+        self
+    }
+
+    /// The service's address (`http://host:port`).
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    /// The network this client's connections follow.
+    pub fn network(&self) -> &Network {
+        &self.network
+    }
+
+    /// The clients of the current network generation (built anew after a change).
+    fn clients(&self) -> (reqwest::Client, reqwest::Client) {
+        let now = self.network.generation();
+        let mut c = match self.connections.lock() {
+            Ok(c) => c,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if c.generation != now {
+            match Connections::build(now) {
+                Ok(fresh) => *c = fresh,
+                // Building a client fails only without TLS roots; keep the old ones.
+                Err(e) => tracing::warn!(error = %e, "cannot make fresh connections"),
+            }
+        }
+        (c.api.clone(), c.storage.clone())
+    }
+
+    fn api_http(&self) -> reqwest::Client {
+        self.clients().0
     }
 
     /// The sign-in this client renews its tokens from, if any.
@@ -121,9 +194,10 @@ impl ApiClient {
         }
     }
 
-    /// The HTTP client, for requests to storage (presigned URLs).
-    pub fn http(&self) -> &reqwest::Client {
-        &self.http
+    /// The HTTP client for requests to storage (presigned URLs): no whole-request
+    /// timeout, fresh connections after a network change.
+    pub fn storage_http(&self) -> reqwest::Client {
+        self.clients().1
     }
 
     /// Anything but a 200 JSON with `"multipart": true` means a Part A server — but
@@ -136,7 +210,7 @@ impl ApiClient {
     /// The whole capabilities answer (see [`ApiClient::mode`]).
     pub async fn capabilities(&self) -> Result<ServerCaps, ClientError> {
         let resp = self
-            .http
+            .api_http()
             .get(format!("{}/api/capabilities", self.base))
             .send()
             .await
@@ -185,7 +259,7 @@ impl ApiClient {
         token: &str,
     ) -> Result<(u16, Option<u64>, String), ClientError> {
         let mut req = self
-            .http
+            .api_http()
             .request(method, format!("{}{path}", self.base))
             .bearer_auth(token);
         if let Some(b) = body {

@@ -14,6 +14,7 @@ mod single;
 mod source;
 mod storage_answer;
 mod throttle;
+mod transfer;
 
 pub use error::UploadError;
 pub use progress::{Counters, Progress};

@@ -5,9 +5,10 @@
 
 use super::checksum::Digest;
 use super::put_policy::{Next, PutPolicy};
-use super::retry::{pause, until_reachable};
-use super::source::{body_of_range, check_unchanged, digest_of_range};
+use super::retry::{pause, pause_for, until_reachable};
+use super::source::{check_unchanged, digest_of_range};
 use super::storage_answer::judge;
+use super::transfer::{self, Sent};
 use super::{Counters, Progress, Stored, UploadError, Uploader};
 use crate::queue::{Job, PartChecksum, UploadPlan};
 use futures::StreamExt;
@@ -419,22 +420,12 @@ async fn send_part(
         }
         let connection = up.connection().await?;
         let age = url.1.elapsed();
-        up.sent(len);
-        let request = up
-            .api
-            .http()
-            .put(&url.0)
-            .header(checksum_header, &checksum)
-            .header("content-length", len)
-            .body(body_of_range(&job.file, offset, len).await?)
-            .send();
-        let sent = tokio::select! {
-            () = up.cancel.cancelled() => return Err(UploadError::Cancelled),
-            sent = request => sent,
-        };
+        let headers = [(checksum_header, checksum.clone())];
+        let sent = transfer::put(up, &url.0, &headers, &job.file, offset, len).await?;
         drop(connection);
+        let mut lost_at = None;
         let verdict = match sent {
-            Ok(resp) if resp.status().is_success() => {
+            Sent::Answered(resp) if resp.status().is_success() => {
                 let etag = resp
                     .headers()
                     .get("etag")
@@ -466,13 +457,13 @@ async fn send_part(
                     ))),
                 };
             }
-            Ok(resp) => {
+            Sent::Answered(resp) => {
                 let status = resp.status().as_u16();
                 let body = resp.text().await.unwrap_or_default();
                 Some(judge(status, &body))
             }
-            Err(e) => {
-                tracing::debug!(part = n, error = %e.without_url(), "part upload failed");
+            Sent::Lost { generation } => {
+                lost_at = Some(generation);
                 None
             }
         };
@@ -486,7 +477,8 @@ async fn send_part(
                 // A file edited while being sent makes storage refuse the digest.
                 check_unchanged(job)?;
                 Counters::add(&up.counters.retries, 1);
-                pause(up, wait).await?;
+                let generation = lost_at.unwrap_or_else(|| up.api.network().generation());
+                pause_for(up, &url.0, wait, generation).await?;
             }
         }
     }

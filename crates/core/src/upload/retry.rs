@@ -1,4 +1,5 @@
-//! Exponential backoff with jitter for what can fail now and work later.
+//! Exponential backoff with jitter for what can fail now and work later, cut short
+//! when the network comes back or changes.
 
 use super::{UploadError, Uploader};
 use crate::api::ClientError;
@@ -26,6 +27,24 @@ pub async fn pause(up: &Uploader, d: Duration) -> Result<(), UploadError> {
     }
 }
 
+/// Waits `d` before another try at `url` — or less: the wait ends as soon as the network
+/// changed since `generation` (a new address, a wake: fresh connections may work now),
+/// or, when `url`'s host could not be reached, the moment it answers a handshake again.
+pub async fn pause_for(
+    up: &Uploader,
+    url: &str,
+    d: Duration,
+    generation: u64,
+) -> Result<(), UploadError> {
+    let network = up.api.network();
+    tokio::select! {
+        () = up.cancel.cancelled() => Err(UploadError::Cancelled),
+        () = tokio::time::sleep(d) => Ok(()),
+        () = network.changed_after(generation) => Ok(()),
+        () = crate::network::probe::back_after_outage(url) => Ok(()),
+    }
+}
+
 /// Calls `op` until it succeeds, fails for good, or the service stays unreachable for
 /// longer than `max_outage`.
 pub async fn until_reachable<T, F, Fut>(up: &Uploader, mut op: F) -> Result<T, UploadError>
@@ -39,6 +58,7 @@ where
         if up.cancel.is_cancelled() {
             return Err(UploadError::Cancelled);
         }
+        let generation = up.api.network().generation();
         match op().await {
             Ok(v) => return Ok(v),
             Err(e) if e.is_transient() => {
@@ -51,7 +71,7 @@ where
                 let wait = e.retry_after().map_or(backoff(attempt), |r| {
                     r.min(MAX_RETRY_AFTER).max(backoff(attempt))
                 });
-                pause(up, wait).await?;
+                pause_for(up, up.api.base(), wait, generation).await?;
                 attempt += 1;
             }
             Err(e) => return Err(e.into()),

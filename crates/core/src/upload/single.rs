@@ -2,9 +2,10 @@
 //! thumbnails and one-part videos on ours (with their checksum signed in).
 
 use super::put_policy::{Next, PutPolicy};
-use super::retry::{pause, until_reachable};
-use super::source::{body_of_range, digest_of_range};
+use super::retry::{pause_for, until_reachable};
+use super::source::digest_of_range;
 use super::storage_answer::judge;
+use super::transfer::{self, Sent};
 use super::{Counters, Stored, UploadError, Uploader};
 use crate::api::ServerCaps;
 use crate::queue::{Job, PartChecksum};
@@ -62,42 +63,32 @@ pub async fn upload(
                 until_reachable(up, || up.api.thumbnail_upload_url(&req)).await?
             }
         };
-        let connection = up.connection().await?;
         let signed_at = Instant::now();
-        let body = body_of_range(&job.file, 0, job.size).await?;
+        let connection = up.connection().await?;
         // Storage checks a link's expiry when the request starts.
         let age = signed_at.elapsed();
-        up.sent(job.size);
-        let mut request = up.api.http().put(&presigned.upload_url);
+        let mut headers = vec![("content-type", presigned.content_type.clone())];
         if let Some(d) = digest {
-            let (name, value) = d.header();
-            request = request.header(name, value);
+            headers.push(d.header());
         }
-        let sent = request
-            .header("content-type", &presigned.content_type)
-            .header("content-length", job.size)
-            .timeout(std::time::Duration::from_secs(24 * 3600))
-            .body(body)
-            .send();
-        let sent = tokio::select! {
-            () = up.cancel.cancelled() => return Err(UploadError::Cancelled),
-            sent = sent => sent,
-        };
+        let sent =
+            transfer::put(up, &presigned.upload_url, &headers, &job.file, 0, job.size).await?;
         drop(connection);
+        let mut lost_at = None;
         let verdict = match sent {
-            Ok(r) if r.status().is_success() => {
+            Sent::Answered(r) if r.status().is_success() => {
                 return Ok(Stored {
                     file_key: presigned.file_key,
                     file_url: presigned.file_url,
                     size: job.size,
                 });
             }
-            Ok(r) => {
+            Sent::Answered(r) => {
                 let status = r.status().as_u16();
                 Some(judge(status, &r.text().await.unwrap_or_default()))
             }
-            Err(e) => {
-                tracing::debug!(error = %e.without_url(), "single PUT failed");
+            Sent::Lost { generation } => {
+                lost_at = Some(generation);
                 None
             }
         };
@@ -112,6 +103,7 @@ pub async fn upload(
                 wait
             }
         };
-        pause(up, wait).await?;
+        let generation = lost_at.unwrap_or_else(|| up.api.network().generation());
+        pause_for(up, &presigned.upload_url, wait, generation).await?;
     }
 }

@@ -87,21 +87,11 @@ impl Drop for Pooled {
     }
 }
 
-/// `len` bytes at `offset` as a request body streamed from disk (never all in memory).
-pub async fn body_of_range(
-    file: &str,
-    offset: u64,
-    len: u64,
-) -> Result<reqwest::Body, UploadError> {
-    Ok(reqwest::Body::wrap_stream(
-        chunks_of_range(file, offset, len).await?,
-    ))
-}
-
-/// The chunks of a range: one blocking reader reads each chunk straight into the
+/// The chunks of a range, for a request body streamed from disk (never all in
+/// memory): one blocking reader reads each chunk straight into the
 /// buffer hyper sends, a couple of chunks ahead of the socket. A file shorter than
 /// the range ends the stream with an error, so the request fails instead of hanging.
-async fn chunks_of_range(
+pub(crate) async fn chunks_of_range(
     file: &str,
     offset: u64,
     len: u64,
@@ -191,7 +181,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_missing_file_is_a_source_error() {
-        let err = body_of_range("/nonexistent/idance/v.mp4", 0, 10)
+        let err = chunks_of_range("/nonexistent/idance/v.mp4", 0, 10)
             .await
             .err();
         assert!(matches!(err, Some(UploadError::Source(_))), "{err:?}");

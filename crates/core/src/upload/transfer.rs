@@ -1,0 +1,51 @@
+//! One presigned PUT of a file's byte range, streamed from disk and watched: no
+//! whole-request timeout cuts it, however slow the link; a transfer that stops moving
+//! is dropped by the stall rule (`network::stall`) and retried on a new connection.
+
+use super::source::chunks_of_range;
+use super::{UploadError, Uploader};
+use crate::network::stall::{Liveness, stalled};
+
+/// What became of one PUT.
+pub(crate) enum Sent {
+    /// Storage answered (any status).
+    Answered(reqwest::Response),
+    /// No answer: the connection failed or stalled. `generation` is the network's when
+    /// the PUT began, for the pause before the next try.
+    Lost { generation: u64 },
+}
+
+/// PUTs `len` bytes of `file` at `offset` to `url` with `headers`.
+pub(crate) async fn put(
+    up: &Uploader,
+    url: &str,
+    headers: &[(&'static str, String)],
+    file: &str,
+    offset: u64,
+    len: u64,
+) -> Result<Sent, UploadError> {
+    let network = up.api.network().clone();
+    let generation = network.generation();
+    let live = Liveness::new(len);
+    let body = reqwest::Body::wrap_stream(live.watch(chunks_of_range(file, offset, len).await?));
+    let mut request = up.api.storage_http().put(url).header("content-length", len);
+    for (name, value) in headers {
+        request = request.header(*name, value);
+    }
+    up.sent(len);
+    let sent = tokio::select! {
+        () = up.cancel.cancelled() => return Err(UploadError::Cancelled),
+        why = stalled(&live, &network, url) => {
+            tracing::info!(why, "transfer dropped; retrying on a new connection");
+            return Ok(Sent::Lost { generation });
+        }
+        sent = request.body(body).send() => sent,
+    };
+    match sent {
+        Ok(resp) => Ok(Sent::Answered(resp)),
+        Err(e) => {
+            tracing::debug!(error = %e.without_url(), "PUT failed");
+            Ok(Sent::Lost { generation })
+        }
+    }
+}
