@@ -2,7 +2,9 @@
 //! the `idance` client (`upload --queue-only`, `sync`, `pause`, `resume`), with
 //! fault-injecting proxies in front of the API and of storage. At random instants it
 //! kills -9 the client, the server or Garage, resets connections at random byte offsets,
-//! stalls them, and pauses and resumes jobs from another process. Every round ends with
+//! stalls them, silences the client's network for up to 20 s (every packet dropped, no
+//! reset: the client runs in a network namespace of its own) or changes its address,
+//! and pauses and resumes jobs from another process. Every round ends with
 //! faults off and a sync that must finish. Then every file ever queued is checked:
 //! exactly one job, completed, the stored object byte-identical under one key, the
 //! local file untouched; and no job may ever have shown `failed` (every fault here is a
@@ -11,6 +13,7 @@
 //! Run by `scripts/chaos [ROUNDS] [SEED]` and, a few rounds, by the test suite.
 
 use crate::fault_proxy::FaultProxy;
+use crate::netns::Netns;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -102,11 +105,17 @@ struct World {
     storage: FaultProxy,
     server: Option<Child>,
     garage: Option<Child>,
+    /// The client's network (it reaches the proxies on the link's far side).
+    link: Netns,
 }
 
 impl World {
+    /// `idance` on this machine (commands that need no network: queue, pause, resume).
     fn idance(&self, data: &Path) -> Command {
-        let mut c = Command::new(&self.cfg_bin);
+        self.command(Command::new(&self.cfg_bin), data)
+    }
+
+    fn command(&self, mut c: Command, data: &Path) -> Command {
         c.arg("--data-dir").arg(data);
         c.env("IDANCE_NO_KEYCHAIN", "1").env("IDANCE_LOG", "error");
         for v in [
@@ -121,8 +130,11 @@ impl World {
         c
     }
 
+    /// `idance` inside the client's network, against the service.
     fn client(&self, token: &str) -> Command {
-        let mut c = self.idance(&self.client_dir);
+        let mut inside = Command::new("ip");
+        inside.args(self.link.prefix()).arg(&self.cfg_bin);
+        let mut c = self.command(inside, &self.client_dir);
         c.args(["--server", &self.api.url, "--token", token]);
         c
     }
@@ -226,9 +238,10 @@ pub async fn run(cfg: Config) -> Report {
         .trim_start_matches("http://")
         .parse()
         .expect("garage address");
-    let storage = FaultProxy::start(garage_addr).await;
+    let link = Netns::new(None);
+    let storage = FaultProxy::start_on(&link.host_ip, garage_addr).await;
     let server_port = crate::desktop::free_port();
-    let api = FaultProxy::start(([127, 0, 0, 1], server_port).into()).await;
+    let api = FaultProxy::start_on(&link.host_ip, ([127, 0, 0, 1], server_port).into()).await;
     let mut w = World {
         cfg_bin: cfg.bin.clone(),
         garage_dir: cfg.garage.0.clone(),
@@ -240,6 +253,7 @@ pub async fn run(cfg: Config) -> Report {
         storage,
         server: None,
         garage: None,
+        link,
     };
     // The campaign owns Garage from here on: the one scripts/garage-start started is
     // stopped and restarted by us (same folder, same keys and bucket).
@@ -312,13 +326,15 @@ pub async fn run(cfg: Config) -> Report {
         let mut sync = Some(spawn_sync(&w));
         for _ in 0..rng.random_range(2..=5u32) {
             tokio::time::sleep(Duration::from_millis(rng.random_range(100..2500))).await;
-            let kind = match rng.random_range(0..8u32) {
+            let kind = match rng.random_range(0..10u32) {
                 0 => "kill -9 client",
                 1 => "kill -9 server",
                 2 => "kill -9 garage",
                 3 => "reset api",
                 4 | 5 => "reset storage",
                 6 => "stall",
+                7 => "blackout",
+                8 => "address change",
                 _ => "pause/resume",
             };
             *report.faults.entry(kind).or_default() += 1;
@@ -351,6 +367,18 @@ pub async fn run(cfg: Config) -> Report {
                         f.reset_after = at;
                     })
                 }
+                "blackout" => {
+                    // Mostly short; some longer than the client's stall rule (15 s).
+                    let secs = if rng.random_bool(0.25) {
+                        rng.random_range(16..=20)
+                    } else {
+                        rng.random_range(1..=5)
+                    };
+                    w.link.silent(true);
+                    tokio::time::sleep(Duration::from_secs(secs)).await;
+                    w.link.silent(false);
+                }
+                "address change" => w.link.move_address(),
                 "stall" => {
                     let d = Duration::from_millis(rng.random_range(300..3000));
                     let proxy = if rng.random_bool(0.5) {

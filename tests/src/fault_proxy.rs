@@ -44,7 +44,12 @@ pub struct FaultProxy {
 
 impl FaultProxy {
     pub async fn start(upstream: std::net::SocketAddr) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        Self::start_on("127.0.0.1", upstream).await
+    }
+
+    /// A proxy listening on `host` (e.g. a namespace link's far side).
+    pub async fn start_on(host: &str, upstream: std::net::SocketAddr) -> Self {
+        let listener = TcpListener::bind((host, 0)).await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let faults = Arc::new(Mutex::new(Faults::default()));
         let shared = faults.clone();

@@ -19,6 +19,10 @@ pub struct Netns {
     host_if: String,
     ns_if: String,
     subnet: String,
+    /// This machine's drop rules are in place (removed on drop whatever happens).
+    silenced: std::sync::atomic::AtomicBool,
+    /// Client ports whose connections were made dead ([`Netns::forget_connections`]).
+    forgotten: std::sync::Mutex<Vec<String>>,
 }
 
 fn run(args: &[&str]) {
@@ -53,6 +57,8 @@ impl Netns {
             host_if: format!("ih{tag}"),
             ns_if: format!("in{tag}"),
             subnet,
+            silenced: Default::default(),
+            forgotten: Default::default(),
         };
         run(&["ip", "netns", "add", &n.name]);
         run(&[
@@ -96,22 +102,74 @@ impl Netns {
     /// `program` run inside the namespace.
     pub fn command(&self, program: &Path) -> Command {
         let mut c = Command::new("ip");
-        c.args(["netns", "exec", &self.name]).arg(program);
+        c.args(self.prefix()).arg(program);
         c
     }
 
-    /// Every packet in or out dropped (`true`), or carried again (`false`).
+    /// What runs a program inside: `ip` with these arguments, then the program's.
+    pub fn prefix(&self) -> [&str; 3] {
+        ["netns", "exec", &self.name]
+    }
+
+    /// Every packet in or out dropped (`true`), or carried again (`false`). Each side's
+    /// packets are dropped on arrival at the other, as a Wi-Fi that stops carrying drops
+    /// them: both TCPs see loss and back off as they would for real (a drop on the
+    /// sender's own side fails the send at once, and TCP then retries every half second).
     pub fn silent(&self, on: bool) {
         let op = if on { "-I" } else { "-D" };
-        for chain in ["INPUT", "OUTPUT"] {
-            self.inside(&["iptables", op, chain, "-j", "DROP"]);
+        run(&["iptables", op, "INPUT", "-i", &self.host_if, "-j", "DROP"]);
+        self.inside(&["iptables", op, "INPUT", "-j", "DROP"]);
+        self.silenced.store(on, Ordering::Relaxed);
+    }
+
+    /// Every TCP connection the client has open now is dead from here on: its packets
+    /// are lost, no reset ever comes (as when a router forgets them across a Wi-Fi
+    /// drop). New connections work.
+    pub fn forget_connections(&self) {
+        let out = Command::new("ip")
+            .args([
+                "netns",
+                "exec",
+                &self.name,
+                "ss",
+                "-Htn",
+                "state",
+                "established",
+            ])
+            .output()
+            .expect("ss (iproute2)");
+        let text = String::from_utf8_lossy(&out.stdout);
+        let mut forgotten = self.forgotten.lock().unwrap();
+        for line in text.lines() {
+            // Recv-Q Send-Q Local:Port Peer:Port
+            let Some(local) = line.split_whitespace().nth(2) else {
+                continue;
+            };
+            let Some((_, port)) = local.rsplit_once(':') else {
+                continue;
+            };
+            run(&[
+                "iptables",
+                "-I",
+                "INPUT",
+                "-i",
+                &self.host_if,
+                "-p",
+                "tcp",
+                "--sport",
+                port,
+                "-j",
+                "DROP",
+            ]);
+            forgotten.push(port.to_string());
         }
     }
 
-    /// The client's address is replaced by another of the same network.
+    /// The client's address is replaced by another of the same network (and back on
+    /// the next call).
     pub fn move_address(&mut self) {
         let last: u32 = self.ns_ip.rsplit('.').next().unwrap().parse().unwrap();
-        let new = format!("{}.{}", self.subnet, last + 1);
+        let new = format!("{}.{}", self.subnet, if last == 2 { 3 } else { 2 });
         // The old one goes first (Wi-Fi lost, then the hotspot joined).
         self.inside(&[
             "ip",
@@ -146,6 +204,27 @@ impl Netns {
 
 impl Drop for Netns {
     fn drop(&mut self) {
+        if self.silenced.load(Ordering::Relaxed) {
+            let _ = Command::new("iptables")
+                .args(["-D", "INPUT", "-i", &self.host_if, "-j", "DROP"])
+                .status();
+        }
+        for port in self.forgotten.lock().map(|f| f.clone()).unwrap_or_default() {
+            let _ = Command::new("iptables")
+                .args([
+                    "-D",
+                    "INPUT",
+                    "-i",
+                    &self.host_if,
+                    "-p",
+                    "tcp",
+                    "--sport",
+                    &port,
+                    "-j",
+                    "DROP",
+                ])
+                .status();
+        }
         // The pair goes with the namespace.
         let _ = Command::new("ip")
             .args(["netns", "del", &self.name])

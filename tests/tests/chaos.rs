@@ -1,5 +1,6 @@
 //! A short seeded run of the fault campaign (`scripts/chaos` runs it long): kills of
-//! the client, the server and Garage, resets, stalls and pauses from another process;
+//! the client, the server and Garage, resets, stalls, silent blackouts, address changes
+//! and pauses from another process;
 //! nothing may be lost, corrupted, failed or sent twice.
 
 use idance_tests::chaos::{Config, GarageDir, run};
