@@ -24,6 +24,13 @@ pub fn app_env(dir: &Path) -> Vec<(&'static str, String)> {
     ]
 }
 
+/// The last lines the app logged in a test whose data is in `dir` (see [`app_env`]).
+pub fn app_log(dir: &Path) -> String {
+    let text = std::fs::read_to_string(dir.join("app-data.log")).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(60)..].join("\n")
+}
+
 /// A child process killed when dropped.
 pub struct Proc(pub Child);
 
@@ -128,6 +135,16 @@ pub fn tauri_driver(display: &str, env: &[(&str, String)]) -> (Proc, String) {
     .stderr(Stdio::null());
     for (k, v) in env {
         cmd.env(k, v);
+    }
+    // The app's log (it inherits the driver's stderr) beside its data, for a failure
+    // to show (`app_log`).
+    if let Some((_, data)) = env.iter().find(|(k, _)| *k == "IDANCE_DATA_DIR")
+        && let Ok(log) = std::fs::File::create(format!("{data}.log"))
+    {
+        cmd.stderr(log);
+        if !env.iter().any(|(k, _)| *k == "IDANCE_LOG") {
+            cmd.env("IDANCE_LOG", "info,s3s=warn");
+        }
     }
     let child = cmd
         .spawn()

@@ -74,15 +74,23 @@ impl Driver {
     /// Polls `script` until it returns something truthy; panics after `timeout` with
     /// `what` and the last value.
     pub async fn wait_for(&self, what: &str, script: &str, timeout: Duration) -> Value {
+        match self.try_wait_for(script, timeout).await {
+            Ok(v) => v,
+            Err(v) => panic!("timed out waiting for {what} (last value {v})"),
+        }
+    }
+
+    /// [`Driver::wait_for`] that hands back the last value on timeout (to say more).
+    pub async fn try_wait_for(&self, script: &str, timeout: Duration) -> Result<Value, Value> {
         let started = Instant::now();
         loop {
             let v = self.exec(script, json!([])).await;
             let truthy = !(v.is_null() || v == json!(false) || v == json!("") || v == json!(0));
             if truthy {
-                return v;
+                return Ok(v);
             }
             if started.elapsed() > timeout {
-                panic!("timed out waiting for {what} (last value {v})");
+                return Err(v);
             }
             tokio::time::sleep(Duration::from_millis(200)).await;
         }

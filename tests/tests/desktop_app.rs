@@ -521,14 +521,17 @@ async fn signing_in_from_settings_uploads_to_the_account() {
         )
         .await;
     let who = driver
-        .wait_for(
-            "the account shown",
+        .try_wait_for(
             // A refusal ends the wait too, and says what it was.
             "const r = document.getElementById('sign-result'); if (r.className === 'error') return 'refused: ' + r.textContent; return document.getElementById('account-in').hidden ? '' : document.getElementById('account-in').textContent",
             // A password check (argon2) on a busy 2-core machine with four other windows.
             Duration::from_secs(60),
         )
-        .await;
+        .await
+        .unwrap_or_else(|last| {
+            let said = idance_tests::desktop::app_log(dir.path());
+            panic!("no account shown after signing in (last value {last}); the app logged:\n{said}")
+        });
     assert!(who.as_str().unwrap().contains(EMAIL), "{who}");
     assert!(who.as_str().unwrap().contains("Rosa"), "{who}");
     shot(&driver, "11-signed-in.png").await;
