@@ -148,21 +148,26 @@ impl Netns {
             let Some((_, port)) = local.rsplit_once(':') else {
                 continue;
             };
-            run(&[
-                "iptables",
-                "-I",
-                "INPUT",
-                "-i",
-                &self.host_if,
-                "-p",
-                "tcp",
-                "--sport",
-                port,
-                "-j",
-                "DROP",
-            ]);
+            // Both ways: the server's answers (a close after its own timeout) are lost too.
+            assert!(self.forget_rules("-I", port), "iptables refused a rule");
             forgotten.push(port.to_string());
         }
+    }
+
+    /// Adds (`-I`) or removes (`-D`) the rules that lose the packets of the client's
+    /// connection from `port`, both ways; whether both applied.
+    fn forget_rules(&self, op: &str, port: &str) -> bool {
+        let rule = |dir: &'static str| [op, "INPUT", "-p", "tcp", dir, port, "-j", "DROP"];
+        let host = Command::new("iptables")
+            .args(["-i", &self.host_if])
+            .args(rule("--sport"))
+            .status();
+        let inside = Command::new("ip")
+            .args(self.prefix())
+            .arg("iptables")
+            .args(rule("--dport"))
+            .status();
+        host.is_ok_and(|s| s.success()) && inside.is_ok_and(|s| s.success())
     }
 
     /// The client's address is replaced by another of the same network (and back on
@@ -210,20 +215,7 @@ impl Drop for Netns {
                 .status();
         }
         for port in self.forgotten.lock().map(|f| f.clone()).unwrap_or_default() {
-            let _ = Command::new("iptables")
-                .args([
-                    "-D",
-                    "INPUT",
-                    "-i",
-                    &self.host_if,
-                    "-p",
-                    "tcp",
-                    "--sport",
-                    &port,
-                    "-j",
-                    "DROP",
-                ])
-                .status();
+            self.forget_rules("-D", &port);
         }
         // The pair goes with the namespace.
         let _ = Command::new("ip")
