@@ -67,7 +67,7 @@ async def main():
     async def count(path):
         while True:
             with open(path + ".tmp", "w") as f:
-                f.write(str(sent_up))
+                f.write(f"{sent_up}\n")
             os.replace(path + ".tmp", path)
             await asyncio.sleep(0.2)
 
