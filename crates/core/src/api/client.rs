@@ -135,6 +135,11 @@ impl ApiClient {
 
     /// This client on `network`: its connections are made afresh after each change.
     pub fn on_network(mut self, network: Network) -> Self {
+        // The connections made so far are as fresh as they come: they belong to the
+        // network's current generation (not built again on the first request).
+        if let Ok(mut c) = self.connections.lock() {
+            c.generation = network.generation();
+        }
         self.network = network;
         self
     }

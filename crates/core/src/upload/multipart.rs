@@ -8,7 +8,7 @@ use super::put_policy::{Next, PutPolicy};
 use super::retry::{pause, pause_for, until_reachable};
 use super::source::{check_unchanged, digest_of_range};
 use super::storage_answer::judge;
-use super::transfer::{self, Sent};
+use super::transfer;
 use super::{Counters, Progress, Stored, UploadError, Uploader};
 use crate::queue::{Job, PartChecksum, UploadPlan};
 use futures::StreamExt;
@@ -421,11 +421,12 @@ async fn send_part(
         let connection = up.connection().await?;
         let age = url.1.elapsed();
         let headers = [(checksum_header, checksum.clone())];
+        // A network change from here on ends the pause before the next try.
+        let generation = up.api.network().generation();
         let sent = transfer::put(up, &url.0, &headers, &job.file, offset, len).await?;
         drop(connection);
-        let mut lost_at = None;
         let verdict = match sent {
-            Sent::Answered(resp) if resp.status().is_success() => {
+            Some(resp) if resp.status().is_success() => {
                 let etag = resp
                     .headers()
                     .get("etag")
@@ -457,15 +458,12 @@ async fn send_part(
                     ))),
                 };
             }
-            Sent::Answered(resp) => {
+            Some(resp) => {
                 let status = resp.status().as_u16();
                 let body = resp.text().await.unwrap_or_default();
                 Some(judge(status, &body))
             }
-            Sent::Lost { generation } => {
-                lost_at = Some(generation);
-                None
-            }
+            None => None,
         };
         match policy.after(verdict, &url.0, age)? {
             Next::Resign(wait) => {
@@ -477,7 +475,6 @@ async fn send_part(
                 // A file edited while being sent makes storage refuse the digest.
                 check_unchanged(job)?;
                 Counters::add(&up.counters.retries, 1);
-                let generation = lost_at.unwrap_or_else(|| up.api.network().generation());
                 pause_for(up, &url.0, wait, generation).await?;
             }
         }

@@ -5,7 +5,7 @@ use super::put_policy::{Next, PutPolicy};
 use super::retry::{pause_for, until_reachable};
 use super::source::digest_of_range;
 use super::storage_answer::judge;
-use super::transfer::{self, Sent};
+use super::transfer;
 use super::{Counters, Stored, UploadError, Uploader};
 use crate::api::ServerCaps;
 use crate::queue::{Job, PartChecksum};
@@ -71,26 +71,24 @@ pub async fn upload(
         if let Some(d) = digest {
             headers.push(d.header());
         }
+        // A network change from here on ends the pause before the next try.
+        let generation = up.api.network().generation();
         let sent =
             transfer::put(up, &presigned.upload_url, &headers, &job.file, 0, job.size).await?;
         drop(connection);
-        let mut lost_at = None;
         let verdict = match sent {
-            Sent::Answered(r) if r.status().is_success() => {
+            Some(r) if r.status().is_success() => {
                 return Ok(Stored {
                     file_key: presigned.file_key,
                     file_url: presigned.file_url,
                     size: job.size,
                 });
             }
-            Sent::Answered(r) => {
+            Some(r) => {
                 let status = r.status().as_u16();
                 Some(judge(status, &r.text().await.unwrap_or_default()))
             }
-            Sent::Lost { generation } => {
-                lost_at = Some(generation);
-                None
-            }
+            None => None,
         };
         // Every retry signs a new link (the Part A endpoints sign one per call).
         let wait = match policy.after(verdict, &presigned.upload_url, age)? {
@@ -103,7 +101,6 @@ pub async fn upload(
                 wait
             }
         };
-        let generation = lost_at.unwrap_or_else(|| up.api.network().generation());
         pause_for(up, &presigned.upload_url, wait, generation).await?;
     }
 }

@@ -6,16 +6,8 @@ use super::source::chunks_of_range;
 use super::{UploadError, Uploader};
 use crate::network::stall::{Liveness, stalled};
 
-/// What became of one PUT.
-pub(crate) enum Sent {
-    /// Storage answered (any status).
-    Answered(reqwest::Response),
-    /// No answer: the connection failed or stalled. `generation` is the network's when
-    /// the PUT began, for the pause before the next try.
-    Lost { generation: u64 },
-}
-
-/// PUTs `len` bytes of `file` at `offset` to `url` with `headers`.
+/// PUTs `len` bytes of `file` at `offset` to `url` with `headers`. Storage's answer
+/// (any status), or None when there was none: the connection failed or stalled.
 pub(crate) async fn put(
     up: &Uploader,
     url: &str,
@@ -23,9 +15,8 @@ pub(crate) async fn put(
     file: &str,
     offset: u64,
     len: u64,
-) -> Result<Sent, UploadError> {
+) -> Result<Option<reqwest::Response>, UploadError> {
     let network = up.api.network().clone();
-    let generation = network.generation();
     let live = Liveness::new(len);
     let body = reqwest::Body::wrap_stream(live.watch(chunks_of_range(file, offset, len).await?));
     let mut request = up.api.storage_http().put(url).header("content-length", len);
@@ -37,15 +28,15 @@ pub(crate) async fn put(
         () = up.cancel.cancelled() => return Err(UploadError::Cancelled),
         why = stalled(&live, &network, url) => {
             tracing::info!(why, "transfer dropped; retrying on a new connection");
-            return Ok(Sent::Lost { generation });
+            return Ok(None);
         }
         sent = request.body(body).send() => sent,
     };
     match sent {
-        Ok(resp) => Ok(Sent::Answered(resp)),
+        Ok(resp) => Ok(Some(resp)),
         Err(e) => {
             tracing::debug!(error = %e.without_url(), "PUT failed");
-            Ok(Sent::Lost { generation })
+            Ok(None)
         }
     }
 }
