@@ -34,6 +34,11 @@ const COMMANDS: &[&str] = &[
     "set_start_at_login",
     "check_update",
     "update_status",
+    "refresh_library",
+    "library_status",
+    "rename_session",
+    "delete_session",
+    "open_player",
 ];
 
 fn main() {

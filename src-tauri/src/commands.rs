@@ -7,7 +7,7 @@ use idance_desktop::Added;
 use idance_desktop::FileRef;
 use idance_desktop::recorder::RecordRequest;
 use idance_desktop::settings::{self, View};
-use idance_desktop::{Desktop, JobView, SessionView};
+use idance_desktop::{Desktop, JobView, LibraryStatus, SessionView};
 use idance_media::devices::Device;
 use idance_media::record::{RecordStatus, Unfinished};
 use serde::Serialize;
@@ -55,6 +55,36 @@ pub async fn queue_view(d: D<'_>) -> Res<Vec<JobView>> {
 #[tauri::command]
 pub async fn sessions_view(d: D<'_>) -> Res<Vec<SessionView>> {
     d.sessions_view().await.map_err(UiError::from)
+}
+
+/// Fetches the server's library (the window shows, a completion, every few minutes).
+#[tauri::command]
+pub async fn refresh_library(d: D<'_>) -> Res<LibraryStatus> {
+    Ok(d.refresh_library().await)
+}
+
+#[tauri::command]
+pub async fn library_status(d: D<'_>) -> Res<LibraryStatus> {
+    Ok(d.library_status().await)
+}
+
+#[tauri::command]
+pub async fn rename_session(d: D<'_>, session: String, title: String) -> Res<()> {
+    d.rename_session(&session, &title)
+        .await
+        .map_err(UiError::from)
+}
+
+#[tauri::command]
+pub async fn delete_session(d: D<'_>, session: String) -> Res<()> {
+    d.delete_session(&session).await.map_err(UiError::from)
+}
+
+/// Plays a library session in the player window (streamed from storage).
+#[tauri::command]
+pub async fn open_player(app: tauri::AppHandle, d: D<'_>, session: String) -> Res<()> {
+    let playable = d.play_url(&session).await.map_err(UiError::from)?;
+    crate::player::open(&app, playable).map_err(UiError::app)
 }
 
 #[tauri::command]

@@ -6,6 +6,7 @@
 
 mod commands;
 mod error;
+mod player;
 mod settings;
 mod shortcut;
 mod tray;
@@ -177,6 +178,23 @@ fn main() {
             app.manage(desktop.clone());
             let early = std::mem::take(&mut *EARLY.lock().unwrap_or_else(|p| p.into_inner()));
             desktop.open_files(&early);
+            // The main window, built here (not by the config) so its request hook is
+            // the one the app's pages get: it gives the player page its media origin.
+            let media = player::MediaOrigin::default();
+            app.manage(media.clone());
+            let config = app
+                .config()
+                .app
+                .windows
+                .iter()
+                .find(|w| w.label == "main")
+                .cloned()
+                .ok_or("tauri.conf.json has no main window")?;
+            tauri::WebviewWindowBuilder::from_config(app.handle(), &config)?
+                .on_web_resource_request(move |request, response| {
+                    media.add_to_csp(&request, response)
+                })
+                .build()?;
             tray::build(app)?;
             // Started at login: the tray only (unless there is no tray to come back by).
             if !launch.hidden || !tray::keeps_running() {
@@ -236,6 +254,11 @@ fn main() {
             commands::set_start_at_login,
             commands::check_update,
             commands::update_status,
+            commands::refresh_library,
+            commands::library_status,
+            commands::rename_session,
+            commands::delete_session,
+            commands::open_player,
         ])
         .build(tauri::generate_context!("../tauri.conf.json"));
     match built {

@@ -25,6 +25,9 @@ pub struct Faults {
     pub pace: Option<u64>,
     /// Bytes relayed upstream so far (what the client put on the wire through here).
     pub bytes_up: u64,
+    /// Storage is down: new connections are dropped and open ones cut at their next
+    /// request (a kept-alive connection would otherwise go on working).
+    pub down: bool,
 }
 
 impl Faults {
@@ -34,6 +37,7 @@ impl Faults {
         self.resets = 0;
         self.stalls = 0;
         self.pace = None;
+        self.down = false;
     }
 }
 
@@ -57,7 +61,7 @@ impl FaultProxy {
             while let Ok((client, _)) = listener.accept().await {
                 let (refuse, stall) = {
                     let mut f = shared.lock().unwrap();
-                    let refuse = f.refuse_until.is_some_and(|t| Instant::now() < t);
+                    let refuse = f.down || f.refuse_until.is_some_and(|t| Instant::now() < t);
                     let stall = (!refuse && f.stalls > 0).then(|| {
                         f.stalls -= 1;
                         f.stall
@@ -106,6 +110,9 @@ async fn relay(
                 Ok(0) | Err(_) => return,
                 Ok(n) => n,
             };
+            if faults.lock().unwrap().down {
+                return;
+            }
             if !cut_checked && sent + n as u64 > reset_after {
                 // The first connections to pass the limit are cut mid-request.
                 cut_checked = true;

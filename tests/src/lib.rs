@@ -9,6 +9,7 @@ pub mod netns;
 pub mod part_a;
 pub mod replicas;
 pub mod webdriver;
+pub mod wine;
 
 use aws_sdk_s3::config::{Credentials, Region};
 use idance_server::{Config, ServerHandle};

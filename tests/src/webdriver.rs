@@ -115,6 +115,57 @@ impl Driver {
         std::fs::write(path, png).unwrap();
     }
 
+    /// The handles of the app's windows (the current one is not necessarily first).
+    pub async fn windows(&self) -> Vec<String> {
+        let answer: Value = self
+            .http
+            .get(self.url("/window/handles"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        answer["value"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|h| h.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    pub async fn current_window(&self) -> String {
+        let answer: Value = self
+            .http
+            .get(self.url("/window"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        answer["value"].as_str().unwrap_or_default().to_string()
+    }
+
+    /// Scripts and screenshots go to that window from now on.
+    pub async fn switch_to(&self, handle: &str) {
+        let answer: Value = self
+            .http
+            .post(self.url("/window"))
+            .json(&json!({"handle": handle}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if let Some(err) = answer["value"].get("error") {
+            panic!("cannot switch to window {handle}: {err}");
+        }
+    }
+
     pub async fn quit(self) {
         let _ = self.http.delete(self.url("")).send().await;
     }

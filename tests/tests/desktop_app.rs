@@ -81,13 +81,25 @@ async fn embedded_default_drop_record_and_browse() {
     driver
         .exec("document.getElementById('tab-sessions').click()", json!([]))
         .await;
-    driver
-        .wait_for(
-            "the session's thumbnail",
+    let thumb = driver
+        .try_wait_for(
             "const i = document.querySelector('#session-list li img'); return i && !i.hidden && i.complete && i.naturalWidth > 0 && i.src.startsWith('idance-media://localhost/thumb/')",
             Duration::from_secs(20),
         )
         .await;
+    if thumb.is_err() {
+        let html = driver
+            .exec(
+                "return document.getElementById('view-sessions').innerHTML",
+                json!([]),
+            )
+            .await;
+        shot(&driver, "03-sessions-failed.png").await;
+        panic!(
+            "no session thumbnail: {html}\n{}",
+            idance_tests::desktop::app_log(dir.path())
+        );
+    }
     let card = driver
         .exec(
             "const li = document.querySelector('#session-list li'); return [li.querySelector('.title').textContent, li.querySelector('.state').textContent]",
@@ -643,5 +655,191 @@ async fn on_a_small_disk_the_record_screen_warns_before_recording() {
         "{said}"
     );
     shot(&driver, "14-low-space.png").await;
+    driver.quit().await;
+}
+
+/// library.md in the real window: a session uploaded by the CLI from another data
+/// folder (another computer) is listed, plays (streamed: a seek lands past 1 s),
+/// is renamed in place and deleted after a confirmation that names it.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_library_plays_renames_and_deletes_a_session_from_another_computer() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = workspace_bin("idance-app", "idance-app");
+    let idance = workspace_bin("idance-cli", "idance");
+    let server_data = dir.path().join("server-data");
+    let port = free_port();
+    let _server = serve(&idance, &server_data, port);
+    let url = format!("http://127.0.0.1:{port}");
+    let out = Command::new(&idance)
+        .arg("--data-dir")
+        .arg(&server_data)
+        .args(["token", "--user", "teacher-8"])
+        .output()
+        .unwrap();
+    let token = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    // The studio laptop: its own data folder, the CLI.
+    let video = idance_tests::make_video(dir.path(), "bachata-basics.mp4", 2);
+    let cli = |args: &[&str]| {
+        Command::new(&idance)
+            .arg("--data-dir")
+            .arg(dir.path().join("laptop"))
+            .args(["--server", &url, "--token", &token])
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let up = cli(&["upload", "--session", "new", video.to_str().unwrap()]);
+    assert!(
+        up.status.success(),
+        "{}",
+        String::from_utf8_lossy(&up.stderr)
+    );
+
+    let mut env = app_env(dir.path());
+    env.push(("IDANCE_SERVER", url.clone()));
+    env.push(("IDANCE_TOKEN", token.clone()));
+    let (_x, display) = xvfb();
+    let (_driver_proc, base) = tauri_driver(&display, &env);
+    let driver = Driver::start(&base, &app).await;
+    driver
+        .wait_for("the app to start", READY, Duration::from_secs(60))
+        .await;
+    driver
+        .exec("document.getElementById('tab-sessions').click()", json!([]))
+        .await;
+    let card = "document.querySelector('#session-list li')";
+    driver
+        .wait_for(
+            "the other computer's session",
+            &format!("const li = {card}; return li && li.querySelector('.state').textContent.includes('another computer')"),
+            Duration::from_secs(30),
+        )
+        .await;
+    driver
+        .wait_for(
+            "its thumbnail from storage",
+            &format!(
+                "const i = {card}.querySelector('img'); return i && !i.hidden && i.naturalWidth > 0"
+            ),
+            Duration::from_secs(20),
+        )
+        .await;
+    shot(&driver, "20-library.png").await;
+
+    // Play opens the player window; a seek there lands past 1 s (the stream's ranges
+    // come from storage itself).
+    let main = driver.current_window().await;
+    driver
+        .exec(
+            &format!("{card}.querySelector('button[data-act=play]').click()"),
+            json!([]),
+        )
+        .await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let player = loop {
+        let others: Vec<String> = driver
+            .windows()
+            .await
+            .into_iter()
+            .filter(|h| *h != main)
+            .collect();
+        if let Some(h) = others.first() {
+            break h.clone();
+        }
+        assert!(std::time::Instant::now() < deadline, "no player window");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    driver.switch_to(&player).await;
+    let video = "document.getElementById('video')";
+    let loaded = driver
+        .try_wait_for(
+            &format!("const v = {video}; return v && v.readyState >= 1 && v.duration > 3"),
+            Duration::from_secs(30),
+        )
+        .await;
+    if loaded.is_err() {
+        let why = driver
+            .exec(
+                &format!("const v = {video}; return {{src: v.src, code: v.error && v.error.code, network: v.networkState, ready: v.readyState, blocked: document.body.dataset.blocked || ''}}"),
+                json!([]),
+            )
+            .await;
+        shot(&driver, "21-player-failed.png").await;
+        panic!(
+            "the player did not load: {why}\n{}",
+            idance_tests::desktop::app_log(dir.path())
+        );
+    }
+    driver
+        .exec(
+            &format!("const v = {video}; v.muted = true; v.currentTime = 2.5; v.play()"),
+            json!([]),
+        )
+        .await;
+    driver
+        .wait_for(
+            "the player past 1 s after the seek",
+            &format!("const v = {video}; return v.currentTime > 1 && v.readyState >= 2"),
+            Duration::from_secs(30),
+        )
+        .await;
+    driver.exec(&format!("{video}.pause()"), json!([])).await;
+    shot(&driver, "21-player.png").await;
+    driver.switch_to(&main).await;
+
+    // Rename in place; the server has the new title.
+    driver
+        .exec(
+            &format!("{card}.querySelector('button[data-act=rename]').click(); const i = document.querySelector('input.rename'); i.value = 'Bachata, week 3'; i.dispatchEvent(new KeyboardEvent('keydown', {{key: 'Enter', bubbles: true}}))"),
+            json!([]),
+        )
+        .await;
+    driver
+        .wait_for(
+            "the new title",
+            &format!("return {card}.querySelector('.title').textContent === 'Bachata, week 3'"),
+            Duration::from_secs(20),
+        )
+        .await;
+    let listed = cli(&["sessions", "--json"]);
+    let listed = String::from_utf8_lossy(&listed.stdout);
+    assert!(listed.contains("Bachata, week 3"), "{listed}");
+
+    // Delete asks first, naming the session.
+    driver
+        .exec(
+            &format!("{card}.querySelector('button[data-act=delete]').click()"),
+            json!([]),
+        )
+        .await;
+    let asked = driver
+        .exec(
+            "return document.getElementById('confirm-delete').open ? document.getElementById('confirm-delete-title').textContent : ''",
+            json!([]),
+        )
+        .await;
+    assert_eq!(asked, json!("Delete “Bachata, week 3”?"));
+    shot(&driver, "22-delete-confirm.png").await;
+    driver
+        .exec(
+            "document.getElementById('confirm-delete-ok').click()",
+            json!([]),
+        )
+        .await;
+    driver
+        .wait_for(
+            "the empty library",
+            "return document.querySelectorAll('#session-list li').length === 0",
+            Duration::from_secs(20),
+        )
+        .await;
+    let listed = cli(&["sessions", "--json"]);
+    assert!(listed.status.success());
+    assert!(
+        listed.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&listed.stdout)
+    );
     driver.quit().await;
 }

@@ -70,7 +70,6 @@ async fn pausing_one_job_does_not_interrupt_the_one_being_sent() {
         .unwrap();
     let mut events = d.subscribe();
     let job_a = add(&d, &a, None).await.unwrap();
-    let job_b = add(&d, &b, None).await.unwrap();
     // Once storage confirmed a first part of A, its other parts are in flight.
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
@@ -81,6 +80,9 @@ async fn pausing_one_job_does_not_interrupt_the_one_being_sent() {
             Err(_) => panic!("A never made progress"),
         }
     }
+    // B is added only now and paused at once: added earlier, its few hundred KiB could be
+    // stored before A's first part is, and an uploaded job cannot be paused.
+    let job_b = add(&d, &b, None).await.unwrap();
     d.pause(Some(&job_b)).await.unwrap();
     d.resume(Some(&job_b)).await.unwrap();
     d.pause(Some(&job_b)).await.unwrap();
@@ -453,4 +455,138 @@ async fn a_recording_held_for_review_waits_paused_with_trim() {
     assert_eq!(jobs[0].state.as_str(), "paused");
     assert!(jobs[0].actions.contains(&"trim"), "{:?}", jobs[0].actions);
     assert!(jobs[0].actions.contains(&"resume"), "{:?}", jobs[0].actions);
+}
+
+/// library.md: two computers (two data folders) of one instructor on one server. A
+/// session uploaded from one is listed on the other, renamed there and deleted there;
+/// offline, the last library seen is shown, marked.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_library_shows_what_another_computer_uploaded_and_keeps_it_offline() {
+    let studio = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let srv = TestServer::start(Backend::Garage).await;
+    let (url, token) = (srv.handle.base_url(), srv.token("teacher"));
+    let remote = || Settings {
+        backend: idance_desktop::Backend::Remote {
+            url: url.clone(),
+            token: Some(token.clone()),
+        },
+        ..Settings::default()
+    };
+    // The studio laptop uploads a class.
+    let video = make_video(studio.path(), "salsa.mp4", 1);
+    let laptop = Desktop::start(studio.path().to_path_buf(), remote())
+        .await
+        .unwrap();
+    let job = add(&laptop, &video, None).await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while state_of(&laptop, &job).await != "completed" {
+        assert!(Instant::now() < deadline, "not uploaded");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // The home computer has never seen it, and lists it.
+    let desk = Desktop::start(home.path().to_path_buf(), remote())
+        .await
+        .unwrap();
+    let status = desk.refresh_library().await;
+    assert_eq!(status.source, idance_desktop::LibrarySource::Live);
+    let cards = desk.sessions_view().await.unwrap();
+    assert_eq!(cards.len(), 1, "{cards:?}");
+    let card = &cards[0];
+    assert!(!card.on_this_computer && card.state == "online", "{card:?}");
+    let size = std::fs::metadata(&video).unwrap().len();
+    assert!(card.video_key.is_some() && card.size_bytes == Some(size));
+    // The player streams storage's presigned GET: a range of it is storage's answer.
+    let playable = desk.play_url(&card.local_id).await.unwrap();
+    assert!(playable.url.starts_with(&playable.origin), "{playable:?}");
+    let tail = reqwest::Client::new()
+        .get(&playable.url)
+        .header("range", format!("bytes={}-", size - 10))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(tail.status().as_u16(), 206);
+    let tail = tail.bytes().await.unwrap();
+    assert_eq!(
+        tail[..],
+        std::fs::read(&video).unwrap()[size as usize - 10..]
+    );
+
+    // Renamed at home: the laptop shows the new title after its next refresh.
+    desk.rename_session(&card.local_id, "Salsa, week 2")
+        .await
+        .unwrap();
+    laptop.refresh_library().await;
+    let there = laptop.sessions_view().await.unwrap();
+    assert_eq!(
+        there.len(),
+        1,
+        "one card for the laptop's own session: {there:?}"
+    );
+    assert!(there[0].on_this_computer);
+    assert_eq!(there[0].title.as_deref(), Some("Salsa, week 2"));
+
+    // Offline (the server is gone): the last library is still shown, marked; a new
+    // start of the app in that folder shows it too.
+    srv.shutdown().await;
+    let status = desk.refresh_library().await;
+    assert_eq!(status.source, idance_desktop::LibrarySource::Offline);
+    assert!(status.fetched_at.is_some());
+    assert_eq!(desk.sessions_view().await.unwrap().len(), 1);
+    desk.shutdown().await;
+    let again = Desktop::start(home.path().to_path_buf(), remote())
+        .await
+        .unwrap();
+    let kept = again.sessions_view().await.unwrap();
+    assert_eq!(kept.len(), 1, "the library kept for offline use: {kept:?}");
+    assert_eq!(kept[0].title.as_deref(), Some("Salsa, week 2"));
+    again.shutdown().await;
+    laptop.shutdown().await;
+}
+
+/// Deleting from the other computer removes it from the server (and so from the
+/// laptop's library once refreshed), while the laptop's own file stays on its disk.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_session_deleted_from_one_computer_leaves_every_library() {
+    let studio = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let srv = TestServer::start(Backend::Garage).await;
+    let remote = || Settings {
+        backend: idance_desktop::Backend::Remote {
+            url: srv.handle.base_url(),
+            token: Some(srv.token("teacher")),
+        },
+        ..Settings::default()
+    };
+    let video = make_video(studio.path(), "zumba.mp4", 1);
+    let laptop = Desktop::start(studio.path().to_path_buf(), remote())
+        .await
+        .unwrap();
+    let job = add(&laptop, &video, None).await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while state_of(&laptop, &job).await != "completed" {
+        assert!(Instant::now() < deadline, "not uploaded");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let key = laptop.sessions_view().await.unwrap()[0]
+        .video_key
+        .clone()
+        .unwrap();
+    let desk = Desktop::start(home.path().to_path_buf(), remote())
+        .await
+        .unwrap();
+    desk.refresh_library().await;
+    let id = desk.sessions_view().await.unwrap()[0].local_id.clone();
+    desk.delete_session(&id).await.unwrap();
+    assert!(desk.sessions_view().await.unwrap().is_empty());
+    assert!(
+        !srv.keys().await.contains(&key),
+        "the video is still stored"
+    );
+    laptop.refresh_library().await;
+    assert!(laptop.sessions_view().await.unwrap().is_empty());
+    assert!(video.exists(), "the laptop's own file was touched");
+    desk.shutdown().await;
+    laptop.shutdown().await;
+    srv.shutdown().await;
 }

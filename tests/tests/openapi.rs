@@ -7,8 +7,8 @@ use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::Path;
 
-/// Every endpoint the contract (`s3-upload-system.md`, `operations.md`, `accounts.md`)
-/// names.
+/// Every endpoint the contract (`s3-upload-system.md`, `operations.md`, `accounts.md`,
+/// `library.md`) names.
 const CONTRACT: &[(&str, &str)] = &[
     ("get", "/healthz"),
     ("get", "/readyz"),
@@ -29,6 +29,10 @@ const CONTRACT: &[(&str, &str)] = &[
     ("post", "/api/auth/refresh"),
     ("post", "/api/auth/logout"),
     ("get", "/api/auth/me"),
+    ("get", "/api/sessions"),
+    ("get", "/api/sessions/{session_id}"),
+    ("patch", "/api/sessions/{session_id}"),
+    ("delete", "/api/sessions/{session_id}"),
 ];
 
 /// Endpoints anyone may call.
@@ -123,10 +127,15 @@ async fn every_documented_operation_is_served_and_answers_as_documented() {
     let doc = document(&s).await;
     let token = s.token("doc-user");
     for (method, path) in operations(&doc) {
-        let url = s.url(&path.replace("{file_key}", "not-a-key"));
+        let url = s.url(
+            &path
+                .replace("{file_key}", "not-a-key")
+                .replace("{session_id}", "not-a-session"),
+        );
         let req = match method.as_str() {
             "get" => s.http.get(&url),
             "post" => s.http.post(&url).json(&serde_json::json!({})),
+            "patch" => s.http.patch(&url).json(&serde_json::json!({})),
             "delete" => s.http.delete(&url),
             other => panic!("unexpected method {other}"),
         };
@@ -153,33 +162,23 @@ async fn schemathesis_finds_no_server_error_and_no_answer_outside_the_document()
     let token = s.token("schemathesis");
     let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("schemathesis.toml");
     let seed = std::env::var("IDANCE_SCHEMATHESIS_SEED").unwrap_or_else(|_| "2026".into());
-    // CPython 3.11's ast.parse can fail deep in Hypothesis' recursion while it merely
-    // describes a strategy ("SystemError: AST constructor recursion depth mismatch"):
-    // that run found nothing about the server, so it is run once more. Any finding fails.
-    const INTERPRETER_BUG: &str = "SystemError: AST constructor recursion depth mismatch";
-    let mut attempt = 0;
-    let (out, text) = loop {
-        attempt += 1;
-        // Schemathesis keeps a cache of past failures in its working folder: not in the repo.
-        let cwd = tempfile::tempdir().unwrap();
-        let out = tokio::process::Command::new(&st)
-            .current_dir(cwd.path())
-            .arg("--config-file")
-            .arg(&config)
-            .args(["--no-color", "run", &s.url("/api/openapi.json")])
-            .args(["--header", &format!("Authorization: Bearer {token}")])
-            .args(["--seed", &seed, "--max-examples", "60", "--workers", "2"])
-            .args(["--generation-database", "none"])
-            .output()
-            .await
-            .unwrap_or_else(|e| panic!("could not run {st}: {e}"));
-        let text = String::from_utf8_lossy(&out.stdout).into_owned();
-        let only_the_bug = text.contains(INTERPRETER_BUG) && !text.contains("Failures:");
-        if out.status.success() || !only_the_bug || attempt == 2 {
-            break (out, text);
-        }
-        eprintln!("schemathesis hit CPython's ast.parse bug (no finding); running it again");
-    };
+    // One worker: with two threads, Hypothesis changes the recursion limit in one while the
+    // other is inside ast.parse, and CPython 3.11 then raises "AST constructor recursion
+    // depth mismatch" (3 of 6 runs here with two workers, 0 of 14 with one; no slower).
+    // Schemathesis keeps a cache of past failures in its working folder: not in the repo.
+    let cwd = tempfile::tempdir().unwrap();
+    let out = tokio::process::Command::new(&st)
+        .current_dir(cwd.path())
+        .arg("--config-file")
+        .arg(&config)
+        .args(["--no-color", "run", &s.url("/api/openapi.json")])
+        .args(["--header", &format!("Authorization: Bearer {token}")])
+        .args(["--seed", &seed, "--max-examples", "60", "--workers", "1"])
+        .args(["--generation-database", "none"])
+        .output()
+        .await
+        .unwrap_or_else(|e| panic!("could not run {st}: {e}"));
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
     let tail: Vec<&str> = text.lines().rev().take(120).collect();
     let tail: Vec<&str> = tail.into_iter().rev().collect();
     assert!(
@@ -189,5 +188,5 @@ async fn schemathesis_finds_no_server_error_and_no_answer_outside_the_document()
         String::from_utf8_lossy(&out.stderr)
     );
     // It ran every operation, not none.
-    assert!(text.contains("Tested: 19"), "{}", tail.join("\n"));
+    assert!(text.contains("Tested: 23"), "{}", tail.join("\n"));
 }

@@ -25,6 +25,8 @@ describe("formatting", () => {
     expect(f.formatEta(null)).toBe("");
     expect(f.formatSpeed(2_000_000)).toBe("2.0 MB/s");
     expect(f.formatSpeed(0)).toBe("");
+    expect(f.videoQualityText(2750)).toBe("Online fast · 2.8 Mbit/s");
+    expect(f.videoQualityText(null)).toBe("");
   });
 
   it("names every job state, telling the reasons of a wait apart by their kind", () => {

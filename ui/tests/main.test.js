@@ -8,6 +8,8 @@ function app(over = {}) {
     app_info: { embedded: false, online: true, version: "0.1.0", media_base: "http://idance-media.localhost/" },
     queue_view: [job({ job_id: "a", state: "uploading" })],
     sessions_view: [],
+    library_status: { source: "unknown", fetched_at: null },
+    refresh_library: { source: "live", fetched_at: "2026-12-04T10:00:00Z" },
     devices: [],
     record_status: null,
     unfinished_recordings: [],

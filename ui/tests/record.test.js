@@ -26,6 +26,11 @@ describe("record view", () => {
     expect(document.getElementById("rec-elapsed").textContent).toBe("00:01:05");
     expect(document.getElementById("rec-size").textContent).toBe("2.5 MB");
     expect(document.getElementById("rec-level").style.width).toBe("50%");
+    // Online fast shows the cap the link allows (the fixture's recording has one).
+    expect(document.getElementById("rec-quality").textContent).toBe("Online fast · 3.0 Mbit/s");
+    expect(document.getElementById("rec-quality-wrap").hidden).toBe(false);
+    v.onStatus(recordStatus("recording", { video_kbps: null }));
+    expect(document.getElementById("rec-quality-wrap").hidden).toBe(true);
     v.button.click();
     await tick();
     expect(ipc.called("stop_recording").length).toBe(1);

@@ -84,3 +84,87 @@ describe("sessions view", () => {
     expect(document.getElementById("sessions-empty").hidden).toBe(false);
   });
 });
+
+describe("the library", () => {
+  beforeEach(loadPage);
+
+  it("marks another computer's session, and says when it shows the library offline", async () => {
+    mockTauri({
+      sessions_view: [session({ local_id: "srv9", server_id: "srv9", on_this_computer: false, thumbnail_job: null, thumbnail_key: "thumbnails/u/srv9/t.jpg", size_bytes: 5_200_000 })],
+      library_status: { source: "offline", fetched_at: "2026-12-04T10:00:00Z" },
+    });
+    const v = new SessionsView(document);
+    await v.refresh();
+    const li = document.querySelector("#session-list li");
+    expect(li.querySelector(".state").textContent).toContain("another computer");
+    expect(li.querySelector("img").getAttribute("src")).toBe("idance-media://localhost/library-thumb/srv9");
+    expect(li.querySelector(".size").textContent).toBe("5.2 MB");
+    expect(li.querySelector("input.calories")).toBeNull();
+    expect(document.getElementById("library-status").textContent).toContain("Offline: showing your library as of");
+  });
+
+  it("says the library is this computer's when the server keeps none", async () => {
+    mockTauri({ sessions_view: [], library_status: { source: "local_only", fetched_at: null } });
+    await new SessionsView(document).refresh();
+    expect(document.getElementById("library-status").textContent).toContain("keeps no library");
+  });
+
+  it("plays a stored session in the player window", async () => {
+    const ipc = mockTauri({ open_player: null });
+    const v = new SessionsView(document);
+    v.setSessions([session()]);
+    document.querySelector("button[data-act=play]").click();
+    await tick();
+    expect(ipc.called("open_player")).toEqual([{ session: "s1" }]);
+  });
+
+  it("renames in place with Enter, and Escape gives up", async () => {
+    const ipc = mockTauri({ rename_session: null });
+    const v = new SessionsView(document);
+    v.setSessions([session()]);
+    document.querySelector("button[data-act=rename]").click();
+    const input = document.querySelector("input.rename");
+    expect(input.value).toBe("Salsa basics");
+    input.value = "Salsa, week 2";
+    input.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", bubbles: true }));
+    await tick();
+    expect(ipc.called("rename_session")).toEqual([{ session: "s1", title: "Salsa, week 2" }]);
+    expect(document.querySelector("#session-list .title").textContent).toBe("Salsa, week 2");
+    document.querySelector("button[data-act=rename]").click();
+    document.querySelector("input.rename").dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true }));
+    expect(document.querySelector("input.rename")).toBeNull();
+    expect(ipc.called("rename_session").length).toBe(1);
+  });
+
+  it("deletes only after a confirmation that names the session", async () => {
+    const ipc = mockTauri({ delete_session: null });
+    const v = new SessionsView(document);
+    v.setSessions([session()]);
+    document.querySelector("button[data-act=delete]").click();
+    expect(document.getElementById("confirm-delete-title").textContent).toBe("Delete “Salsa basics”?");
+    expect(ipc.called("delete_session")).toEqual([]);
+    document.getElementById("confirm-delete-cancel").click();
+    expect(ipc.called("delete_session")).toEqual([]);
+    document.querySelector("button[data-act=delete]").click();
+    document.getElementById("confirm-delete-ok").click();
+    await tick();
+    expect(ipc.called("delete_session")).toEqual([{ session: "s1" }]);
+  });
+});
+
+describe("redraws", () => {
+  beforeEach(loadPage);
+
+  it("keep a video link already shown (a library refresh redraws the cards)", async () => {
+    mockTauri({ download_url: "http://127.0.0.1:1/idance/x?sig" });
+    const v = new SessionsView(document);
+    v.setSessions([session()]);
+    const first = document.querySelector("#session-list li");
+    first.querySelector("button[data-key]").click();
+    await tick();
+    v.setSessions([session({ size_bytes: 42 })]);
+    const link = document.querySelector("#session-list input.link");
+    expect(link.hidden).toBe(false);
+    expect(link.value).toBe("http://127.0.0.1:1/idance/x?sig");
+  });
+});

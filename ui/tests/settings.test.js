@@ -5,7 +5,7 @@ import { loadPage, mockTauri, tick } from "./mock.js";
 const stored = {
   mode: "remote", active: "remote", server_url: "https://api.example", has_token: true, account: null, email: null,
   bucket: null, region: null, endpoint: null, access_key_id: null, has_secret_key: false, limit: 2_000_000,
-  compress: "auto", review_recordings: true, start_at_login: true, countdown: true, record_shortcut: "Alt+F9",
+  compress: "auto", review_recordings: true, online_fast: true, start_at_login: true, countdown: true, record_shortcut: "Alt+F9",
 };
 
 describe("settings view", () => {
@@ -23,6 +23,7 @@ describe("settings view", () => {
     expect(document.querySelector('input[name="compress"][value="auto"]').checked).toBe(true);
     expect(document.querySelector('input[name="compress"][value="off"]').checked).toBe(false);
     expect(document.getElementById("set-review").checked).toBe(true);
+    expect(document.getElementById("set-online-fast").checked).toBe(true);
     expect(document.querySelector('fieldset[data-for="remote"]').hidden).toBe(false);
     expect(document.querySelector('fieldset[data-for="direct"]').hidden).toBe(true);
   });
@@ -39,10 +40,11 @@ describe("settings view", () => {
     document.getElementById("set-secret").value = "s3cr3t";
     for (const r of document.querySelectorAll('input[name="compress"]')) r.checked = r.value === "always";
     document.getElementById("set-review").checked = false;
+    for (const r of document.querySelectorAll('input[name="record_mode"]')) r.checked = r.value === "quality";
     expect(formToInput(v.form)).toEqual({
       mode: "direct", server_url: "https://api.example", token: null, bucket: "classes", region: null,
       endpoint: null, access_key_id: "GK123", secret_access_key: "s3cr3t", limit: 2_000_000, compress: "always",
-      review_recordings: false, countdown: true, record_shortcut: "Alt+F9",
+      review_recordings: false, online_fast: false, countdown: true, record_shortcut: "Alt+F9",
     });
     await v.save();
     expect(ipc.called("save_settings").length).toBe(1);
@@ -164,5 +166,22 @@ describe("settings view", () => {
     expect(document.getElementById("account-in").hidden).toBe(true);
     expect(document.getElementById("sign-email").value).toBe("ben@studio.example");
     expect(document.getElementById("set-result").textContent).toContain("Signed out");
+  });
+});
+
+describe("settings typed early", () => {
+  beforeEach(loadPage);
+
+  it("are not overwritten by the saved settings arriving after", async () => {
+    let answer;
+    const late = new Promise((r) => (answer = r));
+    mockTauri({ get_settings: () => late });
+    const v = new SettingsView(document);
+    const shown = v.refresh();
+    document.getElementById("set-url").value = "https://idance.example";
+    document.getElementById("settings-form").dispatchEvent(new Event("input"));
+    answer({ mode: "embedded", server_url: "" });
+    await shown;
+    expect(document.getElementById("set-url").value).toBe("https://idance.example");
   });
 });

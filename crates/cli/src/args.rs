@@ -79,6 +79,34 @@ pub enum Command {
     /// Accounts of the upload service (same data dir and DATABASE_URL as `serve`).
     #[command(subcommand)]
     Users(UsersCommand),
+    /// Your library on the server, from every computer: list, rename or delete sessions.
+    Sessions(SessionsArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct SessionsArgs {
+    #[command(subcommand)]
+    pub action: Option<SessionsAction>,
+    /// Only active (not completed) or only completed sessions.
+    #[arg(long, value_parser = ["active", "completed"])]
+    pub status: Option<String>,
+    /// One JSON object per session (NDJSON).
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SessionsAction {
+    /// Give a session a new title.
+    Rename { id: String, title: String },
+    /// Delete a session, its video and its thumbnail (asks first unless --yes).
+    Rm {
+        id: String,
+        /// Do not ask (needed without a terminal).
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -201,6 +229,11 @@ pub struct RecordArgs {
     /// it. On Linux and macOS, SIGUSR1 toggles pause with or without this flag.
     #[arg(long)]
     pub pause_key: bool,
+    /// With --upload: online seconds after Ctrl-C over a thin uplink. The uplink is
+    /// measured while recording; when it cannot carry the video, the video's bitrate
+    /// is lowered to what it can (never under 1.5 Mbit/s). Default: quality first.
+    #[arg(long, requires = "upload")]
+    pub online_fast: bool,
 }
 
 #[derive(Debug, Args)]

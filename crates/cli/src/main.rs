@@ -13,6 +13,7 @@ mod queue;
 mod record;
 mod send;
 mod serve;
+mod sessions;
 mod sync;
 mod upload;
 
@@ -79,6 +80,7 @@ fn main() -> ExitCode {
             Command::Users(a) => admin::users(&data, a).await,
             Command::Login(a) => account::login(&data, &cli.global, a).await,
             Command::Logout => account::logout(&data).await,
+            Command::Sessions(a) => sessions::sessions(&data, &cli.global, a).await,
         }
     });
     match result {

@@ -56,6 +56,9 @@ pub async fn record(data: &DataDir, global: &Global, args: RecordArgs) -> Result
         encoders: usable.clone(),
         encoder_cache: Some(client.clone()),
         reencode: None,
+        // Online fast starts capped at the ceiling, so every process of the file runs
+        // the same rate control.
+        video_cap: args.online_fast.then_some(idance_core::pace::CEILING_KBPS),
     };
     let out = args.out.clone().unwrap_or_else(|| {
         recordings.join(format!(
@@ -108,6 +111,13 @@ pub async fn record(data: &DataDir, global: &Global, args: RecordArgs) -> Result
     let mut live = None;
     if let (Some((to, _, _)), Some(job)) = (&upload, take.job_id()) {
         let (feeder, _direct) = runner(data, global, to.queue.clone(), None, None).await?;
+        if args.online_fast {
+            tokio::spawn(idance_core::pace::online_fast(
+                take.controls(),
+                take.status(),
+                feeder.uploader.uplink(),
+            ));
+        }
         let stop = feeder.uploader.cancel_token();
         let ids = vec![job.to_string()];
         let task = tokio::spawn(async move {
@@ -120,6 +130,7 @@ pub async fn record(data: &DataDir, global: &Global, args: RecordArgs) -> Result
     let toggler = toggle_pause(take.controls(), args.pause_key);
     let ticker = show_status(take.status(), args.pause_key);
     let mic = warn_when_mic_silent(take.status());
+    let caps = say_caps(take.status());
     let stopped = take
         .stop_when(async {
             let _ = tokio::signal::ctrl_c().await;
@@ -142,6 +153,7 @@ pub async fn record(data: &DataDir, global: &Global, args: RecordArgs) -> Result
     ticker.inspect(|t| t.abort());
     toggler.abort();
     mic.abort();
+    caps.abort();
     if let Some(n) = &taken.notice {
         eprintln!("note: {}: {n}", taken.path.display());
     }
@@ -241,6 +253,27 @@ fn warn_when_mic_silent(mut status: watch::Receiver<RecordStatus>) -> tokio::tas
     })
 }
 
+/// A line on stderr each time Online fast changes the video's cap.
+fn say_caps(mut status: watch::Receiver<RecordStatus>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut cap = status.borrow().video_kbps;
+        while status.changed().await.is_ok() {
+            let now = status.borrow_and_update().video_kbps;
+            if let (Some(before), Some(k)) = (cap, now)
+                && before != k
+            {
+                let at = status.borrow().elapsed_secs;
+                eprintln!(
+                    "\nnote: at {at:.0} s the video is capped at {:.1} Mbit/s (was {:.1}): what the uplink carries",
+                    f64::from(k) / 1000.0,
+                    f64::from(before) / 1000.0
+                );
+            }
+            cap = now;
+        }
+    })
+}
+
 /// One status line on a terminal: elapsed, size, fps, drops, mic level.
 fn show_status(
     mut status: watch::Receiver<RecordStatus>,
@@ -254,6 +287,10 @@ fn show_status(
         while status.changed().await.is_ok() {
             let s = status.borrow_and_update().clone();
             let secs = s.elapsed_secs as u64;
+            let cap = s
+                .video_kbps
+                .map(|k| format!(" · video ≤ {:.1} Mbit/s", f64::from(k) / 1000.0))
+                .unwrap_or_default();
             let level = s
                 .audio_level_db
                 .map(|db| format!(" · mic {db:.0} dB"))
@@ -270,7 +307,7 @@ fn show_status(
                 (false, _) => "Ctrl-C stops",
             };
             spinner.set_message(format!(
-                "{doing} {:02}:{:02}:{:02} · {:.1} MB · {:.0} fps · {} dropped{level} ({keys})",
+                "{doing} {:02}:{:02}:{:02} · {:.1} MB · {:.0} fps · {} dropped{cap}{level} ({keys})",
                 secs / 3600,
                 secs / 60 % 60,
                 secs % 60,

@@ -4,44 +4,10 @@
 
 mod common;
 
-use common::{idance, make_video, md5_hex, serve, token};
+use common::{idance, make_video, md5_hex, plan, serve, stored_bytes, token};
 use idance_tests::download_stored as download;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
-
-/// (upload_id, file_key) once the queue has recorded a multipart upload.
-fn plan(queue_db: &std::path::Path) -> Option<(String, String)> {
-    let conn = rusqlite::Connection::open(queue_db).ok()?;
-    conn.query_row(
-        "SELECT upload_id, file_key FROM jobs WHERE upload_id IS NOT NULL",
-        [],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )
-    .ok()
-}
-
-async fn stored_bytes(
-    http: &reqwest::Client,
-    base: &str,
-    token: &str,
-    upload_id: &str,
-    key: &str,
-) -> u64 {
-    let r: serde_json::Value = http
-        .post(format!("{base}/api/s3/multipart/parts"))
-        .bearer_auth(token)
-        .json(&serde_json::json!({"file_key": key, "upload_id": upload_id}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    r["parts"]
-        .as_array()
-        .map(|p| p.iter().map(|p| p["size"].as_u64().unwrap_or(0)).sum())
-        .unwrap_or(0)
-}
 
 #[tokio::test]
 async fn kill_9_mid_upload_then_sync_resends_nothing_stored() {
@@ -80,7 +46,6 @@ async fn kill_9_mid_upload_then_sync_resends_nothing_stored() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let http = reqwest::Client::new();
     let queue_db = client_dir.join("client/queue.db");
     let started = Instant::now();
     let (upload_id, key) = loop {
@@ -89,7 +54,7 @@ async fn kill_9_mid_upload_then_sync_resends_nothing_stored() {
             "the upload never started"
         );
         if let Some(p) = plan(&queue_db)
-            && stored_bytes(&http, &base, &token, &p.0, &p.1).await >= size / 2
+            && stored_bytes(&base, &token, &p.0, &p.1).await >= size / 2
         {
             break p;
         }
@@ -98,7 +63,7 @@ async fn kill_9_mid_upload_then_sync_resends_nothing_stored() {
     uploader.kill().unwrap(); // SIGKILL
     let _ = uploader.wait();
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let stored_at_kill = stored_bytes(&http, &base, &token, &upload_id, &key).await;
+    let stored_at_kill = stored_bytes(&base, &token, &upload_id, &key).await;
     assert!(stored_at_kill < size, "the upload finished before the kill");
 
     let out = idance(&client_dir)

@@ -27,3 +27,8 @@ pub const CHECKSUM_CRC32C: &str = "crc32c";
 pub const MAX_CLIENT_REF_LEN: usize = 128;
 /// Longest session `title` accepted by `/api/sessions/start`.
 pub const MAX_TITLE_LEN: usize = 200;
+/// Longest title `PATCH /api/sessions/{id}` sets (library.md).
+pub const MAX_RENAME_LEN: usize = 120;
+/// Sessions per page of `GET /api/sessions`: at most, and when the client names none.
+pub const MAX_LIBRARY_PAGE: u32 = 200;
+pub const DEFAULT_LIBRARY_PAGE: u32 = 50;

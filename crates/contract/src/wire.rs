@@ -86,6 +86,9 @@ pub struct Session {
     #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::thumbnail_key))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thumbnail_file_key: Option<String>,
+    /// The video's size in bytes, once completed (library.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size_bytes: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -94,6 +97,33 @@ pub struct Session {
 pub enum SessionStatus {
     Active,
     Completed,
+}
+
+/// `GET /api/sessions` (library.md): one page of the caller's sessions, newest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SessionPage {
+    pub sessions: Vec<Session>,
+    /// Where the next page starts; null on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// `PATCH /api/sessions/{session_id}`: only these fields (note the camelCase calories,
+/// as in the completion).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct UpdateSessionRequest {
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 120))]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(minimum = 0))]
+    #[serde(
+        rename = "caloriesBurned",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub calories_burned: Option<f64>,
 }
 
 /// `POST /api/sessions/complete` (note the camelCase).

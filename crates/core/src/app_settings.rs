@@ -46,6 +46,10 @@ pub struct Stored {
     /// Review recordings before upload: held, paused, at Stop (to be trimmed).
     #[serde(default)]
     pub review_recordings: bool,
+    /// "Online fast": a recording's video is kept to what the uplink carries while it
+    /// uploads, so it is online seconds after Stop. Off: quality first.
+    #[serde(default)]
+    pub online_fast: bool,
     /// Start the app at login (hidden, in the tray). None: never chosen, which means on.
     #[serde(default)]
     pub start_at_login: Option<bool>,

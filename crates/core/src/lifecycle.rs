@@ -265,6 +265,33 @@ pub async fn cancel(
     Ok((outcome, warning))
 }
 
+/// Forgets a session here (its server copy was deleted): its jobs are cancelled first
+/// (their uploads aborted), then the session and its jobs leave the queue. A job the
+/// runner is still working on refuses it. The files on disk are never touched.
+pub async fn forget_session(
+    queue: &Queue,
+    api: Option<&ApiClient>,
+    local_id: &str,
+) -> Result<(), QueueError> {
+    for job in queue.session_jobs(local_id.to_string()).await? {
+        if Transition::Cancel.from().contains(&job.state) {
+            let (_, warning) = cancel(queue, api, &job.job_id).await?;
+            if let Some(w) = warning {
+                tracing::warn!("{w}");
+            }
+        }
+    }
+    // What cancel leaves in these states is being worked on (or came back meanwhile).
+    const BUSY: &[JobState] = &[Queued, Uploading, Waiting];
+    if queue.forget_session(local_id.to_string(), BUSY).await? {
+        Ok(())
+    } else {
+        Err(QueueError::Busy(format!(
+            "session {local_id} has a job still being sent; try again in a moment"
+        )))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

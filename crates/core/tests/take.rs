@@ -335,3 +335,98 @@ async fn a_take_held_for_review_is_queued_paused_at_stop() {
     assert_eq!(video.state, JobState::Paused);
     assert!(idance_core::trim::trimmable(&video).is_ok());
 }
+
+/// Video bytes per second of `file` before and after `at` seconds (ffprobe's packets).
+fn video_rates(file: &std::path::Path, at: f64) -> (f64, f64) {
+    let out = std::process::Command::new("ffprobe")
+        .args(["-v", "error", "-select_streams", "v"])
+        .args(["-show_entries", "packet=pts_time,size", "-of", "csv=p=0"])
+        .arg(file)
+        .output()
+        .unwrap();
+    let packets: Vec<(f64, f64)> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| {
+            let (t, n) = l.split_once(',')?;
+            Some((t.parse().ok()?, n.trim().parse().ok()?))
+        })
+        .collect();
+    let end = packets.iter().map(|p| p.0).fold(0.0, f64::max);
+    let sum = |from: f64, to: f64| -> f64 {
+        packets
+            .iter()
+            .filter(|(t, _)| *t >= from && *t < to)
+            .map(|(_, n)| n)
+            .sum::<f64>()
+            / (to - from)
+    };
+    (sum(1.0, at - 0.5), sum(at + 1.5, end))
+}
+
+/// Online fast's cap changes mid-recording: the next ffmpeg goes on in the same file
+/// with the file's own codec headers, the video after the change is smaller, the file
+/// decodes without an error and the cut is short. A quality-first take refuses a cap.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_capped_take_lowers_its_bitrate_in_the_same_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("capped.mp4");
+    let spec = RecordSpec {
+        // Moving noise: a picture that takes all the bits it is given.
+        screen: Some(Source::parse(
+            "lavfi:testsrc2=size=640x360:rate=30,noise=alls=9:allf=t",
+        )),
+        video_cap: Some(idance_core::pace::CEILING_KBPS),
+        ..spec()
+    };
+    let take = Take::start(&spec, &out, None, None).await.unwrap();
+    let controls = take.controls();
+    let watch = take.status();
+    let switched = async move {
+        tokio::time::sleep(Duration::from_secs(6)).await;
+        let at = watch.borrow().elapsed_secs;
+        assert!(controls.cap_video(400).unwrap());
+        assert!(!controls.cap_video(400).unwrap(), "the same cap again");
+        tokio::time::sleep(Duration::from_secs(6)).await;
+        at
+    };
+    let (at_tx, at_rx) = tokio::sync::oneshot::channel();
+    let status = take.status();
+    let taken = take
+        .stop_when(async move {
+            let _ = at_tx.send(switched.await);
+        })
+        .await
+        .queue()
+        .await;
+    assert!(taken.graceful && taken.error.is_none(), "{taken:?}");
+    let at = at_rx.await.unwrap();
+    let s = status.borrow().clone();
+    assert_eq!(s.video_kbps, Some(400));
+    assert_eq!(s.codec_changes, 0, "a continuation's headers differ");
+    assert!(decode_errors(&out).is_empty(), "{}", decode_errors(&out));
+    let (video, audio, gap) = streams(&out);
+    // 12 s asked; each ffmpeg takes a moment to open its inputs.
+    assert!(video > 10.0 && video < 12.5, "video {video} s");
+    assert!((audio - video).abs() < 0.5, "audio {audio}, video {video}");
+    assert!(gap < 0.2, "a {gap} s hole in the sound");
+    let (before, after) = video_rates(&out, at);
+    // 400 kbit/s is 50 kB/s; the ceiling lets this picture take far more.
+    assert!(
+        after < 70_000.0 && before > 2.0 * after,
+        "{before:.0} B/s before the cap, {after:.0} B/s after"
+    );
+
+    // Quality first: never capped.
+    let plain = Take::start(&spec_quality(), &dir.path().join("q.mp4"), None, None)
+        .await
+        .unwrap();
+    assert!(matches!(
+        plain.controls().cap_video(400),
+        Err(idance_media::record::RecordError::NotCapped)
+    ));
+    let _ = plain.stop_when(async {}).await;
+}
+
+fn spec_quality() -> RecordSpec {
+    spec()
+}

@@ -39,6 +39,8 @@ pub struct Settings {
     pub compress: Compress,
     /// Recordings wait, paused, at Stop instead of uploading while they record.
     pub review_recordings: bool,
+    /// A recording's video is kept to what the uplink carries ("Online fast").
+    pub online_fast: bool,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -84,6 +86,7 @@ impl Settings {
                 limit,
                 compress,
                 review_recordings: stored.review_recordings,
+                online_fast: stored.online_fast,
             });
         }
         let need = |v: &Option<String>, what| {
@@ -120,6 +123,7 @@ impl Settings {
             limit,
             compress,
             review_recordings: stored.review_recordings,
+            online_fast: stored.online_fast,
         })
     }
 }

@@ -35,6 +35,10 @@ pub struct Desktop {
     /// What this app put on the wire, across upload rounds.
     pub(crate) counters: Arc<idance_core::upload::Counters>,
     pub(crate) shown: tokio::sync::Mutex<crate::library::Shown>,
+    /// The server's library as last seen.
+    pub(crate) library: tokio::sync::Mutex<crate::remote_library::RemoteLibrary>,
+    /// Presigned GETs the player and library thumbnails use: key → (URL, reuse until).
+    pub(crate) play_urls: Mutex<std::collections::HashMap<String, (String, std::time::Instant)>>,
     pub(crate) recorder: RecorderSlot,
     pub(crate) preview: tokio::sync::Mutex<Option<idance_media::record::Preview>>,
     pub(crate) shutdown: CancellationToken,
@@ -77,6 +81,8 @@ impl Desktop {
             runner_wake: Arc::default(),
             counters: Arc::default(),
             shown: Default::default(),
+            library: Default::default(),
+            play_urls: Default::default(),
             recorder: RecorderSlot::default(),
             preview: tokio::sync::Mutex::new(None),
             shutdown,
@@ -98,10 +104,11 @@ impl Desktop {
         data_dir: PathBuf,
         settings: Settings,
     ) -> Result<Arc<Desktop>, DesktopError> {
-        let (limit, compress, review_recordings) = (
+        let (limit, compress, review_recordings, online_fast) = (
             settings.limit,
             settings.compress,
             settings.review_recordings,
+            settings.online_fast,
         );
         match Self::start(data_dir.clone(), settings).await {
             Err(e @ (DesktopError::Server(_) | DesktopError::Client(_))) => {
@@ -114,6 +121,7 @@ impl Desktop {
                     limit,
                     compress,
                     review_recordings,
+                    online_fast,
                 };
                 let d = Self::start(data_dir, built_in).await?;
                 if let Ok(mut p) = d.startup_problem.lock() {

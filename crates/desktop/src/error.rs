@@ -37,6 +37,7 @@ impl DesktopError {
             Self::Server(_) | Self::LocalUser { .. } => "service",
             Self::Client(idance_core::ClientError::Refused(r)) => r.kind(),
             Self::Client(idance_core::ClientError::Offline(_)) => "unreachable",
+            Self::Client(idance_core::ClientError::NoLibrary) => "no_library",
             Self::Client(_) => "server",
             Self::Refused(_) => "refused",
             Self::AlreadyRecording => "recording_running",

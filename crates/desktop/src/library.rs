@@ -223,7 +223,14 @@ impl Desktop {
         ))
     }
 
+    /// Every session: this computer's, merged with the server's library.
     pub async fn sessions_view(&self) -> Result<Vec<SessionView>, DesktopError> {
+        let local = self.local_sessions_view().await?;
+        Ok(self.merged(local).await)
+    }
+
+    /// This computer's sessions only.
+    pub(crate) async fn local_sessions_view(&self) -> Result<Vec<SessionView>, DesktopError> {
         let sessions = self.queue.sessions().await?;
         let jobs = self.queue.jobs().await?;
         Ok(views::sessions_view(&sessions, &jobs))
@@ -243,7 +250,7 @@ impl Desktop {
                 "calories must be between 0 and 100000".into(),
             ));
         }
-        let view = self.sessions_view().await?;
+        let view = self.local_sessions_view().await?;
         let s = view
             .iter()
             .find(|s| s.local_id == session)
@@ -277,7 +284,7 @@ impl Desktop {
             return;
         };
         let now = views::queue_view(&jobs, &self.optimizing_now());
-        let sessions = views::sessions_view(&sessions, &jobs);
+        let sessions = self.merged(views::sessions_view(&sessions, &jobs)).await;
         let mut events = Vec::new();
         {
             let mut shown = self.shown.lock().await;

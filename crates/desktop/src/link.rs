@@ -42,6 +42,7 @@ pub(crate) struct Link {
     pub(crate) limit: Option<u64>,
     pub(crate) compress: idance_media::compress::Mode,
     pub(crate) review_recordings: bool,
+    pub(crate) online_fast: bool,
 }
 
 pub(crate) async fn connect(
@@ -94,6 +95,7 @@ pub(crate) async fn connect(
         limit: settings.limit,
         compress: settings.compress,
         review_recordings: settings.review_recordings,
+        online_fast: settings.online_fast,
     })
 }
 

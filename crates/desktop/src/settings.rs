@@ -54,6 +54,7 @@ pub struct View {
     pub limit: Option<u64>,
     pub compress: idance_media::compress::Mode,
     pub review_recordings: bool,
+    pub online_fast: bool,
     /// Whether the app starts at login (the OS's entry is there).
     pub start_at_login: bool,
     /// A 3-second countdown before recording.
@@ -100,6 +101,7 @@ pub async fn view(store: &dyn ChoiceStore, secrets: &Secrets, desktop: &Desktop)
         limit: stored.limit,
         compress: stored.compress,
         review_recordings: stored.review_recordings,
+        online_fast: stored.online_fast,
         start_at_login,
         countdown,
         record_shortcut,
@@ -123,6 +125,8 @@ pub struct Input {
     pub compress: idance_media::compress::Mode,
     #[serde(default)]
     pub review_recordings: bool,
+    #[serde(default)]
+    pub online_fast: bool,
     #[serde(default = "on")]
     pub countdown: bool,
     /// Empty: the default shortcut.
@@ -154,6 +158,7 @@ pub async fn save_and_apply(
         email: kept.email,
         compress: input.compress,
         review_recordings: input.review_recordings,
+        online_fast: input.online_fast,
         start_at_login: kept.start_at_login,
         countdown: Some(input.countdown),
         record_shortcut: trim(input.record_shortcut),
@@ -292,6 +297,7 @@ pub async fn sign_in(
             limit: stored.limit,
             compress: stored.compress,
             review_recordings: stored.review_recordings,
+            online_fast: stored.online_fast,
         })
         .await?;
     store.save(&stored).map_err(DesktopError::Refused)?;

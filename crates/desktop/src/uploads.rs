@@ -153,6 +153,14 @@ pub(crate) async fn sync_loop(d: Arc<Desktop>) {
         // Also catches what another process (`idance pause`, `idance sync`) changed.
         d.changed().await;
         let completed = completed_sessions(&d).await;
+        if completed
+            .iter()
+            .any(|(id, _)| !completed_before.iter().any(|(b, _)| b == id))
+        {
+            // A completion: the library (what other computers see) has it now.
+            let me = d.clone();
+            tokio::spawn(async move { me.refresh_library().await });
+        }
         for (id, title) in &completed {
             if !completed_before.iter().any(|(b, _)| b == id) {
                 d.emit(Event::Notice {
@@ -170,8 +178,9 @@ pub(crate) async fn sync_loop(d: Arc<Desktop>) {
     }
 }
 
+/// This computer's completed sessions (the library's are not news).
 pub(crate) async fn completed_sessions(d: &Desktop) -> Vec<(String, Option<String>)> {
-    d.sessions_view()
+    d.local_sessions_view()
         .await
         .unwrap_or_default()
         .into_iter()

@@ -49,6 +49,13 @@ pub struct SessionView {
     pub calories: Option<f64>,
     /// Whether a dropped video may be added to it (one session holds one video).
     pub accepts_video: bool,
+    /// It is in this computer's queue; false for a session only in the server's library
+    /// (uploaded from another computer). Its `local_id` is then its server id.
+    pub on_this_computer: bool,
+    /// The video's size as the server stored it.
+    pub size_bytes: Option<u64>,
+    /// The thumbnail's object key on the server (for a session not on this computer).
+    pub thumbnail_key: Option<String>,
 }
 
 pub fn job_view(job: &Job, has_thumbnail: bool, optimizing: Option<u8>) -> JobView {
@@ -154,9 +161,69 @@ pub fn sessions_view(
                     .find_map(|j| j.stored().map(|(k, _)| k.to_string())),
                 calories: *calories,
                 accepts_video: idance_core::lifecycle::session_takes_a_video(&jobs),
+                on_this_computer: true,
+                size_bytes: None,
+                thumbnail_key: None,
             }
         })
         .collect()
+}
+
+/// This computer's sessions with the server's library (library.md): one card per
+/// session id, newest first. A session in both shows the server's title, calories, size
+/// and keys (renamed or completed from another computer); one only on the server is
+/// `online` when completed, else `elsewhere` (being recorded or sent from another
+/// computer). With a `live` library, a session completed here but no longer listed was
+/// deleted from another computer and is not shown.
+pub fn merge_library(
+    local: Vec<SessionView>,
+    library: &[idance_contract::wire::Session],
+    live: bool,
+) -> Vec<SessionView> {
+    use idance_contract::wire::SessionStatus;
+    let by_id: HashMap<&str, &idance_contract::wire::Session> =
+        library.iter().map(|s| (s.session_id.as_str(), s)).collect();
+    let mut here = std::collections::HashSet::new();
+    let mut out: Vec<SessionView> = Vec::with_capacity(local.len() + library.len());
+    for mut v in local {
+        match v.server_id.as_deref().and_then(|id| by_id.get(id)) {
+            Some(s) => {
+                here.insert(s.session_id.clone());
+                v.title = s.title.clone().or(v.title);
+                v.calories = s.calories_burned.or(v.calories);
+                v.size_bytes = s.size_bytes;
+                v.video_key = v.video_key.or_else(|| s.video_file_key.clone());
+                v.thumbnail_key = s.thumbnail_file_key.clone();
+                out.push(v);
+            }
+            None if live && v.server_id.is_some() && v.state == "online" => {}
+            None => out.push(v),
+        }
+    }
+    for s in library.iter().filter(|s| !here.contains(&s.session_id)) {
+        out.push(SessionView {
+            local_id: s.session_id.clone(),
+            server_id: Some(s.session_id.clone()),
+            title: s.title.clone(),
+            created_at: s.started_at.clone(),
+            duration_secs: s.duration_minutes.map(|m| m * 60.0),
+            state: match s.status {
+                SessionStatus::Completed => "online",
+                SessionStatus::Active => "elsewhere",
+            },
+            thumbnail_job: None,
+            video_key: s.video_file_key.clone(),
+            calories: s.calories_burned,
+            accepts_video: false,
+            on_this_computer: false,
+            size_bytes: s.size_bytes,
+            thumbnail_key: s.thumbnail_file_key.clone(),
+        });
+    }
+    // Newest first; local and server times are both RFC 3339, in different forms.
+    let at = |v: &SessionView| chrono::DateTime::parse_from_rfc3339(&v.created_at).ok();
+    out.sort_by_key(|v| std::cmp::Reverse(at(v)));
+    out
 }
 
 fn session_state(videos: &[&Job]) -> &'static str {
@@ -283,5 +350,61 @@ mod tests {
             .map(|v| v.job_id)
             .collect();
         assert_eq!(shown, ["cut", "alone"]);
+    }
+
+    fn card(local: &str, server: Option<&str>, state: &'static str, at: &str) -> SessionView {
+        SessionView {
+            local_id: local.into(),
+            server_id: server.map(str::to_string),
+            title: Some(format!("local {local}")),
+            created_at: at.into(),
+            duration_secs: None,
+            state,
+            thumbnail_job: None,
+            video_key: None,
+            calories: None,
+            accepts_video: false,
+            on_this_computer: true,
+            size_bytes: None,
+            thumbnail_key: None,
+        }
+    }
+
+    fn remote(id: &str, title: &str, at: &str) -> idance_contract::wire::Session {
+        serde_json::from_value(serde_json::json!({
+            "session_id": id, "user_id": "u", "status": "completed", "started_at": at,
+            "title": title, "video_file_key": format!("sessions/u/{id}/v.mp4"), "size_bytes": 42
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn the_library_and_this_computer_make_one_card_per_session_newest_first() {
+        let local = vec![
+            // Uploaded from here, renamed on another computer.
+            card(
+                "l1",
+                Some("s1"),
+                "online",
+                "2026-12-04T10:00:00.000000001+00:00",
+            ),
+            // Not on the server yet.
+            card("l2", None, "uploading", "2026-12-04T12:00:00+00:00"),
+            // Completed here, then deleted from another computer.
+            card("l3", Some("s3"), "online", "2026-12-04T09:00:00+00:00"),
+        ];
+        let library = vec![
+            remote("s1", "Renamed elsewhere", "2026-12-04T10:00:00.000Z"),
+            remote("s2", "From the studio", "2026-12-04T11:00:00.000Z"),
+        ];
+        let merged = merge_library(local.clone(), &library, true);
+        let ids: Vec<&str> = merged.iter().map(|v| v.local_id.as_str()).collect();
+        assert_eq!(ids, ["l2", "s2", "l1"]);
+        assert_eq!(merged[2].title.as_deref(), Some("Renamed elsewhere"));
+        assert_eq!(merged[2].size_bytes, Some(42));
+        assert!(!merged[1].on_this_computer && merged[1].state == "online");
+        // Offline, the last library seen hides nothing of this computer's.
+        let offline = merge_library(local, &library, false);
+        assert_eq!(offline.len(), 4);
     }
 }

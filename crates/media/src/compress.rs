@@ -210,6 +210,7 @@ mod tests {
                 encoder: &LIBX264,
                 continuation: None,
                 duration: None,
+                cap_kbps: None,
             },
         )
         .join(" ");

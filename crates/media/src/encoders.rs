@@ -28,6 +28,37 @@ pub struct Encoder {
     pub filter: &'static str,
     /// Real-time options at about libx264 CRF 23's quality.
     pub options: &'static [&'static str],
+    /// Appended to `options` to keep the video under a bitrate ("Online fast"): `{k}`
+    /// is the cap in kbit/s, `{b}` the rate buffer (two seconds of it). A recording
+    /// that may be capped is capped from its first process (at the ceiling), so every
+    /// process of one file runs the same rate control and writes the same header.
+    pub cap: &'static [&'static str],
+    /// Sets the H.264 level (`{level}`, e.g. `3.2`) of a continuation to the file's:
+    /// an encoder picks the level from the rate settings too, and a continuation's
+    /// header is dropped, so its level must be the first process's.
+    pub level: &'static [&'static str],
+}
+
+impl Encoder {
+    /// `level` for an `avcC` level byte (32 → `3.2`).
+    pub fn level_args(&self, level: u8) -> Vec<String> {
+        let level = format!("{}.{}", level / 10, level % 10);
+        self.level
+            .iter()
+            .map(|a| a.replace("{level}", &level))
+            .collect()
+    }
+
+    /// `cap` for `kbps`.
+    pub fn cap_args(&self, kbps: u32) -> Vec<String> {
+        self.cap
+            .iter()
+            .map(|a| {
+                a.replace("{k}", &kbps.to_string())
+                    .replace("{b}", &(kbps * 2).to_string())
+            })
+            .collect()
+    }
 }
 
 pub const LIBX264: Encoder = Encoder {
@@ -46,7 +77,14 @@ pub const LIBX264: Encoder = Encoder {
         // Keyframes only at the set interval: fragments of one GOP each.
         "-sc_threshold",
         "0",
+        // Headers that do not depend on the content or the rate: the processes of one
+        // file (a pause, a new cap) share the first one's.
+        "-x264-params",
+        "stitchable=1",
     ],
+    // Quality stays CRF 23's where the picture is simple; the cap binds where not.
+    cap: &["-maxrate", "{k}k", "-bufsize", "{b}k"],
+    level: &["-level", "{level}"],
 };
 
 const VIDEOTOOLBOX: Encoder = Encoder {
@@ -56,6 +94,9 @@ const VIDEOTOOLBOX: Encoder = Encoder {
     device: &[],
     filter: "format=nv12",
     options: &["-realtime", "1", "-allow_sw", "0", "-b:v", "6M"],
+    cap: &["-b:v", "{k}k", "-maxrate", "{k}k"],
+    // On paper: its level option is not known to keep headers equal.
+    level: &[],
 };
 
 const NVENC: Encoder = Encoder {
@@ -67,6 +108,9 @@ const NVENC: Encoder = Encoder {
     options: &[
         "-preset", "p2", "-tune", "ll", "-rc", "vbr", "-cq", "23", "-b:v", "0",
     ],
+    cap: &["-maxrate", "{k}k", "-bufsize", "{b}k"],
+    // On paper (no NVIDIA GPU here): nvenc takes levels as "3.2" too.
+    level: &["-level", "{level}"],
 };
 
 const QSV: Encoder = Encoder {
@@ -76,6 +120,9 @@ const QSV: Encoder = Encoder {
     device: &[],
     filter: "format=nv12",
     options: &["-preset", "veryfast", "-global_quality", "23"],
+    cap: &["-b:v", "{k}k", "-maxrate", "{k}k", "-bufsize", "{b}k"],
+    // On paper: its level option is not known to keep headers equal.
+    level: &[],
 };
 
 const AMF: Encoder = Encoder {
@@ -96,6 +143,9 @@ const AMF: Encoder = Encoder {
         "-qp_p",
         "23",
     ],
+    cap: &["-rc", "vbr_peak", "-b:v", "{k}k", "-maxrate", "{k}k"],
+    // On paper: its level option is not known to keep headers equal.
+    level: &[],
 };
 
 const MEDIA_FOUNDATION: Encoder = Encoder {
@@ -114,6 +164,9 @@ const MEDIA_FOUNDATION: Encoder = Encoder {
         "-quality",
         "60",
     ],
+    cap: &["-rate_control", "pc_vbr", "-b:v", "{k}k"],
+    // On paper: its level option is not known to keep headers equal.
+    level: &[],
 };
 
 const VAAPI: Encoder = Encoder {
@@ -123,6 +176,9 @@ const VAAPI: Encoder = Encoder {
     device: &["-vaapi_device", "/dev/dri/renderD128"],
     filter: "format=nv12,hwupload",
     options: &["-rc_mode", "CQP", "-qp", "23"],
+    cap: &["-rc_mode", "VBR", "-b:v", "{k}k", "-maxrate", "{k}k"],
+    // On paper: its level option is not known to keep headers equal.
+    level: &[],
 };
 
 /// Every encoder this module knows, for looking one up by name.

@@ -8,7 +8,6 @@
 
 use crate::app::{ServerError, ServerHandle};
 use crate::config::Config;
-use crate::db::UploadState;
 use crate::state::AppState;
 use crate::storage::{Listed, StorageError};
 use aws_sdk_s3::types::{
@@ -87,21 +86,7 @@ async fn sweep_stale(
         let stale = state.db.stale_uploads(before, now, BATCH).await?;
         let last_batch = (stale.len() as i64) < BATCH;
         for u in stale {
-            match state
-                .storage
-                .abort_multipart(&u.file_key, &u.upload_id)
-                .await
-            {
-                Ok(()) | Err(StorageError::NoSuchUpload) => {}
-                Err(e) => return Err(e.into()),
-            }
-            if state
-                .db
-                .finish_upload(u.upload_id.clone(), UploadState::Aborted, None)
-                .await?
-            {
-                tracing::info!(file_key = %u.file_key, "stale multipart upload aborted");
-                crate::metrics::count("idance_uploads_aborted_total", &[("reason", "stale")]);
+            if crate::abort::abort_upload::<ServerError>(state, &u, "stale").await? {
                 aborted += 1;
             }
         }

@@ -4,6 +4,7 @@
 //!
 //! Run it with [`start`]; the `idance serve` command and the desktop app both do.
 
+mod abort;
 mod activity;
 mod app;
 pub mod auth;

@@ -25,6 +25,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         (name = "multipart", description = "Part B: multipart uploads that resume"),
         (name = "files", description = "Stored files of the caller's sessions"),
         (name = "accounts", description = "Part C: sign-in with email and password, renewing tokens"),
+        (name = "library", description = "Part D: the caller's sessions, listed, renamed and deleted"),
     ),
 )]
 pub struct ApiDoc;

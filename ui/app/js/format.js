@@ -36,6 +36,11 @@ export function formatSpeed(bps) {
   return bps > 0 ? `${formatBytes(Math.round(bps))}/s` : "";
 }
 
+// The video's quality in Online fast: its bitrate cap (kbit/s) as the link allows.
+export function videoQualityText(kbps) {
+  return kbps ? `Online fast · ${(kbps / 1000).toFixed(1)} Mbit/s` : "";
+}
+
 export function formatDate(iso) {
   const d = new Date(iso);
   return Number.isNaN(d.getTime()) ? "" : d.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
@@ -119,6 +124,7 @@ export function sessionStateLabel(state) {
     paused: "Paused",
     cancelled: "Cancelled",
     empty: "No video",
+    elsewhere: "Being sent from another computer",
   }[state] || state;
 }
 
@@ -140,4 +146,17 @@ export function deviceOptions(devices, kind, allowNone = true) {
   const opts = list.map((d) => ({ value: d.id, label: d.name, selected: d.default }));
   if (allowNone) opts.unshift({ value: "", label: "None", selected: !list.some((d) => d.default) });
   return opts;
+}
+
+// What the Sessions view says about where its list comes from (library_status).
+export function libraryStatusText(status) {
+  if (!status) return "";
+  if (status.source === "local_only") {
+    return "This server keeps no library: these are the sessions of this computer.";
+  }
+  if (status.source === "offline") {
+    if (!status.fetched_at) return "Offline: showing this computer's sessions.";
+    return `Offline: showing your library as of ${formatDate(status.fetched_at)}.`;
+  }
+  return "";
 }

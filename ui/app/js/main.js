@@ -142,6 +142,8 @@ export async function start(doc = document) {
   doc.body.dataset.ready = "true";
   await takeOpened();
   await sessions.refresh();
+  // The library from the server (other computers' sessions) comes after.
+  sessions.refreshLibrary();
 
   // Things that may take a moment come after the queue is interactive.
   record.loadDevices().catch((err) => record.showError(errorText(err)));

@@ -1,5 +1,5 @@
 // The record screen: devices, title, preview, Record/Stop with time, size and level.
-import { deviceOptions, formatBytes, formatClock, levelPercent } from "./format.js";
+import { deviceOptions, formatBytes, formatClock, levelPercent, videoQualityText } from "./format.js";
 import { errorText, invoke, mediaUrl } from "./ipc.js";
 
 export class RecordView {
@@ -223,6 +223,9 @@ export class RecordView {
     if (s.state === "recording") this.loadPreview();
     d.getElementById("rec-elapsed").textContent = formatClock(s.elapsed_secs);
     d.getElementById("rec-size").textContent = formatBytes(s.bytes_written);
+    const quality = videoQualityText(s.video_kbps);
+    d.getElementById("rec-quality").textContent = quality;
+    d.getElementById("rec-quality-wrap").hidden = !quality;
     d.getElementById("rec-level").style.width = `${levelPercent(s.audio_level_db)}%`;
     d.getElementById("rec-mic-silent").hidden = !(s.mic_silent && s.state === "recording");
     if (s.error) this.showError(s.error);

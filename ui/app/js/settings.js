@@ -21,6 +21,7 @@ export function formToInput(form) {
     limit: limit ? Math.round(parseFloat(limit) * 1_000_000) : null,
     compress: form.querySelector('input[name="compress"]:checked')?.value || "off",
     review_recordings: !!form.elements.namedItem("review_recordings")?.checked,
+    online_fast: form.querySelector('input[name="record_mode"]:checked')?.value === "online_fast",
     countdown: !!form.elements.namedItem("countdown")?.checked,
     record_shortcut: v("record_shortcut"),
   };
@@ -48,7 +49,11 @@ export class SettingsView {
     this.doc = doc;
     this.form = doc.getElementById("settings-form");
     this.onSaved = onSaved;
-    this.form.addEventListener("change", () => this.showFieldsets());
+    this.form.addEventListener("change", () => {
+      this.edited = true;
+      this.showFieldsets();
+    });
+    this.form.addEventListener("input", () => (this.edited = true));
     this.form.addEventListener("submit", (e) => {
       e.preventDefault();
       this.save();
@@ -74,12 +79,16 @@ export class SettingsView {
     return this.refresh();
   }
 
+  // What is typed while the saved settings are on their way is not overwritten by them.
   async refresh() {
-    this.fill(await invoke("get_settings"));
+    this.edited = false;
+    const s = await invoke("get_settings");
+    if (!this.edited) this.fill(s);
   }
 
   fill(s) {
     const d = this.doc;
+    this.edited = false;
     for (const r of this.form.querySelectorAll('input[name="mode"]')) r.checked = r.value === s.mode;
     d.getElementById("set-url").value = s.server_url || "";
     d.getElementById("set-bucket").value = s.bucket || "";
@@ -89,6 +98,7 @@ export class SettingsView {
     d.getElementById("set-limit").value = s.limit ? String(s.limit / 1_000_000) : "";
     for (const r of this.form.querySelectorAll('input[name="compress"]')) r.checked = r.value === (s.compress || "off");
     d.getElementById("set-review").checked = !!s.review_recordings;
+    d.getElementById(s.online_fast ? "set-online-fast" : "set-quality-first").checked = true;
     d.getElementById("set-autostart").checked = !!s.start_at_login;
     d.getElementById("set-countdown").checked = s.countdown !== false;
     d.getElementById("set-shortcut").value = s.record_shortcut || "";

@@ -149,3 +149,32 @@ pub fn decodes_cleanly(file: &Path) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// (upload_id, file_key) once the queue has recorded a multipart upload.
+pub fn plan(queue_db: &std::path::Path) -> Option<(String, String)> {
+    let conn = rusqlite::Connection::open(queue_db).ok()?;
+    conn.query_row(
+        "SELECT upload_id, file_key FROM jobs WHERE upload_id IS NOT NULL",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
+    .ok()
+}
+
+/// Bytes storage has of the multipart upload `upload_id` (its part list, all pages).
+pub async fn stored_bytes(base: &str, token: &str, upload_id: &str, key: &str) -> u64 {
+    let r: serde_json::Value = reqwest::Client::new()
+        .post(format!("{base}/api/s3/multipart/parts"))
+        .bearer_auth(token)
+        .json(&serde_json::json!({"file_key": key, "upload_id": upload_id}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    r["parts"]
+        .as_array()
+        .map(|p| p.iter().map(|p| p["size"].as_u64().unwrap_or(0)).sum())
+        .unwrap_or(0)
+}

@@ -28,6 +28,8 @@ pub struct ServerCaps {
     pub crc32c: bool,
     /// A checksum given for a single PUT is signed into it (`put_checksums`).
     pub put_checksums: bool,
+    /// The server lists, renames and deletes sessions (library.md, Part D).
+    pub library: bool,
 }
 
 fn caps_of(success: bool, body: &str) -> ServerCaps {
@@ -50,11 +52,21 @@ fn caps_of(success: bool, body: &str) -> ServerCaps {
             .as_ref()
             .and_then(|j| j.get("put_checksums")?.as_bool())
             .unwrap_or(false);
+    let library = json
+        .as_ref()
+        .and_then(|j| j.get("library")?.as_bool())
+        .unwrap_or(false);
     ServerCaps {
         mode,
         crc32c,
         put_checksums,
+        library,
     }
+}
+
+/// A user's text as one path segment (a session id typed by hand may hold anything).
+fn path_segment(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
 /// Where the bearer token comes from.
@@ -253,7 +265,13 @@ impl ApiClient {
         if !(200..300).contains(&status) {
             return Err(ClientError::from_answer(status, &text, retry_after));
         }
-        serde_json::from_str(&text).map_err(|e| ClientError::Protocol(format!("{path}: {e}")))
+        // A 204 has no body: read as `null` (what `()` deserializes from).
+        let text = if text.trim().is_empty() {
+            "null"
+        } else {
+            &text
+        };
+        serde_json::from_str(text).map_err(|e| ClientError::Protocol(format!("{path}: {e}")))
     }
 
     async fn send_once<B: Serialize>(
@@ -313,6 +331,62 @@ impl ApiClient {
             .and_then(|s| s.as_str())
             .map(str::to_string)
             .ok_or_else(|| ClientError::Protocol("start answered without session_id".into()))
+    }
+
+    /// One page of the caller's library (`GET /api/sessions`), newest first.
+    pub async fn library_page(
+        &self,
+        status: Option<SessionStatus>,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<SessionPage, ClientError> {
+        let mut path = format!("/api/sessions?limit={limit}");
+        if let Some(s) = status {
+            path.push_str(match s {
+                SessionStatus::Active => "&status=active",
+                SessionStatus::Completed => "&status=completed",
+            });
+        }
+        if let Some(c) = cursor {
+            // The cursor is URL-safe base64 from the server; encoded anyway.
+            path.push_str("&cursor=");
+            path.extend(url::form_urlencoded::byte_serialize(c.as_bytes()));
+        }
+        self.send::<(), _>(reqwest::Method::GET, &path, None).await
+    }
+
+    /// One session of the caller's (`GET /api/sessions/{id}`).
+    pub async fn library_session(&self, session_id: &str) -> Result<Session, ClientError> {
+        self.send::<(), _>(
+            reqwest::Method::GET,
+            &format!("/api/sessions/{}", path_segment(session_id)),
+            None,
+        )
+        .await
+    }
+
+    /// Renames a session or sets its calories (`PATCH /api/sessions/{id}`).
+    pub async fn update_session(
+        &self,
+        session_id: &str,
+        req: &UpdateSessionRequest,
+    ) -> Result<Session, ClientError> {
+        self.send(
+            reqwest::Method::PATCH,
+            &format!("/api/sessions/{}", path_segment(session_id)),
+            Some(req),
+        )
+        .await
+    }
+
+    /// Deletes a session and its objects (`DELETE /api/sessions/{id}`; a repeat is fine).
+    pub async fn delete_session(&self, session_id: &str) -> Result<(), ClientError> {
+        self.send::<(), ()>(
+            reqwest::Method::DELETE,
+            &format!("/api/sessions/{}", path_segment(session_id)),
+            None,
+        )
+        .await
     }
 
     pub async fn video_upload_url(

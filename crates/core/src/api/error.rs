@@ -33,6 +33,11 @@ pub enum ClientError {
     /// folder refused it).
     #[error("cannot keep the sign-in on this computer: {0}")]
     Keychain(String),
+    /// The server has no library endpoints (a server without Part D).
+    #[error(
+        "this server keeps no library (no `library` capability): sessions are listed only on the computer that uploaded them"
+    )]
+    NoLibrary,
     /// A 2xx answer we could not read.
     #[error("the upload service answered something unreadable: {0}")]
     Protocol(String),

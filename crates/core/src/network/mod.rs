@@ -11,6 +11,7 @@
 mod addresses;
 pub mod probe;
 pub mod stall;
+pub mod uplink;
 pub mod wake;
 
 use std::sync::Arc;
@@ -22,6 +23,7 @@ use tokio_util::sync::CancellationToken;
 #[derive(Clone, Debug)]
 pub struct Network {
     changes: Arc<watch::Sender<u64>>,
+    uplink: uplink::Uplink,
 }
 
 impl Default for Network {
@@ -35,6 +37,7 @@ impl Network {
     pub fn new() -> Self {
         Self {
             changes: Arc::new(watch::channel(0).0),
+            uplink: uplink::Uplink::default(),
         }
     }
 
@@ -45,6 +48,11 @@ impl Network {
         tokio::spawn(addresses::watch(net.clone(), stop.clone()));
         tokio::spawn(wake::watch(net.clone(), wake::system_clock(), stop));
         net
+    }
+
+    /// What the uploads on this network carried so far.
+    pub fn uplink(&self) -> &uplink::Uplink {
+        &self.uplink
     }
 
     /// How many changes were seen so far.

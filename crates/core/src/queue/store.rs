@@ -21,6 +21,9 @@ pub enum QueueError {
     NoJob(String),
     #[error("queue task failed: {0}")]
     Task(String),
+    /// The work is in use right now; the same request later will do.
+    #[error("{0}")]
+    Busy(String),
 }
 
 #[derive(Clone)]
@@ -215,6 +218,51 @@ impl Queue {
                 params![local_id, calories],
             )?;
             Ok(())
+        })
+        .await
+    }
+
+    /// The session's title (sent when it is started on the server).
+    pub async fn set_title(&self, local_id: String, title: String) -> Result<(), QueueError> {
+        self.call(move |c| {
+            c.execute(
+                "UPDATE sessions SET title = ?2 WHERE local_id = ?1",
+                params![local_id, title],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Removes a session and its jobs from the queue, unless one of its jobs is in one
+    /// of `busy` (checked in the same transaction: a compare-and-set). The files stay on
+    /// disk. Whether it was removed.
+    pub async fn forget_session(
+        &self,
+        local_id: String,
+        busy: &'static [JobState],
+    ) -> Result<bool, QueueError> {
+        self.call(move |c| {
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let mut busy_now = false;
+            {
+                let mut st = tx.prepare("SELECT state FROM jobs WHERE local_session = ?1")?;
+                for state in st.query_map([&local_id], |r| r.get::<_, String>(0))? {
+                    let state = state?;
+                    busy_now |= busy.iter().any(|b| b.as_str() == state);
+                }
+            }
+            if busy_now {
+                return Ok(false);
+            }
+            tx.execute(
+                "DELETE FROM parts WHERE job_id IN (SELECT job_id FROM jobs WHERE local_session = ?1)",
+                [&local_id],
+            )?;
+            tx.execute("DELETE FROM jobs WHERE local_session = ?1", [&local_id])?;
+            let gone = tx.execute("DELETE FROM sessions WHERE local_id = ?1", [&local_id])? == 1;
+            tx.commit()?;
+            Ok(gone)
         })
         .await
     }

@@ -76,7 +76,7 @@ impl From<ClientError> for UploadError {
                 ..
             } => Self::Conflict(e.to_string()),
             ClientError::Offline(_) | ClientError::Server { .. } => Self::Offline(e.to_string()),
-            ClientError::Rejected { .. } | ClientError::Protocol(_) => {
+            ClientError::Rejected { .. } | ClientError::Protocol(_) | ClientError::NoLibrary => {
                 Self::Rejected(e.to_string())
             }
         }

@@ -112,6 +112,11 @@ impl Uploader {
         self.counters.clone()
     }
 
+    /// What this uploader's network carried so far (shared with every uploader on it).
+    pub fn uplink(&self) -> crate::network::uplink::Uplink {
+        self.api.network().uplink().clone()
+    }
+
     pub fn subscribe(&self) -> broadcast::Receiver<Progress> {
         self.events.subscribe()
     }

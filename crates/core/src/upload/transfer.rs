@@ -18,6 +18,7 @@ pub(crate) async fn put(
 ) -> Result<Option<reqwest::Response>, UploadError> {
     let network = up.api.network().clone();
     let live = Liveness::new(len);
+    let open = network.uplink().open();
     let body = reqwest::Body::wrap_stream(live.watch(chunks_of_range(file, offset, len).await?));
     let mut request = up.api.storage_http().put(url).header("content-length", len);
     for (name, value) in headers {
@@ -33,7 +34,12 @@ pub(crate) async fn put(
         sent = request.body(body).send() => sent,
     };
     match sent {
-        Ok(resp) => Ok(Some(resp)),
+        Ok(resp) => {
+            if resp.status().is_success() {
+                open.done(len);
+            }
+            Ok(Some(resp))
+        }
         Err(e) => {
             tracing::debug!(error = %e.without_url(), "PUT failed");
             Ok(None)

@@ -10,7 +10,7 @@ use crate::error::DesktopError;
 use crate::events::Event;
 use idance_core::SessionChoice;
 use idance_core::take::{Destination, Take};
-use idance_media::record::RecordStatus;
+use idance_media::record::{RecordSpec, RecordStatus};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -117,21 +117,36 @@ impl Desktop {
                 .clone()
                 .or_else(|| out.file_stem().map(|s| s.to_string_lossy().into_owned())),
         };
+        let link = self.link();
         let to = Destination {
             queue: self.queue.clone(),
             session,
             thumbs_dir: self.thumbs_dir(),
-            hold: self.link().review_recordings,
+            hold: link.review_recordings,
         };
+        // Online fast only when the recording uploads while it records.
+        let online_fast = link.online_fast && !link.review_recordings;
         // Trials made once per machine and ffmpeg; remembered in the data folder.
         let encoders = idance_media::encoders::choose(&self.client_dir()).await;
-        let spec = slot::spec(
-            req,
-            self.preview_path(),
-            encoders.usable(),
-            Some(self.client_dir()),
-        );
-        Ok(Take::start(&spec, &out, title.as_deref(), Some(to)).await?)
+        let spec = RecordSpec {
+            video_cap: online_fast.then_some(idance_core::pace::CEILING_KBPS),
+            ..slot::spec(
+                req,
+                self.preview_path(),
+                encoders.usable(),
+                Some(self.client_dir()),
+            )
+        };
+        let take = Take::start(&spec, &out, title.as_deref(), Some(to)).await?;
+        if online_fast {
+            // Ends with the recording (its status closes).
+            tokio::spawn(idance_core::pace::online_fast(
+                take.controls(),
+                take.status(),
+                self.network.uplink().clone(),
+            ));
+        }
+        Ok(take)
     }
 
     async fn finish_recording(self: Arc<Self>, take: Take, stopped: oneshot::Receiver<()>) {

@@ -163,6 +163,9 @@ mod tests {
                     "the disk is almost full (20 MB free): the recording was stopped and is kept; free some space before recording again".into()
                 }),
                 encoder: Some("libx264 (software)".into()),
+                // Online fast, capped to what the uplink carries.
+                video_kbps: (state == Recording).then_some(3000),
+                codec_changes: 0,
             })
             .collect();
         crate::fixtures::check("record_statuses.json", &statuses);

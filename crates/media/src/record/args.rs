@@ -34,6 +34,9 @@ pub struct RecordSpec {
     pub encoder_cache: Option<PathBuf>,
     /// Encode this file instead of recording devices (compression before upload).
     pub reencode: Option<crate::compress::Reencode>,
+    /// "Online fast": the video's first bitrate cap, kbit/s; later processes take the
+    /// cap [`super::Controls::cap_video`] sets. None: quality first, never capped.
+    pub video_cap: Option<u32>,
 }
 
 impl Default for RecordSpec {
@@ -48,6 +51,7 @@ impl Default for RecordSpec {
             encoders: Vec::new(),
             encoder_cache: None,
             reencode: None,
+            video_cap: None,
         }
     }
 }
@@ -60,6 +64,8 @@ pub struct Segment<'a> {
     pub continuation: Option<Continuation>,
     /// What is left of the recording's set duration.
     pub duration: Option<Duration>,
+    /// The video's bitrate cap, kbit/s.
+    pub cap_kbps: Option<u32>,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -79,6 +85,7 @@ pub fn ffmpeg_args(os: Os, spec: &RecordSpec) -> Result<Vec<String>, ArgsError> 
             encoder: spec.encoders.first().copied().unwrap_or(&LIBX264),
             continuation: None,
             duration: spec.duration,
+            cap_kbps: spec.video_cap,
         },
     )
 }
@@ -154,6 +161,12 @@ pub fn segment_args(os: Os, spec: &RecordSpec, seg: Segment) -> Result<Vec<Strin
     }
     args.extend(["-c:v".to_string(), seg.encoder.name.to_string()]);
     args.extend(seg.encoder.options.iter().map(|s| s.to_string()));
+    if let Some(k) = seg.cap_kbps {
+        args.extend(seg.encoder.cap_args(k));
+    }
+    if let Some(level) = seg.continuation.and_then(|c| c.h264_level) {
+        args.extend(seg.encoder.level_args(level));
+    }
     // A keyframe every second: fragments of ~1 s each.
     args.extend(["-g", &keyint, "-keyint_min", &keyint].map(String::from));
     if mic.is_some() {
@@ -271,7 +284,7 @@ mod tests {
         assert!(a.contains("[1:a]aresample=48000"), "{a}");
         assert!(a.contains("-map [v] -map [a] -c:v libx264"), "{a}");
         assert!(
-            a.contains("-sc_threshold 0 -g 30 -keyint_min 30 -c:a aac"),
+            a.contains("-sc_threshold 0 -x264-params stitchable=1 -g 30 -keyint_min 30 -c:a aac"),
             "{a}"
         );
         assert!(
@@ -383,13 +396,20 @@ mod tests {
                 continuation: Some(Continuation {
                     offset_secs: 7.25,
                     fragment_index: 9,
+                    h264_level: Some(32),
                 }),
                 duration: Some(Duration::from_millis(12_750)),
+                cap_kbps: Some(2500),
             },
         )
         .unwrap()
         .join(" ");
         assert!(a.contains("+default_base_moof+frag_discont"), "{a}");
+        // A capped process keeps CRF 23 under the cap, with two seconds of buffer.
+        assert!(
+            a.contains("-crf 23") && a.contains("-maxrate 2500k -bufsize 5000k -level 3.2"),
+            "{a}"
+        );
         assert!(
             a.contains(
                 "-avoid_negative_ts make_non_negative -output_ts_offset 7.250000 -fragment_index 9 -t 12.750 -f mp4 pipe:1"

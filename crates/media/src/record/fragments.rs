@@ -46,6 +46,10 @@ pub struct Fragments {
     /// A `moov` has been written to the file: a continuation is possible.
     has_init: bool,
     fragments: u64,
+    /// The file's sample descriptions (codec headers: `avcC`, `esds`).
+    codec: Option<Vec<u8>>,
+    /// Continuations whose codec headers differed from the file's.
+    codec_changes: u32,
 }
 
 impl Default for Fragments {
@@ -58,6 +62,8 @@ impl Default for Fragments {
             last_sequence: 0,
             has_init: false,
             fragments: 0,
+            codec: None,
+            codec_changes: 0,
         }
     }
 }
@@ -69,6 +75,9 @@ pub struct Continuation {
     pub offset_secs: f64,
     /// `-fragment_index`: the next fragment's number.
     pub fragment_index: u32,
+    /// The file's H.264 level (`avcC`'s level byte, 32 for 3.2), for the next process
+    /// to keep.
+    pub h264_level: Option<u8>,
 }
 
 fn bad(what: &str) -> io::Error {
@@ -82,6 +91,13 @@ impl Fragments {
     /// Whether the file has its header (`ftyp` + `moov`) yet.
     pub fn has_init(&self) -> bool {
         self.has_init
+    }
+
+    /// Continuations whose codec headers were not the file's (their header is dropped,
+    /// so a player would decode them with the wrong parameters): always 0 when every
+    /// process runs the same encoder settings, caps included.
+    pub fn codec_changes(&self) -> u32 {
+        self.codec_changes
     }
 
     /// Fragments appended so far (all processes).
@@ -107,6 +123,7 @@ impl Fragments {
         Continuation {
             offset_secs: self.end_secs() + margin,
             fragment_index: self.last_sequence + 1,
+            h264_level: self.codec.as_deref().and_then(h264_level),
         }
     }
 
@@ -208,11 +225,18 @@ impl Fragments {
         let body = &boxed[header..];
         if &boxed[4..8] == b"moov" {
             self.read_moov(body);
+            let codec = sample_descriptions(body);
             if self.has_init {
-                return Ok(()); // a continuation's: the file has one
+                // A continuation's: the file has one.
+                if self.codec.as_ref() != Some(&codec) {
+                    self.codec_changes += 1;
+                    tracing::warn!("a continuation's codec headers differ from the file's");
+                }
+                return Ok(());
             }
             write(boxed)?;
             self.has_init = true;
+            self.codec = Some(codec);
         } else {
             self.read_moof(body);
             write(boxed)?;
@@ -367,6 +391,45 @@ fn be64(b: &[u8], at: usize) -> Option<u64> {
 
 /// The child boxes of a container box's body: (type, body). Stops at anything that
 /// does not fit.
+/// The level byte of the first `avcC` in `configs` (from [`sample_descriptions`]).
+fn h264_level(configs: &[u8]) -> Option<u8> {
+    let at = configs.windows(4).position(|w| w == b"avcC")?;
+    configs.get(at + 4 + 3).copied()
+}
+
+/// Every track's codec configuration, in order: the boxes inside its sample entries
+/// (`avcC`, `esds`...) but `btrt`, which only states the encoder's bitrate settings (a
+/// new cap changes it; no decoder reads it).
+fn sample_descriptions(moov: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let inside = |b: &[u8], kind: &[u8; 4]| {
+        children(b)
+            .find(|(k, _)| k == kind)
+            .map(|(_, b)| b.to_vec())
+    };
+    for (_, trak) in children(moov).filter(|(k, _)| k == b"trak") {
+        let stsd = inside(trak, b"mdia")
+            .and_then(|b| inside(&b, b"minf"))
+            .and_then(|b| inside(&b, b"stbl"))
+            .and_then(|b| inside(&b, b"stsd"))
+            .unwrap_or_default();
+        // Version, flags and the entry count, then the entries.
+        for (kind, entry) in children(stsd.get(8..).unwrap_or_default()) {
+            out.extend(kind);
+            // An audio entry's fields take 28 bytes, a video entry's 78.
+            let fields = if &kind == b"mp4a" { 28 } else { 78 };
+            out.extend(entry.get(..fields).unwrap_or(entry));
+            for (k, b) in children(entry.get(fields..).unwrap_or_default()) {
+                if &k != b"btrt" {
+                    out.extend(k);
+                    out.extend(b);
+                }
+            }
+        }
+    }
+    out
+}
+
 fn children(body: &[u8]) -> impl Iterator<Item = ([u8; 4], &[u8])> {
     let mut at = 0usize;
     std::iter::from_fn(move || {
@@ -481,6 +544,8 @@ mod tests {
         let c = f.continue_after(0.05);
         assert!((c.offset_secs - 3.07).abs() < 0.1, "{c:?}");
         assert_eq!(c.fragment_index as u64, first + 1);
+        // What x264 chose for 320x240 at 30 fps (level 1.3), for the next to keep.
+        assert_eq!(c.h264_level, Some(13));
         let more = fmp4(
             2,
             &[
@@ -500,11 +565,33 @@ mod tests {
             "the header was not dropped"
         );
         assert!((f.end_secs() - 5.1).abs() < 0.15, "{}", f.end_secs());
+        assert_eq!(f.codec_changes(), 0);
         let path = dir.path().join("both.mp4");
         std::fs::write(&path, &file).unwrap();
         let (secs, errors) = probe_secs(&path);
         assert!((secs - 5.1).abs() < 0.2, "{secs}");
         assert!(errors.is_empty(), "{errors}");
+    }
+
+    /// A continuation encoded otherwise (here smaller) is noticed: its header is not
+    /// the file's.
+    #[test]
+    fn a_continuation_with_other_codec_headers_is_noticed() {
+        let mut f = Fragments::default();
+        let mut file = Vec::new();
+        feed_in_pieces(&mut f, &fmp4(1, &[]), 5000, &mut file);
+        let c = f.continue_after(0.05);
+        let other = fmp4(
+            1,
+            &[
+                "-s".into(),
+                "160x120".into(),
+                "-output_ts_offset".into(),
+                format!("{:.6}", c.offset_secs),
+            ],
+        );
+        feed_in_pieces(&mut f, &other, 3000, &mut file);
+        assert_eq!(f.codec_changes(), 1);
     }
 
     #[test]

@@ -62,6 +62,8 @@ pub enum RecordError {
     },
     #[error("the recording is stopping: it can no longer be paused or resumed")]
     Stopping,
+    #[error("this recording puts quality first: its bitrate is never capped")]
+    NotCapped,
 }
 
 /// How a recording ended. The file is kept in every case.
@@ -102,6 +104,10 @@ struct Inner {
     child: Option<FfmpegChild>,
     /// Why the recorder stopped itself, in words.
     notice: Option<String>,
+    /// The video's bitrate cap for the next process, kbit/s (None: never capped).
+    cap: Option<u32>,
+    /// The running process is ending to start the next with a new cap.
+    switching: bool,
 }
 
 /// Pause, resume and stop, shared by the recording's handle and its supervisor.
@@ -154,6 +160,34 @@ impl Control {
         let _ = self.ask(Want::Stop);
     }
 
+    /// A new cap: the running process ends gracefully and the next goes on in the
+    /// file at once with it (a cut of about the time ffmpeg takes to start). Answers
+    /// whether anything changed.
+    fn cap(&self, kbps: u32) -> Result<bool, RecordError> {
+        let mut inner = self.lock();
+        match (inner.want, inner.cap) {
+            (Want::Stop, _) => return Err(RecordError::Stopping),
+            (_, None) => return Err(RecordError::NotCapped),
+            (_, Some(now)) if now == kbps => return Ok(false),
+            _ => {}
+        }
+        inner.cap = Some(kbps);
+        let Inner {
+            want,
+            child,
+            switching,
+            ..
+        } = &mut *inner;
+        if *want == Want::Record
+            && let Some(child) = child.as_mut()
+        {
+            *switching = true;
+            // Fails only when ffmpeg already exited: then it is finishing anyway.
+            let _ = child.quit();
+        }
+        Ok(true)
+    }
+
     fn kill(&self) {
         if let Some(child) = self.lock().child.as_mut() {
             let _ = child.kill();
@@ -183,6 +217,12 @@ impl Controls {
 
     pub fn resume(&self) -> Result<(), RecordError> {
         self.0.ask(Want::Record)
+    }
+
+    /// Caps the video at `kbps` from the next second on ("Online fast"; the
+    /// recording must have started capped). Answers whether the cap changed.
+    pub fn cap_video(&self, kbps: u32) -> Result<bool, RecordError> {
+        self.0.cap(kbps)
     }
 
     /// Pauses a recording, resumes a paused one.
@@ -247,6 +287,8 @@ impl Recording {
                 want: Want::Record,
                 child: None,
                 notice: None,
+                cap: spec.video_cap,
+                switching: false,
             }),
             changed: Condvar::new(),
             status: Arc::new(status_tx),
@@ -341,6 +383,7 @@ impl Supervisor {
             .spec
             .duration
             .map(|d| d.saturating_sub(Duration::from_secs_f64(recorded)));
+        let cap_kbps = self.control.lock().cap;
         let args = segment_args(
             Os::current(),
             &self.spec,
@@ -348,8 +391,10 @@ impl Supervisor {
                 encoder: self.encoders[encoder],
                 continuation,
                 duration,
+                cap_kbps,
             },
         )?;
+        self.control.status.send_modify(|s| s.video_kbps = cap_kbps);
         let mut child = FfmpegCommand::new()
             .args(&args)
             .spawn()
@@ -366,6 +411,27 @@ impl Supervisor {
             events,
             encoder,
         })
+    }
+
+    fn duration_reached(&self, recorded: f64) -> bool {
+        self.spec
+            .duration
+            .is_some_and(|d| recorded >= d.as_secs_f64())
+    }
+
+    /// The next process with encoder `encoder`, going on where the file ends (from its
+    /// start when it has no header yet).
+    fn go_on(
+        &self,
+        encoder: usize,
+        sink: &mut Sink,
+        recorded: f64,
+    ) -> Result<Started, RecordError> {
+        let at = sink
+            .fragments
+            .has_init()
+            .then(|| sink.fragments.continue_after(CONTINUATION_MARGIN));
+        self.spawn(encoder, at, recorded)
     }
 
     fn run(self, first: Started, file: File, marker: Marker) -> Finished {
@@ -387,8 +453,13 @@ impl Supervisor {
             let recorded = sink.fragments.end_secs();
             let (pumped, exit, log_error) = self.one_process(started, &mut sink, recorded);
             let wrote_media = sink.fragments.fragments() > before;
+            let codec_changes = sink.fragments.codec_changes();
+            status.send_modify(|s| s.codec_changes = codec_changes);
             let success = exit.is_some_and(|s| s.success());
-            let want = self.control.lock().want;
+            let (want, switching) = {
+                let mut inner = self.control.lock();
+                (inner.want, std::mem::take(&mut inner.switching))
+            };
             if let Err(e) = pumped {
                 break (false, Some(e));
             }
@@ -416,6 +487,14 @@ impl Supervisor {
                 next = self.spawn(idx + 1, None, recorded);
                 continue;
             }
+            // A new cap: the next process at once, where this one's output ends.
+            if want == Want::Record && switching && (success || wrote_media) {
+                let recorded = sink.fragments.end_secs();
+                if !self.duration_reached(recorded) {
+                    next = self.go_on(idx, &mut sink, recorded);
+                    continue;
+                }
+            }
             if want == Want::Pause && (success || wrote_media) {
                 // What the file holds is the time recorded (ffmpeg's last report may
                 // lag its last fragment).
@@ -427,18 +506,10 @@ impl Supervisor {
                 match self.control.wait_paused() {
                     Want::Stop => break (true, None),
                     _ => {
-                        if self
-                            .spec
-                            .duration
-                            .is_some_and(|d| recorded >= d.as_secs_f64())
-                        {
+                        if self.duration_reached(recorded) {
                             break (true, None);
                         }
-                        let at = sink
-                            .fragments
-                            .has_init()
-                            .then(|| sink.fragments.continue_after(CONTINUATION_MARGIN));
-                        next = self.spawn(idx, at, recorded);
+                        next = self.go_on(idx, &mut sink, recorded);
                         continue;
                     }
                 }

@@ -46,6 +46,13 @@ pub struct RecordStatus {
     pub notice: Option<String>,
     /// The encoder in use, as shown: "libx264 (software)".
     pub encoder: Option<String>,
+    /// The video's bitrate cap now, kbit/s ("Online fast"); None when quality comes
+    /// first.
+    pub video_kbps: Option<u32>,
+    /// Processes whose codec headers were not the file's (see
+    /// [`super::fragments::Fragments::codec_changes`]): 0 when all is well.
+    #[serde(skip)]
+    pub codec_changes: u32,
 }
 
 impl Default for RecordStatus {
@@ -63,6 +70,8 @@ impl Default for RecordStatus {
             error: None,
             notice: None,
             encoder: None,
+            video_kbps: None,
+            codec_changes: 0,
         }
     }
 }

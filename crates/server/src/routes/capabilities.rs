@@ -26,6 +26,8 @@ pub async fn get(State(state): State<AppState>) -> Json<Capabilities> {
     extra.insert("put_checksums".into(), true.into());
     // Part C: this server signs users in (accounts.md).
     extra.insert("accounts".into(), true.into());
+    // Part D: the library (list, rename, delete sessions).
+    extra.insert("library".into(), true.into());
     extra.insert(
         "max_sign_batch".into(),
         idance_contract::MAX_SIGN_BATCH.into(),

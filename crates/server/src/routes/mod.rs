@@ -4,6 +4,7 @@ pub mod auth;
 pub mod capabilities;
 pub mod files;
 pub mod health;
+pub mod library;
 pub mod multipart;
 pub mod sessions;
 pub mod uploads;
@@ -32,6 +33,8 @@ pub fn router() -> Router<AppState> {
         .routes(routes!(capabilities::get))
         .routes(routes!(sessions::start))
         .routes(routes!(sessions::complete))
+        .routes(routes!(library::list))
+        .routes(routes!(library::get, library::update, library::delete))
         .routes(routes!(uploads::video))
         .routes(routes!(uploads::thumbnail))
         // A key holds slashes, which an OpenAPI path parameter cannot: axum matches the

@@ -469,26 +469,13 @@ pub async fn abort(
         }
         UploadState::Active => {}
     }
-    match state
-        .storage
-        .abort_multipart(&record.file_key, &record.upload_id)
-        .await
-    {
-        Ok(()) | Err(StorageError::NoSuchUpload) => {}
-        Err(e) => return Err(e.into()),
-    }
-    if state
-        .db
-        .finish_upload(record.upload_id.clone(), UploadState::Aborted, None)
-        .await?
-    {
-        tracing::info!(file_key = %record.file_key, "multipart upload aborted");
-        crate::metrics::count("idance_uploads_aborted_total", &[("reason", "client")]);
-    } else if state
-        .db
-        .upload(record.upload_id.clone())
-        .await?
-        .is_some_and(|r| r.state == UploadState::Completed)
+    let moved = crate::abort::abort_upload::<ApiError>(&state, &record, "client").await?;
+    if !moved
+        && state
+            .db
+            .upload(record.upload_id.clone())
+            .await?
+            .is_some_and(|r| r.state == UploadState::Completed)
     {
         // A complete on another instance won the race.
         return Err(ApiError::Conflict("the upload is already completed".into()));

@@ -2,7 +2,7 @@
 
 use super::owned_session;
 use crate::auth::User;
-use crate::db::Completion;
+use crate::db::{Completion, Started};
 use crate::error::{ApiError, ApiResult};
 use crate::json::{ApiJson, OptionalJson};
 use crate::state::AppState;
@@ -31,6 +31,7 @@ fn now() -> String {
         (status = 200, description = "The session this client_ref already started", body = Session),
         (status = 400, description = "Malformed request (`bad_request`, `invalid_key`, `invalid_part_number`, `invalid_part`, `entity_too_small`)", body = ErrorBody),
         (status = 401, description = "Missing, expired or invalid bearer token (`unauthorized`)", body = ErrorBody),
+        (status = 404, description = "The client_ref named a session since deleted (`not_found`)", body = ErrorBody),
         (status = 500, description = "The server failed (`internal`)", body = ErrorBody),
     ),
 )]
@@ -56,10 +57,21 @@ pub async fn start(
         )));
     }
     let id = uuid::Uuid::new_v4().hyphenated().to_string();
-    let (session, created) = state
+    let (session, created) = match state
         .db
-        .start_session(user, req.title, req.client_ref, id, now())
-        .await?;
+        .start_session(user, req.title, req.client_ref.clone(), id, now())
+        .await?
+    {
+        Started::New(s) => (s, true),
+        Started::Existing(s) => (s, false),
+        // library.md: a deleted session's client_ref answers 404, never a new session.
+        Started::Deleted => {
+            return Err(ApiError::NotFound(format!(
+                "the session client_ref '{}' named was deleted",
+                req.client_ref.unwrap_or_default()
+            )));
+        }
+    };
     tracing::info!(session_id = %session.session_id, created, "session started");
     if created {
         crate::metrics::count("idance_sessions_started_total", &[]);
@@ -107,7 +119,8 @@ fn check_key(
     Ok(())
 }
 
-async fn check_object(state: &AppState, field: &str, key: &str) -> ApiResult<()> {
+/// The object's size, once it is there and within the limit.
+async fn check_object(state: &AppState, field: &str, key: &str) -> ApiResult<u64> {
     match state.storage.head(key).await? {
         None => Err(ApiError::NotFound(format!(
             "{field} '{key}' has not been uploaded"
@@ -116,7 +129,7 @@ async fn check_object(state: &AppState, field: &str, key: &str) -> ApiResult<()>
             "{field} is {size} bytes, over the {} MB limit",
             state.max_upload_mb
         ))),
-        Some(_) => Ok(()),
+        Some(size) => Ok(size),
     }
 }
 
@@ -146,6 +159,7 @@ pub async fn complete(
     ApiJson(req): ApiJson<CompleteSessionRequest>,
 ) -> ApiResult<Json<Session>> {
     let session = owned_session(&state, &user, &req.session_id).await?;
+    let mut size = None;
     if session.status != SessionStatus::Completed {
         DateTime::parse_from_rfc3339(&req.end_time)
             .map_err(|_| ApiError::BadRequest("endTime must be an RFC 3339 date-time".into()))?;
@@ -188,13 +202,13 @@ pub async fn complete(
                 ));
             }
         }
-        check_object(&state, "videoFileKey", &req.video_file_key).await?;
+        size = Some(check_object(&state, "videoFileKey", &req.video_file_key).await?);
         if let Some(key) = &req.thumbnail_file_key {
             check_object(&state, "thumbnailFileKey", key).await?;
         }
     }
     let session_id = req.session_id.clone();
-    match state.db.complete_session(req, now()).await? {
+    match state.db.complete_session(req, now(), size).await? {
         Completion::Done(s) => {
             tracing::info!(%session_id, "session completed");
             crate::metrics::count("idance_sessions_completed_total", &[]);
@@ -203,6 +217,9 @@ pub async fn complete(
         Completion::Repeat(s) => Ok(Json(s)),
         Completion::Conflict => Err(ApiError::Conflict(format!(
             "session '{session_id}' was already completed with different details"
+        ))),
+        Completion::Gone => Err(ApiError::NotFound(format!(
+            "session '{session_id}' was deleted"
         ))),
     }
 }

@@ -1,0 +1,23 @@
+// The player window: the link to stream (storage's presigned GET) comes in the
+// fragment; the page's CSP allows media from that link's origin alone.
+export function start(doc = document, hash = location.hash) {
+  const video = doc.getElementById("video");
+  const error = doc.getElementById("error");
+  const link = decodeURIComponent(hash.replace(/^#/, "").replace(/\+/g, " "));
+  video.addEventListener("error", () => (error.hidden = false));
+  // A refusal by the page's policy is named (for the log, and for tests to read).
+  doc.addEventListener("securitypolicyviolation", (e) => {
+    doc.body.dataset.blocked = `${e.violatedDirective} ${e.blockedURI}`;
+  });
+  if (!/^https?:\/\//.test(link)) {
+    error.hidden = false;
+    return video;
+  }
+  video.src = link;
+  video.focus();
+  return video;
+}
+
+if (typeof window !== "undefined" && window.location?.protocol !== "about:" && document.getElementById("video")) {
+  start();
+}
