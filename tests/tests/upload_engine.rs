@@ -376,6 +376,34 @@ async fn two_runners_on_one_queue_send_no_byte_twice() {
     srv.shutdown().await;
 }
 
+/// A bandwidth limit holds while the bytes go, for a file sent in one PUT too (it once
+/// only spaced the starts of parts apart, so a one-part video went at full speed).
+#[tokio::test]
+async fn the_bandwidth_limit_holds_for_a_file_sent_in_one_put() {
+    let srv = TestServer::start(idance_tests::Backend::Garage).await;
+    let dir = tempfile::tempdir().unwrap();
+    let video = make_video(dir.path(), "short.mp4", 3);
+    let size = std::fs::metadata(&video).unwrap().len();
+    assert!(
+        size < idance_contract::DEFAULT_PART_SIZE,
+        "one part: {size}"
+    );
+    let limit = 1_000_000;
+    let runner = idance_tests::client_with(&srv, "teacher", dir.path(), throttled(4, limit));
+    let job_id = enqueue(&runner, &video).await;
+    let began = std::time::Instant::now();
+    let (job, _) = runner.run_job(&job_id, None).await.unwrap();
+    let took = began.elapsed();
+    assert_completed(&srv, &job, &video, "limited").await;
+    // The first chunk (256 KiB) goes at once; the rest at the limit, never faster.
+    let least = Duration::from_secs_f64((size - 256 * 1024) as f64 / limit as f64);
+    assert!(
+        took >= least,
+        "{size} B at {limit} B/s took {took:?}, under {least:?}"
+    );
+    srv.shutdown().await;
+}
+
 #[tokio::test]
 async fn urls_that_expire_on_a_slow_link_are_signed_again() {
     for backend in BACKENDS {
@@ -386,8 +414,8 @@ async fn urls_that_expire_on_a_slow_link_are_signed_again() {
         let srv = TestServer::start_with(backend, opts).await;
         let dir = tempfile::tempdir().unwrap();
         let video = make_video(dir.path(), "slow.mp4", 26);
-        // 4 parts at 8 MB/s with 4 in flight: later parts wait > 2 s after signing.
-        let config = throttled(4, 8 * 1024 * 1024);
+        // 4 parts at 8 MB/s, one at a time: later parts wait > 2 s after signing.
+        let config = throttled(1, 8 * 1024 * 1024);
         let runner = idance_tests::client_with(&srv, "teacher", dir.path(), config);
         let job_id = enqueue(&runner, &video).await;
         let (job, _) = runner.run_job(&job_id, None).await.unwrap();

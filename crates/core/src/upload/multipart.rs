@@ -408,11 +408,6 @@ async fn send_part(
         Some(u) => u,
         None => (one_url(up, plan, part).await?, Instant::now()),
     };
-    // Signed first, then the bandwidth wait: a slow link makes URLs expire before
-    // use, and the policy re-signs them.
-    if let Some(t) = &up.throttle {
-        t.acquire(len).await;
-    }
     let mut policy = PutPolicy::new(format!("part {n}"), up.config.max_outage);
     loop {
         if up.cancel.is_cancelled() {

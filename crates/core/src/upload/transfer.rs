@@ -19,7 +19,8 @@ pub(crate) async fn put(
     let network = up.api.network().clone();
     let live = Liveness::new(len);
     let open = network.uplink().open();
-    let body = reqwest::Body::wrap_stream(live.watch(chunks_of_range(file, offset, len).await?));
+    let chunks = chunks_of_range(file, offset, len).await?;
+    let body = reqwest::Body::wrap_stream(live.watch(paced(chunks, up.throttle.clone())));
     let mut request = up.api.storage_http().put(url).header("content-length", len);
     for (name, value) in headers {
         request = request.header(*name, value);
@@ -45,4 +46,25 @@ pub(crate) async fn put(
             Ok(None)
         }
     }
+}
+
+/// The bandwidth limit kept as the bytes go: each chunk waits for its turn on the limit's
+/// shared timeline, so one PUT of a whole file keeps to it as every part does.
+fn paced<S>(
+    chunks: S,
+    throttle: Option<std::sync::Arc<super::throttle::Throttle>>,
+) -> impl futures::Stream<Item = std::io::Result<bytes::Bytes>> + Send + 'static
+where
+    S: futures::Stream<Item = std::io::Result<bytes::Bytes>> + Send + 'static,
+{
+    use futures::StreamExt as _;
+    chunks.then(move |chunk| {
+        let throttle = throttle.clone();
+        async move {
+            if let (Some(t), Ok(bytes)) = (&throttle, &chunk) {
+                t.acquire(bytes.len() as u64).await;
+            }
+            chunk
+        }
+    })
 }
