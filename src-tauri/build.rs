@@ -32,6 +32,7 @@ const COMMANDS: &[&str] = &[
     "trim_job",
     "take_opened",
     "set_start_at_login",
+    "set_language",
     "check_update",
     "update_status",
     "refresh_library",

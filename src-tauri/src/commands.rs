@@ -31,6 +31,8 @@ pub struct AppInfo {
     version: &'static str,
     /// Where thumbnails and the preview are (the media scheme, in this OS's form).
     media_base: String,
+    /// The language chosen in Settings; None: the system's (the window asks it).
+    language: Option<String>,
 }
 
 #[tauri::command]
@@ -44,6 +46,7 @@ pub fn app_info(d: D<'_>, store: Store<'_>) -> AppInfo {
         online: d.is_online(),
         version: env!("CARGO_PKG_VERSION"),
         media_base: idance_desktop::media::base_url(std::env::consts::OS),
+        language: stored.language.clone(),
     }
 }
 
@@ -82,9 +85,16 @@ pub async fn delete_session(d: D<'_>, session: String) -> Res<()> {
 
 /// Plays a library session in the player window (streamed from storage).
 #[tauri::command]
-pub async fn open_player(app: tauri::AppHandle, d: D<'_>, session: String) -> Res<()> {
+pub async fn open_player(
+    app: tauri::AppHandle,
+    d: D<'_>,
+    session: String,
+    language: Option<String>,
+) -> Res<()> {
     let playable = d.play_url(&session).await.map_err(UiError::from)?;
-    crate::player::open(&app, playable).map_err(UiError::app)
+    // The player speaks the window's language (one the app ships).
+    let lang = idance_desktop::l10n::language(language.as_deref(), None);
+    crate::player::open(&app, playable, lang).map_err(UiError::app)
 }
 
 #[tauri::command]
@@ -274,6 +284,12 @@ pub async fn sign_out(
     secrets: State<'_, idance_desktop::secrets::Secrets>,
 ) -> Res<View> {
     Ok(settings::sign_out(&d, &*store, &secrets).await?)
+}
+
+/// Chooses the window's language (None: the system's); the window reloads in it.
+#[tauri::command]
+pub fn set_language(store: Store<'_>, language: Option<String>) -> Res<()> {
+    Ok(settings::set_language(&*store, language)?)
 }
 
 /// Turns start at login on or off (the OS's entry, then the choice).

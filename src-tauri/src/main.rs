@@ -14,7 +14,7 @@ mod updates;
 
 use idance_desktop::launch::Launch;
 use idance_desktop::secrets::Secrets;
-use idance_desktop::{Desktop, Event, media};
+use idance_desktop::{Desktop, Event, l10n, media};
 use std::path::Path;
 use std::sync::Arc;
 use tauri::{DragDropEvent, Emitter, Manager, WindowEvent};
@@ -78,6 +78,23 @@ pub fn show_window(app: &tauri::AppHandle) {
 
 /// A second launch hands its command line here (and exits): its files are opened
 /// here, and unless it was the login entry, the window comes up.
+/// A desktop notification in the window's language (the one chosen, else the system's).
+fn notify(app: &tauri::AppHandle, kind: l10n::NoticeKind, title: Option<&str>) {
+    use idance_desktop::settings::ChoiceStore;
+    use tauri_plugin_notification::NotificationExt;
+    let chosen = app
+        .state::<settings::PluginStore<tauri::Wry>>()
+        .load()
+        .language;
+    let lang = l10n::language(chosen.as_deref(), l10n::system_language().as_deref());
+    let _ = app
+        .notification()
+        .builder()
+        .title("iDance Capture")
+        .body(l10n::notice_text(lang, kind, title))
+        .show();
+}
+
 fn second_launch(app: &tauri::AppHandle, argv: Vec<String>, cwd: String) {
     let launch = Launch::parse(argv, Path::new(&cwd));
     if !launch.hidden {
@@ -157,14 +174,8 @@ fn main() {
                 loop {
                     match events.recv().await {
                         Ok(e) => {
-                            if let Event::Notice { title, body } = &e {
-                                use tauri_plugin_notification::NotificationExt;
-                                let _ = handle
-                                    .notification()
-                                    .builder()
-                                    .title(title)
-                                    .body(body)
-                                    .show();
+                            if let Event::Notice { kind, title } = &e {
+                                notify(&handle, *kind, title.as_deref());
                             }
                             let _ = handle.emit("idance", e);
                         }
@@ -252,6 +263,7 @@ fn main() {
             commands::sign_out,
             commands::take_opened,
             commands::set_start_at_login,
+            commands::set_language,
             commands::check_update,
             commands::update_status,
             commands::refresh_library,

@@ -52,16 +52,20 @@ impl MediaOrigin {
     }
 }
 
-pub fn open(app: &tauri::AppHandle, p: Playable) -> tauri::Result<()> {
+pub fn open(app: &tauri::AppHandle, p: Playable, lang: &str) -> tauri::Result<()> {
     if let Some(old) = app.get_webview_window(LABEL) {
         let _ = old.destroy();
     }
     app.state::<MediaOrigin>().set(p.origin);
     // The link rides in the fragment: the page needs no command to get it.
     let link: String = url::form_urlencoded::byte_serialize(p.url.as_bytes()).collect();
-    WebviewWindowBuilder::new(app, LABEL, WebviewUrl::App(format!("{PAGE}#{link}").into()))
-        .title(format!("{} — iDance Capture", p.title))
-        .inner_size(960.0, 600.0)
-        .build()?;
+    WebviewWindowBuilder::new(
+        app,
+        LABEL,
+        WebviewUrl::App(format!("{PAGE}?lang={lang}#{link}").into()),
+    )
+    .title(format!("{} — iDance Capture", p.title))
+    .inner_size(960.0, 600.0)
+    .build()?;
     Ok(())
 }

@@ -25,7 +25,7 @@ async fn add(
     let added = d.add_files(&[r.id], session).await.remove(0);
     match (added.job_id, added.error) {
         (Some(id), None) => Ok(id),
-        (_, e) => Err(e.unwrap_or_default()),
+        (_, e) => Err(e.map(|e| e.message).unwrap_or_default()),
     }
 }
 
@@ -445,7 +445,10 @@ async fn a_recording_held_for_review_waits_paused_with_trim() {
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
         match tokio::time::timeout(left, events.recv()).await {
-            Ok(Ok(Event::Notice { title, .. })) if title.contains("review") => break,
+            Ok(Ok(Event::Notice {
+                kind: idance_desktop::l10n::NoticeKind::ReviewSaved,
+                ..
+            })) => break,
             Ok(_) => {}
             Err(_) => panic!("no notice that the recording waits for review"),
         }

@@ -60,6 +60,9 @@ pub struct Stored {
     /// None: the default.
     #[serde(default)]
     pub record_shortcut: Option<String>,
+    /// The window's language (`es`, `pt-BR`…). None: the system's.
+    #[serde(default)]
+    pub language: Option<String>,
 }
 
 /// Record/Stop from anywhere: Ctrl+Shift+R (Cmd+Shift+R on macOS).

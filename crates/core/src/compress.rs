@@ -187,9 +187,9 @@ impl Encoding {
         }
         let why = finished
             .error
-            .clone()
-            .or(finished.notice.clone())
-            .unwrap_or_else(|| "the encode ended early".into());
+            .as_ref()
+            .or(finished.notice.as_ref())
+            .map_or_else(|| "the encode ended early".into(), ToString::to_string);
         tracing::warn!(file = %source.display(), "the compressed copy is not used ({why}); the original goes up");
         let original = send_original(queue, &job.job_id, &source, thumbs_dir).await?;
         hand_off(finished);

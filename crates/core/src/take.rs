@@ -11,6 +11,7 @@ use crate::intake::{self, IntakeError, SessionChoice};
 use crate::lifecycle::{self, Transition};
 use crate::queue::Queue;
 use idance_media::ProbeError;
+use idance_media::problem::{Problem, ProblemKind};
 use idance_media::record::{
     Controls, Finished, RecordError, RecordSpec, RecordState, RecordStatus, Recording,
 };
@@ -55,10 +56,10 @@ pub struct Taken {
     pub elapsed_secs: f64,
     /// Stopped on request (or at its set duration) and finalized by ffmpeg.
     pub graceful: bool,
-    /// The first problem, in words (it names the file when it could not be queued).
-    pub error: Option<String>,
+    /// The first problem (it names the file when it could not be queued).
+    pub error: Option<Problem>,
     /// Why it stopped by itself though nothing failed (the disk almost full).
-    pub notice: Option<String>,
+    pub notice: Option<Problem>,
     /// The queued jobs to send, thumbnail first; empty when not queued.
     pub jobs: Vec<String>,
 }
@@ -261,15 +262,15 @@ impl Stopped {
                 jobs
             }
             Err(e) => {
-                error.get_or_insert(format!(
-                    "the recording is kept in {} but could not be queued: {e}",
-                    path.display()
+                error.get_or_insert(Problem::new(
+                    ProblemKind::NotQueued,
+                    format!("{}: {e}", path.display()),
                 ));
                 Vec::new()
             }
         };
         if to.is_some() && empty {
-            error.get_or_insert_with(|| "nothing was recorded".to_string());
+            error.get_or_insert_with(|| Problem::new(ProblemKind::NothingRecorded, ""));
         }
         let ok = graceful && error.is_none();
         status.send_modify(|s| {

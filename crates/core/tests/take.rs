@@ -90,7 +90,10 @@ async fn an_empty_take_is_not_left_queued_and_says_nothing_was_recorded() {
     let taken = take.stop_when(async {}).await.queue().await;
     assert_eq!(taken.elapsed_secs, 0.0, "{taken:?}");
     assert_eq!(watch.borrow().state, RecordState::Failed);
-    assert_eq!(taken.error.as_deref(), Some("nothing was recorded"));
+    assert_eq!(
+        taken.error.map(|e| e.kind),
+        Some(idance_media::problem::ProblemKind::NothingRecorded)
+    );
     assert!(taken.jobs.is_empty());
     assert_eq!(
         to.queue.job(job).await.unwrap().state,
@@ -305,7 +308,15 @@ async fn on_a_small_disk_the_recording_stops_itself_before_it_is_full() {
         .await;
     assert!(taken.graceful && taken.error.is_none(), "{taken:?}");
     let notice = taken.notice.clone().expect("it says why it stopped");
-    assert!(notice.contains("the disk is almost full"), "{notice}");
+    assert_eq!(
+        notice.kind,
+        idance_media::problem::ProblemKind::DiskAlmostFull,
+        "{notice}"
+    );
+    assert!(
+        notice.to_string().contains("the disk is almost full"),
+        "{notice}"
+    );
     assert!(taken.elapsed_secs < 60.0, "{taken:?}");
     let free = idance_media::space::free(&small).unwrap();
     assert!(free > 8 << 20, "only {free} bytes were left");

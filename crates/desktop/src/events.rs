@@ -31,9 +31,10 @@ pub enum Event {
     Opened,
     /// An update's status changed.
     Update(crate::update::UpdateStatus),
-    /// Something the user should hear about (a desktop notification).
+    /// Something the user should hear about (also a desktop notification), by kind:
+    /// the window and `l10n` word it; `title` is the session's, when it has one.
     Notice {
-        title: String,
-        body: String,
+        kind: crate::l10n::NoticeKind,
+        title: Option<String>,
     },
 }

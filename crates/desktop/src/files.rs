@@ -27,8 +27,22 @@ pub fn picker_extensions() -> Vec<&'static str> {
 pub struct Added {
     pub name: String,
     pub job_id: Option<String>,
-    /// Why the file was refused, in words (it names the file).
-    pub error: Option<String>,
+    /// Why the file was refused.
+    pub error: Option<Refusal>,
+}
+
+/// Why a file was refused: a kind the window words in its language, and the detail
+/// only the app knows (ffprobe's reason), shaped as the commands' errors are.
+#[derive(Debug, Clone, Serialize)]
+pub struct Refusal {
+    pub kind: &'static str,
+    pub message: String,
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
 }
 
 #[derive(Default)]

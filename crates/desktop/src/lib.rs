@@ -13,6 +13,7 @@ pub mod events;
 pub mod files;
 #[cfg(test)]
 mod fixtures;
+pub mod l10n;
 pub mod launch;
 mod library;
 mod link;

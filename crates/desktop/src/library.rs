@@ -5,10 +5,11 @@
 use crate::engine::Desktop;
 use crate::error::DesktopError;
 use crate::events::Event;
-use crate::files::Added;
+use crate::files::{Added, Refusal};
 use crate::views::{self, JobView, SessionView};
 use idance_core::SessionChoice;
 use idance_core::compress::{self, Compression, Taken};
+use idance_core::intake::IntakeError;
 use idance_media::compress::Mode;
 use idance_media::record::Unfinished;
 use std::collections::HashMap;
@@ -39,9 +40,19 @@ fn file_name(path: &Path) -> String {
 }
 
 /// A refused file, named as the user knows it (not by its full path), with the reason.
-fn refused(path: &Path, e: &dyn std::fmt::Display) -> Added {
+fn refused(path: &Path, e: &IntakeError) -> Added {
+    use idance_media::ProbeError;
     let name = file_name(path);
-    let words = e.to_string().replace(&path.display().to_string(), &name);
+    let (kind, detail) = match e {
+        IntakeError::NotAVideo(ProbeError::NotVideo { reason, .. }) => {
+            ("not_video", reason.clone())
+        }
+        IntakeError::NotAVideo(ProbeError::Missing) => ("no_ffmpeg", e.to_string()),
+        IntakeError::NotAVideo(ProbeError::Timeout { .. }) => ("probe_timeout", e.to_string()),
+        IntakeError::NotAVideo(ProbeError::Io { reason, .. }) => ("unreadable", reason.clone()),
+        IntakeError::Queue(q) => ("queue", q.to_string()),
+    };
+    let words = detail.replace(&path.display().to_string(), &name);
     let words = words
         .strip_prefix(&format!("{name}: "))
         .unwrap_or(&words)
@@ -49,7 +60,10 @@ fn refused(path: &Path, e: &dyn std::fmt::Display) -> Added {
     Added {
         name,
         job_id: None,
-        error: Some(words),
+        error: Some(Refusal {
+            kind,
+            message: words,
+        }),
     }
 }
 
@@ -70,7 +84,10 @@ impl Desktop {
                 None => out.push(Added {
                     name: id.clone(),
                     job_id: None,
-                    error: Some("this file is no longer available: drop it again".into()),
+                    error: Some(Refusal {
+                        kind: "file_gone",
+                        message: "this file is no longer available: drop it again".into(),
+                    }),
                 }),
             }
         }

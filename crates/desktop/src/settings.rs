@@ -63,6 +63,8 @@ pub struct View {
     pub record_shortcut: String,
     /// Why the stored choice is not in use, in words.
     pub problem: Option<String>,
+    /// The language chosen for the window; None: the system's.
+    pub language: Option<String>,
 }
 
 /// The Settings view (reads the keychain: off the async runtime's workers).
@@ -87,6 +89,7 @@ pub async fn view(store: &dyn ChoiceStore, secrets: &Secrets, desktop: &Desktop)
         .map(|s| s.user);
     let (countdown, record_shortcut) = (stored.counts_down(), stored.record_shortcut().to_string());
     View {
+        language: stored.language.clone(),
         mode: stored.mode,
         active: desktop.mode(),
         server_url: stored.server_url,
@@ -162,6 +165,8 @@ pub async fn save_and_apply(
         start_at_login: kept.start_at_login,
         countdown: Some(input.countdown),
         record_shortcut: trim(input.record_shortcut),
+        // Chosen apart (applied at once), never by Save.
+        language: kept.language,
     };
     let token = trim(input.token);
     let secret_key = trim(input.secret_access_key);
@@ -218,6 +223,23 @@ pub async fn set_start_at_login(
     };
     store.save(&stored).map_err(DesktopError::Refused)?;
     Ok(view(store, secrets, desktop).await)
+}
+
+/// Chooses the window's language (None: the system's); applied by the window at once.
+/// A language the app does not ship is refused, not stored.
+pub fn set_language(store: &dyn ChoiceStore, language: Option<String>) -> Result<(), DesktopError> {
+    if let Some(l) = &language
+        && crate::l10n::language(Some(l), None) != l
+    {
+        return Err(DesktopError::Refused(format!(
+            "the app has no language {l:?}"
+        )));
+    }
+    let stored = Stored {
+        language,
+        ..store.load()
+    };
+    store.save(&stored).map_err(DesktopError::Refused)
 }
 
 /// Makes the OS's start-at-login entry match the stored choice (on unless turned off),

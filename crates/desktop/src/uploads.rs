@@ -164,8 +164,8 @@ pub(crate) async fn sync_loop(d: Arc<Desktop>) {
         for (id, title) in &completed {
             if !completed_before.iter().any(|(b, _)| b == id) {
                 d.emit(Event::Notice {
-                    title: "Session online".into(),
-                    body: format!("{} is uploaded", title.as_deref().unwrap_or("Your session")),
+                    kind: crate::l10n::NoticeKind::SessionOnline,
+                    title: title.clone(),
                 });
             }
         }

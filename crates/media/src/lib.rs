@@ -6,6 +6,7 @@ pub mod devices;
 pub mod encoders;
 pub mod headers;
 pub mod probe;
+pub mod problem;
 pub mod record;
 pub mod space;
 #[cfg(test)]

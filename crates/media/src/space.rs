@@ -75,14 +75,9 @@ impl Room {
 
 /// While recording at `rate` bytes a second: why to stop now, when the disk of `dir`
 /// is down to its reserve. A disk whose space cannot be read is not a reason.
-pub fn too_low(dir: &Path, rate: f64) -> Option<String> {
+pub fn too_low(dir: &Path, rate: f64) -> Option<crate::problem::Problem> {
     let free = free(dir).ok()?;
-    (free < reserve(rate)).then(|| {
-        format!(
-            "the disk is almost full ({} MB free): the recording was stopped and is kept; free some space before recording again",
-            free / 1_000_000
-        )
-    })
+    (free < reserve(rate)).then(|| crate::problem::Problem::disk_almost_full(free))
 }
 
 #[cfg(test)]

@@ -19,10 +19,9 @@ use tokio::sync::oneshot;
 /// The recording space and encoder, as the Record screen shows them.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct RecordingRoom {
-    /// "about 40 min of recording space left"; None when the disk cannot tell.
-    pub words: Option<String>,
     /// Under the warning level: say so before Record.
     pub low: bool,
+    /// Minutes of recording that fit; None when the disk cannot tell (the UI words it).
     pub minutes_left: Option<f64>,
     /// "libx264 (software)".
     pub encoder: String,
@@ -161,8 +160,8 @@ impl Desktop {
                     // instructor is teaching, not watching the meter.
                     if s.mic_silent && !silent {
                         me.emit(Event::Notice {
-                            title: "Microphone silent".into(),
-                            body: "It has heard nothing for 10 seconds. Check that it is plugged in, switched on and not muted; the recording goes on.".into(),
+                            kind: crate::l10n::NoticeKind::MicSilent,
+                            title: None,
                         });
                     }
                     silent = s.mic_silent;
@@ -186,8 +185,8 @@ impl Desktop {
         }
         if self.link().review_recordings && taken.error.is_none() && !taken.jobs.is_empty() {
             self.emit(Event::Notice {
-                title: "Recording saved for review".into(),
-                body: "It waits in Uploads: Trim… to cut its start and end, or Resume to upload it as it is.".into(),
+                kind: crate::l10n::NoticeKind::ReviewSaved,
+                title: None,
             });
         }
         // Only now may the next recording start.
@@ -242,7 +241,6 @@ impl Desktop {
             .and_then(Result::ok);
         let encoder = idance_media::encoders::choose(&self.client_dir()).await;
         RecordingRoom {
-            words: room.map(|r| r.words()),
             low: room.is_some_and(|r| r.low),
             minutes_left: room.map(|r| r.minutes_left),
             encoder: encoder.chosen().label.to_string(),

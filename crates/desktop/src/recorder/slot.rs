@@ -157,11 +157,12 @@ mod tests {
                 audio_level_db: Some(-30.0),
                 mic_silent: false,
                 silent_readings: 0,
-                error: (state == Failed)
-                    .then(|| "a capture device is in use by another program".into()),
-                notice: (state == Finished).then(|| {
-                    "the disk is almost full (20 MB free): the recording was stopped and is kept; free some space before recording again".into()
+                error: (state == Failed).then(|| {
+                    idance_media::problem::explain("/dev/video0: Device or resource busy")
+                        .expect("a line the table knows")
                 }),
+                notice: (state == Finished)
+                    .then(|| idance_media::problem::Problem::disk_almost_full(20_000_000)),
                 encoder: Some("libx264 (software)".into()),
                 // Online fast, capped to what the uplink carries.
                 video_kbps: (state == Recording).then_some(3000),

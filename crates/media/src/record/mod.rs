@@ -18,6 +18,7 @@ pub use status::{RecordState, RecordStatus};
 
 use crate::devices::Os;
 use crate::encoders::{Encoder, LIBX264};
+use crate::problem::{Problem, ProblemKind};
 use crate::space;
 use ffmpeg_sidecar::child::FfmpegChild;
 use ffmpeg_sidecar::command::FfmpegCommand;
@@ -75,10 +76,10 @@ pub struct Finished {
     /// Stopped on request, at the set duration or by itself for lack of space, and
     /// finalized by ffmpeg.
     pub graceful: bool,
-    /// What went wrong, in words (device lost, disk full, ffmpeg killed...).
-    pub error: Option<String>,
+    /// What went wrong (device lost, disk full, ffmpeg killed...).
+    pub error: Option<Problem>,
     /// Why it stopped by itself although nothing went wrong (the disk almost full).
-    pub notice: Option<String>,
+    pub notice: Option<Problem>,
     marker: Marker,
 }
 
@@ -102,8 +103,8 @@ struct Inner {
     want: Want,
     /// The ffmpeg process running now (none while paused).
     child: Option<FfmpegChild>,
-    /// Why the recorder stopped itself, in words.
-    notice: Option<String>,
+    /// Why the recorder stopped itself.
+    notice: Option<Problem>,
     /// The video's bitrate cap for the next process, kbit/s (None: never capped).
     cap: Option<u32>,
     /// The running process is ending to start the next with a new cap.
@@ -155,7 +156,7 @@ impl Control {
     }
 
     /// Stops by itself, keeping the recording, and says why.
-    fn stop_because(&self, why: String) {
+    fn stop_because(&self, why: Problem) {
         self.lock().notice.get_or_insert(why);
         let _ = self.ask(Want::Stop);
     }
@@ -445,7 +446,7 @@ impl Supervisor {
         let (graceful, error) = loop {
             let started = match next {
                 Ok(s) => s,
-                Err(e) => break (false, Some(e.to_string())),
+                Err(e) => break (false, Some(Problem::failed(e.to_string()))),
             };
             let idx = started.encoder;
             let encoder = self.encoders[idx];
@@ -461,7 +462,7 @@ impl Supervisor {
                 (inner.want, std::mem::take(&mut inner.switching))
             };
             if let Err(e) = pumped {
-                break (false, Some(e));
+                break (false, Some(Problem::failed(e)));
             }
             // A hardware encoder listed but not working here: the next one, as long as
             // the file has no header (whose codec settings a continuation must share).
@@ -471,7 +472,7 @@ impl Supervisor {
                 && idx + 1 < self.encoders.len()
                 && want != Want::Stop
             {
-                let why = log_error.unwrap_or_else(|| "it did not start".into());
+                let why = log_error.map_or_else(|| "it did not start".into(), |p| p.to_string());
                 tracing::warn!(
                     encoder = encoder.name,
                     "failed to start ({why}); falling back"
@@ -516,12 +517,12 @@ impl Supervisor {
             }
             let error = match success {
                 true => None,
-                false => Some(
-                    log_error.unwrap_or_else(|| match exit.and_then(|s| s.code()) {
+                false => Some(log_error.unwrap_or_else(|| {
+                    Problem::failed(match exit.and_then(|s| s.code()) {
                         Some(code) => format!("ffmpeg stopped with exit code {code}"),
                         None => "ffmpeg was killed".to_string(),
-                    }),
-                ),
+                    })
+                })),
             };
             break (success, error);
         };
@@ -561,7 +562,7 @@ impl Supervisor {
     ) -> (
         Result<(), String>,
         Option<std::process::ExitStatus>,
-        Option<String>,
+        Option<Problem>,
     ) {
         let status = self.control.status.clone();
         let log = {
@@ -576,7 +577,11 @@ impl Supervisor {
                             observe(event, &status, &mut log_error, recorded);
                         }
                     }
-                    Err(e) => log_error = Some(format!("ffmpeg's log could not be read: {e}")),
+                    Err(e) => {
+                        log_error = Some(Problem::failed(format!(
+                            "ffmpeg's log could not be read: {e}"
+                        )))
+                    }
                 }
                 log_error
             })
@@ -590,7 +595,7 @@ impl Supervisor {
         // so ends ffmpeg); the log with its stderr.
         let log_error = log
             .join()
-            .unwrap_or_else(|_| Some("ffmpeg's log could not be read".to_string()));
+            .unwrap_or_else(|_| Some(Problem::failed("ffmpeg's log could not be read")));
         let exit = loop {
             let mut inner = self.control.lock();
             let polled = inner.child.as_mut().map(|c| c.as_inner_mut().try_wait());
@@ -667,7 +672,7 @@ fn unreachable_end(path: &Path) -> Finished {
         bytes: file_len(path),
         elapsed_secs: 0.0,
         graceful: false,
-        error: Some("the recorder stopped unexpectedly".into()),
+        error: Some(Problem::new(ProblemKind::StoppedUnexpectedly, "")),
         notice: None,
         marker: Marker::detached(path),
     }
@@ -760,7 +765,7 @@ fn pump(
 fn observe(
     event: FfmpegEvent,
     status: &watch::Sender<RecordStatus>,
-    log_error: &mut Option<String>,
+    log_error: &mut Option<Problem>,
     recorded: f64,
 ) {
     match event {
@@ -778,18 +783,18 @@ fn observe(
             if let Some(db) = status::parse_level(&line) {
                 status.send_modify(|s| s.hear(db));
             } else if matches!(level, LogLevel::Error | LogLevel::Fatal)
-                && let Some(words) = status::explain(&line)
+                && let Some(problem) = crate::problem::explain(&line)
             {
                 status.send_modify(|s| {
-                    s.error.get_or_insert(words.clone());
+                    s.error.get_or_insert(problem.clone());
                 });
-                log_error.get_or_insert(words);
+                log_error.get_or_insert(problem);
             } else if matches!(level, LogLevel::Error | LogLevel::Fatal) && log_error.is_none() {
-                *log_error = Some(format!("ffmpeg: {}", line.trim()));
+                *log_error = Some(Problem::failed(format!("ffmpeg: {}", line.trim())));
             }
         }
         FfmpegEvent::Error(e) => {
-            log_error.get_or_insert(format!("ffmpeg: {e}"));
+            log_error.get_or_insert(Problem::failed(format!("ffmpeg: {e}")));
         }
         _ => {}
     }

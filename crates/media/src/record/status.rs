@@ -1,6 +1,7 @@
 //! What a recording reports while it runs, read from ffmpeg's log lines.
 
 use super::args::LEVEL_KEY;
+use crate::problem::Problem;
 use serde::Serialize;
 
 /// A recording's state, in the order it moves through them (Recording and Paused may
@@ -39,11 +40,11 @@ pub struct RecordStatus {
     /// Readings in a row under [`SILENT_BELOW_DB`] (kept across pauses).
     #[serde(skip)]
     pub silent_readings: u32,
-    /// The first problem, in words.
-    pub error: Option<String>,
+    /// The first problem (a kind the window words, with its detail).
+    pub error: Option<Problem>,
     /// Why the recording stopped by itself though nothing failed (the disk almost
-    /// full), in words.
-    pub notice: Option<String>,
+    /// full).
+    pub notice: Option<Problem>,
     /// The encoder in use, as shown: "libx264 (software)".
     pub encoder: Option<String>,
     /// The video's bitrate cap now, kbit/s ("Online fast"); None when quality comes
@@ -123,51 +124,6 @@ pub fn parse_level(line: &str) -> Option<f32> {
     value.parse::<f32>().ok().map(|v| v.max(-90.0))
 }
 
-/// ffmpeg's error lines in words a person can act on; None for lines that are not
-/// about the devices or the disk.
-pub fn explain(line: &str) -> Option<String> {
-    const TABLE: &[(&str, &str)] = &[
-        (
-            "device or resource busy",
-            "a capture device is in use by another program: close it and try again",
-        ),
-        (
-            "permission denied",
-            "permission to use a capture device was denied: allow screen/camera/microphone access in the system settings",
-        ),
-        (
-            "no space left on device",
-            "the disk is full: recording stopped; what was recorded so far is kept",
-        ),
-        (
-            "cannot open display",
-            "cannot open the screen for capture (no display available)",
-        ),
-        (
-            "can't open display",
-            "cannot open the screen for capture (no display available)",
-        ),
-        (
-            "no such file or directory",
-            "a capture device was not found: is it plugged in?",
-        ),
-        (
-            "no such device",
-            "a capture device was not found: is it plugged in?",
-        ),
-        ("input/output error", "a capture device stopped responding"),
-        (
-            "connection refused",
-            "the sound server refused the microphone connection",
-        ),
-    ];
-    let lower = line.to_lowercase();
-    TABLE
-        .iter()
-        .find(|(needle, _)| lower.contains(needle))
-        .map(|(_, words)| format!("{words} (ffmpeg: {})", line.trim()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -209,30 +165,5 @@ mod tests {
             Some(-90.0)
         );
         assert_eq!(parse_level("frame:1 pts:1024"), None);
-    }
-
-    #[test]
-    fn explains_device_and_disk_errors() {
-        let busy =
-            explain("[video4linux2,v4l2 @ 0x1] ioctl(VIDIOC_STREAMON): Device or resource busy")
-                .unwrap();
-        assert!(busy.starts_with("a capture device is in use"), "{busy}");
-        assert!(busy.contains("VIDIOC_STREAMON"), "{busy}");
-        assert!(
-            explain("av_interleaved_write_frame(): No space left on device")
-                .unwrap()
-                .starts_with("the disk is full")
-        );
-        assert!(
-            explain("[x11grab @ 0x1] Cannot open display :5, error 1.")
-                .unwrap()
-                .contains("screen")
-        );
-        assert!(
-            explain("/dev/video0: Permission denied")
-                .unwrap()
-                .contains("system settings")
-        );
-        assert_eq!(explain("Past duration 0.999 too large"), None);
     }
 }
