@@ -4,5 +4,6 @@ export default defineConfig({
   test: {
     environment: "happy-dom",
     include: ["tests/**/*.test.js"],
+    setupFiles: ["tests/setup.js"],
   },
 });

@@ -166,7 +166,87 @@ impl Driver {
         }
     }
 
+    /// Presses keys as a keyboard does (W3C key actions: each key down, then up). A
+    /// key is a character or one of [`Key`]'s; `Key::SHIFT` held with the next key.
+    pub async fn keys(&self, keys: &[&str]) {
+        let mut actions = Vec::new();
+        let mut held = None;
+        for k in keys {
+            if *k == Key::SHIFT {
+                held = Some(*k);
+                actions.push(json!({"type": "keyDown", "value": k}));
+                continue;
+            }
+            actions.push(json!({"type": "keyDown", "value": k}));
+            actions.push(json!({"type": "keyUp", "value": k}));
+            if let Some(h) = held.take() {
+                actions.push(json!({"type": "keyUp", "value": h}));
+            }
+        }
+        let answer: Value = self
+            .http
+            .post(self.url("/actions"))
+            .json(&json!({"actions": [{"type": "key", "id": "keyboard", "actions": actions}]}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if let Some(err) = answer["value"].get("error") {
+            panic!(
+                "keys {keys:?} were not pressed: {err}: {}",
+                answer["value"]["message"]
+            );
+        }
+    }
+
+    /// Presses Tab until the focused element matches `selector` (at most `max` times):
+    /// how a keyboard user reaches a control. Panics naming where focus went instead.
+    pub async fn tab_to(&self, selector: &str, max: usize) {
+        let check = format!(
+            "return document.activeElement && document.activeElement.matches({selector:?})"
+        );
+        let mut path = Vec::new();
+        for _ in 0..max {
+            if self.exec(&check, json!([])).await == json!(true) {
+                return;
+            }
+            self.keys(&[Key::TAB]).await;
+            let at = self
+                .exec(
+                    "const e = document.activeElement; return e ? `${e.tagName}#${e.id}.${e.className}[${e.getAttribute('aria-label') || e.textContent.trim().slice(0, 30)}]` : ''",
+                    json!([]),
+                )
+                .await;
+            path.push(at.as_str().unwrap_or_default().to_string());
+        }
+        if self.exec(&check, json!([])).await != json!(true) {
+            panic!(
+                "Tab never reached {selector} in {max} presses; focus went: {}",
+                path.join(" → ")
+            );
+        }
+    }
+
     pub async fn quit(self) {
         let _ = self.http.delete(self.url("")).send().await;
     }
+}
+
+/// WebDriver's codes for the keys that are not characters.
+pub struct Key;
+
+impl Key {
+    pub const TAB: &'static str = "\u{E004}";
+    pub const ENTER: &'static str = "\u{E007}";
+    pub const SHIFT: &'static str = "\u{E008}";
+    pub const ESCAPE: &'static str = "\u{E00C}";
+    pub const SPACE: &'static str = "\u{E00D}";
+    pub const END: &'static str = "\u{E010}";
+    pub const HOME: &'static str = "\u{E011}";
+    pub const LEFT: &'static str = "\u{E012}";
+    pub const UP: &'static str = "\u{E013}";
+    pub const RIGHT: &'static str = "\u{E014}";
+    pub const DOWN: &'static str = "\u{E015}";
 }

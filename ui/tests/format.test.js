@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import * as f from "../app/js/format.js";
 import { JOB_VIEWS } from "./mock.js";
+import { useCatalogue } from "../app/js/i18n.js";
+import { catalogue } from "./setup.js";
 
 describe("formatting", () => {
   it("says since when the connection is gone: the time today, the date before", () => {
@@ -17,15 +19,15 @@ describe("formatting", () => {
     expect(f.formatBytes(1_500_000)).toBe("1.5 MB");
     expect(f.formatBytes(350_000_000)).toBe("350 MB");
     expect(f.formatClock(3725)).toBe("01:02:05");
-    expect(f.formatDuration(45)).toBe("45 s");
+    expect(f.formatDuration(45)).toBe("45 sec");
     expect(f.formatDuration(600)).toBe("10 min");
-    expect(f.formatDuration(4500)).toBe("1 h 15 min");
-    expect(f.formatEta(30.2)).toBe("31 s left");
+    expect(f.formatDuration(4500)).toBe("1 hr 15 min");
+    expect(f.formatEta(30.2)).toBe("31 sec left");
     expect(f.formatEta(600)).toBe("10 min left");
     expect(f.formatEta(null)).toBe("");
     expect(f.formatSpeed(2_000_000)).toBe("2.0 MB/s");
     expect(f.formatSpeed(0)).toBe("");
-    expect(f.videoQualityText(2750)).toBe("Online fast · 2.8 Mbit/s");
+    expect(f.videoQualityText(2750)).toBe("Online fast · 2.8 Mb/s");
     expect(f.videoQualityText(null)).toBe("");
   });
 
@@ -68,7 +70,7 @@ describe("formatting", () => {
     const row = f.jobRow(job, { bytes_done: 250, total: 1000, speed: 100, eta_secs: 7.5 });
     expect(row.percent).toBe(25);
     expect(row.speed).toBe("100 B/s");
-    expect(row.eta).toBe("8 s left");
+    expect(row.eta).toBe("8 sec left");
     const offline = f.jobRow(job, { bytes_done: 250, total: 1000, speed: 100, eta_secs: 7.5 }, false);
     expect([offline.percent, offline.speed, offline.eta]).toEqual([25, "", ""]);
     const done = f.jobRow({ ...job, state: "completed" }, { bytes_done: 250, speed: 100, eta_secs: 1 });
@@ -98,5 +100,18 @@ describe("formatting", () => {
     ]);
     expect(f.deviceOptions(devices, "camera")[0]).toEqual({ value: "", label: "None", selected: true });
     expect(f.queueSummary([{ state: "uploading" }, { state: "failed" }, { state: "completed" }]).text).toBe("1 to upload · 1 failed · 1 done");
+  });
+
+  it("speaks the chosen language: its numbers, units and plurals", () => {
+    useCatalogue("es", catalogue("es"), catalogue("en"));
+    expect(f.formatBytes(1_500_000)).toBe("1,5 MB");
+    expect(f.formatDuration(4500)).toBe("1 h 15 min");
+    expect(f.formatPercent(45)).toBe("45\u00a0%");
+    expect(f.queueSummary([{ state: "failed" }]).text).toBe("1 fallido");
+    expect(f.queueSummary([{ state: "failed" }, { state: "failed" }]).text).toBe("2 fallidos");
+    expect(f.stateLabel({ state: "completed" })).not.toBe("Done");
+    useCatalogue("pt-BR", catalogue("pt-BR"), catalogue("en"));
+    expect(f.formatBytes(1_500_000)).toBe("1,5 MB");
+    expect(f.queueSummary([{ state: "completed" }, { state: "completed" }]).text).toMatch(/^2 conclu/);
   });
 });

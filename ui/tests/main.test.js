@@ -1,3 +1,5 @@
+import { catalogue } from "./setup.js";
+import { useCatalogue } from "../app/js/i18n.js";
 import { beforeEach, describe, expect, it } from "vitest";
 import { start } from "../app/js/main.js";
 import { VIEWS } from "../app/js/views.js";
@@ -19,12 +21,14 @@ function app(over = {}) {
   });
 }
 
+const english = async () => useCatalogue("en", catalogue("en"));
+
 describe("app shell", () => {
   beforeEach(loadPage);
 
   it("opens on the queue, and the offline banner follows the connection", async () => {
     const ipc = app();
-    await start(document);
+    await start(document, { loadCatalogue: english });
     expect(document.body.dataset.ready).toBe("true");
     expect(document.getElementById("view-queue").hidden).toBe(false);
     expect(document.getElementById("offline-banner").hidden).toBe(true);
@@ -32,17 +36,17 @@ describe("app shell", () => {
     expect(document.getElementById("offline-banner").hidden).toBe(false);
     expect(document.getElementById("connection").textContent).toBe("Offline");
     // It says since when (a second "offline" keeps the first time).
-    const since = document.getElementById("offline-since").textContent;
-    expect(since).toMatch(/^since \d/);
+    const since = document.getElementById("offline-banner").textContent;
+    expect(since).toMatch(/^You are offline since \d/);
     ipc.emit("idance", { type: "online", online: false });
-    expect(document.getElementById("offline-since").textContent).toBe(since);
+    expect(document.getElementById("offline-banner").textContent).toBe(since);
     ipc.emit("idance", { type: "online", online: true });
     expect(document.getElementById("offline-banner").hidden).toBe(true);
   });
 
   it("draws a tab per registered view and tells a view when it is opened", async () => {
     const ipc = app({ get_settings: { mode: "embedded", problem: null } });
-    await start(document);
+    await start(document, { loadCatalogue: english });
     const tabs = [...document.querySelectorAll(".tabs button")].map((b) => b.dataset.view);
     expect(tabs).toEqual(VIEWS.map((v) => v.name));
     for (const name of tabs) expect(document.getElementById(`view-${name}`)).not.toBeNull();
@@ -61,12 +65,12 @@ describe("app shell", () => {
         { name: "notes.txt", job_id: null, error: "not a readable video (notes.txt: Invalid data found when processing input)" },
       ],
     });
-    await start(document);
+    await start(document, { loadCatalogue: english });
     ipc.emit("dropped", [{ id: "f1", name: "class.mp4" }, { id: "f2", name: "notes.txt" }]);
     await tick();
     await tick();
     expect(ipc.called("add_files")).toEqual([{ ids: ["f1", "f2"], session: null }]);
-    const notices = [...document.querySelectorAll(".notice")].map((n) => n.textContent);
+    const notices = [...document.querySelectorAll(".notice")].map((n) => n.firstChild.textContent);
     expect(notices).toContain("class.mp4 queued");
     expect(notices).toContain("notes.txt was not added: not a readable video (notes.txt: Invalid data found when processing input)");
   });
@@ -79,13 +83,13 @@ describe("app shell", () => {
         ? { name: "notes.txt", job_id: null, error: "not a readable video" }
         : { name: id, job_id: id, error: null })),
     });
-    await start(document);
+    await start(document, { loadCatalogue: english });
     expect(ipc.called("add_files")).toEqual([{ ids: ["o1"], session: null }]);
     ipc.emit("idance", { type: "opened" });
     await tick();
     await tick();
     expect(ipc.called("add_files")[1]).toEqual({ ids: ["o2", "o3"], session: null });
-    const notices = [...document.querySelectorAll(".notice")].map((n) => n.textContent);
+    const notices = [...document.querySelectorAll(".notice")].map((n) => n.firstChild.textContent);
     expect(notices).toContain("notes.txt was not added: not a readable video");
     expect(document.getElementById("view-queue").hidden).toBe(false);
   });
@@ -95,7 +99,7 @@ describe("app shell", () => {
       unfinished_recordings: [{ index: 0, name: "2026-11-26_10-00-00.mp4", title: "Hip hop", started_at: null }],
       recover: { name: "2026-11-26_10-00-00.mp4", job_id: "r", error: null },
     });
-    await start(document);
+    await start(document, { loadCatalogue: english });
     const banner = document.getElementById("recover-banner");
     expect(banner.hidden).toBe(false);
     expect(banner.textContent).toContain("Hip hop");

@@ -57,7 +57,7 @@ describe("queue view", () => {
     const li = document.querySelector('li[data-job="a"]');
     expect(li.querySelector(".bar-fill").style.width).toBe("40%");
     expect(li.querySelector(".speed").textContent).toBe("200 B/s");
-    expect(li.querySelector(".eta").textContent).toBe("3 s left");
+    expect(li.querySelector(".eta").textContent).toBe("3 sec left");
   });
 
   it("buttons call the matching command with the job id", async () => {
@@ -121,7 +121,7 @@ describe("queue view", () => {
     q.setJobs([job({ job_id: "o", state: "uploading", optimizing: 45, size: 0 })]);
     await tick();
     const row = document.querySelector('li[data-job="o"]');
-    expect(row.querySelector(".state").textContent).toBe("Optimizing 45 %");
+    expect(row.querySelector(".state").textContent).toBe("Optimizing 45%");
     expect(row.querySelector(".bar-fill").style.width).toBe("45%");
     expect(row.querySelector(".size").textContent).toBe("");
     q.onJobChanged("o", job({ job_id: "o", state: "uploading", optimizing: null, size: 10_000_000 }));

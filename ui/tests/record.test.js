@@ -27,7 +27,7 @@ describe("record view", () => {
     expect(document.getElementById("rec-size").textContent).toBe("2.5 MB");
     expect(document.getElementById("rec-level").style.width).toBe("50%");
     // Online fast shows the cap the link allows (the fixture's recording has one).
-    expect(document.getElementById("rec-quality").textContent).toBe("Online fast · 3.0 Mbit/s");
+    expect(document.getElementById("rec-quality").textContent).toBe("Online fast · 3.0 Mb/s");
     expect(document.getElementById("rec-quality-wrap").hidden).toBe(false);
     v.onStatus(recordStatus("recording", { video_kbps: null }));
     expect(document.getElementById("rec-quality-wrap").hidden).toBe(true);
@@ -35,10 +35,10 @@ describe("record view", () => {
     await tick();
     expect(ipc.called("stop_recording").length).toBe(1);
     v.onStatus(recordStatus("stopping"));
-    expect(v.button.textContent).toBe("Stopping…");
+    expect(v.button.textContent.trim()).toBe("Stopping…");
     expect(v.button.disabled).toBe(true);
     v.onStatus(recordStatus("finishing"));
-    expect(v.button.textContent).toBe("Saving…");
+    expect(v.button.textContent.trim()).toBe("Saving…");
     expect(v.button.disabled).toBe(true);
     v.onStatus(recordStatus("finished"));
     expect(v.button.textContent).toBe("● Record");
@@ -117,7 +117,7 @@ describe("record view", () => {
 
   it("shows the space left and the encoder, and warns when it is low", async () => {
     mockTauri({
-      recording_room: { words: "about 12 min of recording space left", low: true, minutes_left: 12, encoder: "libx264 (software)" },
+      recording_room: { low: true, minutes_left: 12, encoder: "libx264 (software)" },
     });
     const v = new RecordView(document);
     await v.loadRoom();
@@ -127,7 +127,7 @@ describe("record view", () => {
     );
     expect(room.classList.contains("warning")).toBe(true);
     mockTauri({
-      recording_room: { words: "about 3 h of recording space left", low: false, minutes_left: 200, encoder: "Apple VideoToolbox (hardware)" },
+      recording_room: { low: false, minutes_left: 200, encoder: "Apple VideoToolbox (hardware)" },
     });
     await v.loadRoom();
     expect(room.textContent).toBe("About 3 h of recording space left · Encoder: Apple VideoToolbox (hardware)");
@@ -192,6 +192,6 @@ describe("record view", () => {
     v.onStatus(recordStatus("finished"));
     const n = document.getElementById("rec-notice");
     expect(n.hidden).toBe(false);
-    expect(n.textContent).toContain("the disk is almost full");
+    expect(n.textContent).toContain("The disk is almost full (20 MB free)");
   });
 });

@@ -115,7 +115,7 @@ describe("the library", () => {
     v.setSessions([session()]);
     document.querySelector("button[data-act=play]").click();
     await tick();
-    expect(ipc.called("open_player")).toEqual([{ session: "s1" }]);
+    expect(ipc.called("open_player")).toEqual([{ session: "s1", language: "en" }]);
   });
 
   it("renames in place with Enter, and Escape gives up", async () => {

@@ -185,3 +185,24 @@ describe("settings typed early", () => {
     expect(document.getElementById("set-url").value).toBe("https://idance.example");
   });
 });
+
+describe("language", () => {
+  beforeEach(loadPage);
+
+  it("offers the system's language and each shipped one in its own words; a choice applies at once", async () => {
+    mockTauri({ get_settings: { ...stored, language: "es" } });
+    const chosen = [];
+    const v = new SettingsView(document, () => {}, (l) => chosen.push(l));
+    await v.refresh();
+    const select = document.getElementById("set-language");
+    expect([...select.options].map((o) => o.textContent)).toEqual(["As the system", "English", "Español", "Português (Brasil)"]);
+    expect(select.value).toBe("es");
+    select.value = "pt-BR";
+    select.dispatchEvent(new Event("change", { bubbles: true }));
+    select.value = "";
+    select.dispatchEvent(new Event("change", { bubbles: true }));
+    expect(chosen).toEqual(["pt-BR", null]);
+    // A language choice is not an edit of the form that Save would send.
+    expect(v.edited).toBe(false);
+  });
+});

@@ -18,7 +18,7 @@ describe("trim panel", () => {
     expect(ipc.called("trim_view")).toEqual([{ jobId: "b" }]);
     const d = document.getElementById("trim-dialog");
     expect(d.open).toBe(true);
-    expect(document.getElementById("trim-name").textContent).toBe("salsa.mp4");
+    expect(document.getElementById("trim-title").textContent).toBe("Trim salsa.mp4");
     expect(document.getElementById("trim-strip").getAttribute("src")).toBe("idance-media://localhost/strip/b");
     const start = document.getElementById("trim-start");
     const end = document.getElementById("trim-end");

@@ -15,7 +15,7 @@ describe("update banner", () => {
 
   it("words every status the app sends, with the version and what waits for what", () => {
     expect(updateText(find("available"))).toBe("iDance Capture 0.2.0 is available and downloading. What's new: Uploads resume after sleep.");
-    expect(updateText(find("downloading"))).toContain("downloading (40 %)");
+    expect(updateText(find("downloading"))).toContain("downloading (40%)");
     expect(updateText(find("waiting", { reason: "recording" }))).toContain("It installs when the recording ends.");
     expect(updateText(find("waiting", { reason: "uploading" }))).toContain("when the uploads in progress finish");
     expect(updateText(find("installed"))).toBe("iDance Capture 0.2.0 is installed: it runs the next time the app starts.");

@@ -9,11 +9,9 @@ export function listen(event, handler) {
   return window.__TAURI__.event.listen(event, (e) => handler(e.payload));
 }
 
-// What a failed command says. Commands fail with {kind, message}: the message is for
-// people, the kind for code (e.g. "recording_saving").
-export function errorText(err) {
-  return err && typeof err === "object" && "message" in err ? String(err.message) : String(err);
-}
+// What a failed command says. Commands fail with {kind, message}: the kind picks the
+// catalogue's words (e.g. "recording_saving"); the message is the app's detail.
+export { errorMessage as errorText } from "./format.js";
 
 // Thumbnails and the preview come by URL from the app's media scheme, whose form
 // depends on the OS (app_info's media_base); the shell sets it at start.

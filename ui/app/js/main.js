@@ -1,11 +1,19 @@
 // Wires the views to Rust's events and commands.
 import { connectionLabel, offlineSinceText } from "./format.js";
+import { localize, localizeElement, loadLanguage, pickLanguage, t } from "./i18n.js";
 import { invoke, listen, errorText, setMediaBase } from "./ipc.js";
-import { VIEWS, drawTabs } from "./views.js";
+import { VIEWS, drawTabs, tabAfterKey } from "./views.js";
 import { checkResult, showUpdate } from "./update.js";
 
-export async function start(doc = document) {
+// How long a notice stays; an error stays until it is dismissed.
+const NOTICE_MS = 8000;
+
+export async function start(doc = document, { loadCatalogue = loadLanguage, systemLanguages = navigator.languages } = {}) {
   const info = { online: true, embedded: true };
+  // The language first: nothing is drawn before its words are known.
+  const app = await invoke("app_info");
+  await loadCatalogue(pickLanguage(app.language, systemLanguages));
+  localize(doc);
   const shell = {
     sessionsChanged: () => refreshTargets(),
     settingsSaved: async () => {
@@ -14,18 +22,30 @@ export async function start(doc = document) {
       setOnline(info.online);
       await refresh();
     },
+    // A new language redraws the whole page on the view it was on (the state is the
+    // app's: the page fetches it again).
+    languageChosen: async (language) => {
+      await invoke("set_language", { language });
+      sessionStorage.setItem("idance.view", current);
+      location.reload();
+    },
+    announce: (text) => notice(text, "error"),
   };
   drawTabs(doc);
   const views = Object.fromEntries(VIEWS.map((v) => [v.name, v.make(doc, shell)]));
   const { queue, sessions, record, settings } = views;
 
   let current = null;
-  const show = (name) => {
+  // `focus`: the person chose the view (a tab, a key), so focus goes to it.
+  const show = (name, { focus = false } = {}) => {
     for (const v of VIEWS) {
       doc.getElementById(`view-${v.name}`).hidden = v.name !== name;
-      doc.getElementById(`tab-${v.name}`).setAttribute("aria-selected", String(v.name === name));
+      const tab = doc.getElementById(`tab-${v.name}`);
+      tab.setAttribute("aria-selected", String(v.name === name));
+      tab.tabIndex = v.name === name ? 0 : -1;
     }
     doc.body.dataset.view = name;
+    if (focus) doc.getElementById(`tab-${name}`).focus();
     if (current === name) return;
     const was = views[current];
     current = name;
@@ -33,8 +53,14 @@ export async function start(doc = document) {
     Promise.resolve(views[name].onShow?.()).catch((err) => notice(errorText(err), "error"));
   };
   for (const tab of doc.querySelectorAll(".tabs button")) {
-    tab.addEventListener("click", () => show(tab.dataset.view));
+    tab.addEventListener("click", () => show(tab.dataset.view, { focus: true }));
   }
+  doc.getElementById("tabs").addEventListener("keydown", (e) => {
+    const to = tabAfterKey(current, e.key);
+    if (!to) return;
+    e.preventDefault();
+    show(to, { focus: true });
+  });
 
   // When the connection went away, for "offline since" (an outage may last days).
   let offlineSince = null;
@@ -42,21 +68,38 @@ export async function start(doc = document) {
     info.online = online;
     if (online) offlineSince = null;
     else if (!offlineSince) offlineSince = new Date();
-    doc.getElementById("offline-banner").hidden = online;
-    if (offlineSince) doc.getElementById("offline-since").textContent = offlineSinceText(offlineSince, new Date());
+    const banner = doc.getElementById("offline-banner");
+    banner.hidden = online;
+    if (offlineSince) banner.textContent = t("offline-banner", { since: offlineSinceText(offlineSince, new Date()) });
     const c = connectionLabel(info);
     const pill = doc.getElementById("connection");
     pill.textContent = c.text;
     pill.className = `pill ${c.cls}`;
   };
 
+  // Notices sit above the views, never over a control. An error is announced at once
+  // and stays until dismissed; others are read politely and go by themselves.
   const notice = (text, kind = "info") => {
     const n = doc.createElement("div");
     n.className = `notice ${kind}`;
-    n.textContent = text;
+    const words = doc.createElement("span");
+    words.textContent = text;
+    n.append(words);
+    if (kind === "error") {
+      n.setAttribute("role", "alert");
+      const close = doc.createElement("button");
+      close.type = "button";
+      close.className = "dismiss";
+      localizeElement(close, "notice-dismiss");
+      close.addEventListener("click", () => n.remove());
+      n.append(close);
+    } else {
+      setTimeout(() => n.remove(), NOTICE_MS);
+    }
     doc.getElementById("notices").appendChild(n);
-    setTimeout(() => n.remove(), kind === "error" ? 12000 : 6000);
   };
+  // A command that fails says so (never silently).
+  const run = (p) => Promise.resolve(p).catch((err) => notice(errorText(err), "error"));
 
   const refreshTargets = () => {
     const sel = doc.getElementById("drop-target");
@@ -82,8 +125,8 @@ export async function start(doc = document) {
     const session = doc.getElementById("drop-target").value || null;
     const results = await invoke("add_files", { ids: refs.map((r) => r.id), session });
     for (const r of results) {
-      if (r.error) notice(`${r.name} was not added: ${r.error}`, "error");
-      else notice(`${r.name} queued`);
+      if (r.error) notice(t("file-not-added", { name: r.name, reason: errorText(r.error) }), "error");
+      else notice(t("file-queued", { name: r.name }));
     }
   };
 
@@ -99,7 +142,7 @@ export async function start(doc = document) {
   doc.getElementById("check-update").addEventListener("click", async () => {
     const out = doc.getElementById("update-result");
     out.className = "hint";
-    out.textContent = "Checking…";
+    out.textContent = t("update-checking");
     try {
       await invoke("check_update");
       const s = await invoke("update_status");
@@ -111,14 +154,14 @@ export async function start(doc = document) {
     }
   });
 
-  doc.getElementById("pick-files").addEventListener("click", async () => addFiles(await invoke("pick_files")));
-  doc.getElementById("pause-all").addEventListener("click", () => invoke("pause", { jobId: null }));
-  doc.getElementById("resume-all").addEventListener("click", () => invoke("resume", { jobId: null }));
+  doc.getElementById("pick-files").addEventListener("click", () => run(invoke("pick_files").then(addFiles)));
+  doc.getElementById("pause-all").addEventListener("click", () => run(invoke("pause", { jobId: null })));
+  doc.getElementById("resume-all").addEventListener("click", () => run(invoke("resume", { jobId: null })));
 
   // Every event goes to every view; the shell keeps the connection and the notices.
   await listen("idance", (e) => {
     if (e.type === "online") setOnline(e.online);
-    if (e.type === "notice") notice(`${e.title}: ${e.body}`, "good");
+    if (e.type === "notice") notice(noticeText(e), "good");
     if (e.type === "opened") takeOpened();
     if (e.type === "update") showUpdate(doc, e);
     for (const v of Object.values(views)) v.on?.(e);
@@ -129,14 +172,16 @@ export async function start(doc = document) {
     doc.getElementById("drop-overlay").hidden = !over;
   });
 
-  const app = await invoke("app_info");
   Object.assign(info, app);
   setMediaBase(app.media_base);
   record.setCountdown(app.countdown);
-  doc.getElementById("app-version").textContent = app.version;
+  localizeElement(doc.getElementById("update-about"), "update-about", { version: app.version });
   showUpdate(doc, await invoke("update_status"));
   setOnline(app.online);
-  show("queue");
+  // After a language change the page comes back on the view it was on.
+  const back = sessionStorage.getItem("idance.view");
+  sessionStorage.removeItem("idance.view");
+  show(VIEWS.some((v) => v.name === back) ? back : "queue");
   // The queue first: the window is usable as soon as it is drawn.
   await queue.refresh();
   doc.body.dataset.ready = "true";
@@ -152,10 +197,15 @@ export async function start(doc = document) {
   const unfinished = await invoke("unfinished_recordings");
   showUnfinished(doc, unfinished, async (index) => {
     const r = await invoke("recover", { index });
-    notice(r.error ? `${r.name}: ${r.error}` : `${r.name} recovered and queued`, r.error ? "error" : "good");
+    notice(r.error ? t("recover-failed", { name: r.name, reason: errorText(r.error) }) : t("recovered", { name: r.name }), r.error ? "error" : "good");
     showUnfinished(doc, await invoke("unfinished_recordings"), () => {});
   });
   return { ...views, show };
+}
+
+// What the app tells the instructor (a session online, a silent microphone): by kind.
+export function noticeText(e) {
+  return t(`notice-${e.kind}`, { title: e.title || t("untitled") });
 }
 
 function showUnfinished(doc, list, recover) {
@@ -164,10 +214,10 @@ function showUnfinished(doc, list, recover) {
   b.hidden = list.length === 0;
   for (const u of list) {
     const row = doc.createElement("div");
-    row.textContent = `A recording did not finish (${u.title || u.name}). It is kept and plays up to where it stopped. `;
+    row.textContent = t("unfinished", { name: u.title || u.name });
     const btn = doc.createElement("button");
     btn.type = "button";
-    btn.textContent = "Recover and upload";
+    localizeElement(btn, "recover", { name: u.title || u.name });
     btn.addEventListener("click", () => recover(u.index));
     row.appendChild(btn);
     b.appendChild(row);

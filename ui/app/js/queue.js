@@ -1,14 +1,17 @@
 // The queue view: every video job with progress, state and actions.
-import { jobRow, queueSummary } from "./format.js";
-import { invoke, mediaUrl } from "./ipc.js";
+import { formatPercent, jobRow, queueSummary } from "./format.js";
+import { localizeElement, t } from "./i18n.js";
+import { errorText, invoke, mediaUrl } from "./ipc.js";
 import { TrimDialog } from "./trim.js";
 
 // Rows rendered at first; the rest on demand, so a huge queue opens at once.
 export const PAGE = 200;
 
 export class QueueView {
-  constructor(doc) {
+  constructor(doc, announce = () => {}) {
     this.doc = doc;
+    // A failed row action is said out loud, never silent.
+    this.announce = announce;
     this.list = doc.getElementById("queue-list");
     this.more = doc.getElementById("queue-more");
     this.jobs = [];
@@ -16,20 +19,26 @@ export class QueueView {
     this.rows = new Map();
     this.shown = PAGE;
     this.online = true;
-    this.trim = new TrimDialog(doc);
+    this.trim = new TrimDialog(doc, (cut) => this.focusRow(cut || this.trimmed));
     this.more.addEventListener("click", () => {
       this.shown += PAGE * 5;
       this.render();
     });
     this.list.addEventListener("click", (e) => {
       const btn = e.target.closest("button[data-action]");
-      if (btn) this.act(btn.dataset.action, btn.closest("li").dataset.job);
+      if (btn) {
+        const li = btn.closest("li");
+        this.act(btn.dataset.action, li.dataset.job).catch((err) =>
+          this.announce(t("action-failed", { name: li.dataset.name, reason: errorText(err) })),
+        );
+      }
     });
   }
 
   // The row changes when the app says the job changed.
   async act(action, jobId) {
     if (action === "trim") {
+      this.trimmed = jobId;
       await this.trim.open(jobId);
       return;
     }
@@ -64,6 +73,14 @@ export class QueueView {
         this.refresh();
       }, 100);
     }
+  }
+
+  // Focus back on a row after its dialog closes (its first button, else the row); a
+  // row not drawn yet (a cut's new job) takes focus when it is.
+  focusRow(jobId) {
+    const li = this.rows.get(jobId);
+    this.wantFocus = li ? null : jobId;
+    (li?.querySelector(".actions button") || li)?.focus();
   }
 
   // Offline, speed and time left mean nothing: they are hidden until the link is back.
@@ -102,9 +119,10 @@ export class QueueView {
       if (this.list.children[i] !== li) this.list.insertBefore(li, this.list.children[i] || null);
       this.updateRow(job);
     });
+    if (this.wantFocus && this.rows.has(this.wantFocus)) this.focusRow(this.wantFocus);
     const hidden = this.jobs.length - visible.length;
     this.more.hidden = hidden <= 0;
-    this.more.textContent = `Show ${Math.min(hidden, PAGE * 5)} more of ${hidden}`;
+    this.more.textContent = t("show-more", { count: Math.min(hidden, PAGE * 5), total: hidden });
     this.summarise();
   }
 
@@ -121,14 +139,17 @@ export class QueueView {
     const li = d.createElement("li");
     li.className = "job";
     li.dataset.job = job.job_id;
+    li.tabIndex = -1;
+    const name = `job-name-${job.job_id}`;
     li.innerHTML = `
       <img class="thumb" alt="" hidden><div class="thumb placeholder"></div>
       <div class="job-main">
-        <div class="job-top"><span class="name"></span><span class="size"></span></div>
-        <div class="bar"><div class="bar-fill"></div></div>
+        <div class="job-top"><span class="name" id="${name}"></span><span class="size"></span></div>
+        <div class="bar" role="progressbar" aria-labelledby="${name}" aria-valuemin="0" aria-valuemax="100" aria-valuenow="0"><div class="bar-fill"></div></div>
         <div class="job-bottom"><span class="state"></span><span class="reason"></span><span class="speed"></span><span class="eta"></span></div>
       </div>
       <div class="actions"></div>`;
+    li.setAttribute("aria-labelledby", name);
     return li;
   }
 
@@ -153,25 +174,34 @@ export class QueueView {
       this.loadThumb(job.job_id, li);
     }
     li.className = `job state-${r.state}`;
+    li.dataset.name = r.name;
     li.querySelector(".name").textContent = r.name;
     li.querySelector(".size").textContent = r.size;
     li.querySelector(".bar-fill").style.width = `${r.percent}%`;
+    const bar = li.querySelector(".bar");
+    bar.setAttribute("aria-valuenow", String(r.percent));
+    bar.setAttribute("aria-valuetext", `${formatPercent(r.percent)}, ${r.label}`);
     li.querySelector(".state").textContent = r.label;
     li.querySelector(".reason").textContent = r.reason;
     li.querySelector(".speed").textContent = r.speed;
     li.querySelector(".eta").textContent = r.eta;
     const actions = li.querySelector(".actions");
-    const want = r.actions.join(",");
+    const want = `${r.actions.join(",")}/${r.name}`;
     if (actions.dataset.have !== want) {
+      // The button that had focus keeps it when the row's buttons are redrawn.
+      const had = actions.contains(this.doc.activeElement) ? this.doc.activeElement.dataset.action : null;
       actions.dataset.have = want;
       actions.innerHTML = "";
       for (const a of r.actions) {
         const b = this.doc.createElement("button");
         b.type = "button";
         b.dataset.action = a;
-        b.textContent = a === "trim" ? "Trim…" : a[0].toUpperCase() + a.slice(1);
+        // Its words on screen; for a screen reader, the file it acts on too.
+        localizeElement(b, `job-action-${a}`, { name: r.name });
         actions.appendChild(b);
       }
+      const again = had && (actions.querySelector(`[data-action="${had}"]`) || actions.querySelector("button"));
+      if (had) (again || li).focus();
     }
   }
 }

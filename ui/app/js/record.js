@@ -1,10 +1,29 @@
 // The record screen: devices, title, preview, Record/Stop with time, size and level.
 import { deviceOptions, formatBytes, formatClock, levelPercent, videoQualityText } from "./format.js";
+import { locale, localizeElement, t } from "./i18n.js";
 import { errorText, invoke, mediaUrl } from "./ipc.js";
 
+// The Record button's faces: a symbol hidden from screen readers, and words.
+const FACES = {
+  record: ["●", "rec-record"],
+  stop: ["■", "rec-stop"],
+  now: ["●", "rec-start-now"],
+  stopping: ["", "rec-stopping"],
+  saving: ["", "rec-saving"],
+  pause: ["❚❚", "rec-pause"],
+  resume: ["▶", "rec-resume"],
+};
+function face(button, which) {
+  const [symbol, id] = FACES[which];
+  button.querySelector(".symbol").textContent = symbol;
+  localizeElement(button.querySelector(".words"), id);
+  button.dataset.face = which;
+}
+
 export class RecordView {
-  constructor(doc) {
+  constructor(doc, announce = () => {}) {
     this.doc = doc;
+    this.announce = announce;
     this.recording = false;
     this.form = doc.getElementById("record-form");
     this.button = doc.getElementById("rec-button");
@@ -38,11 +57,17 @@ export class RecordView {
   async loadRoom() {
     const r = await invoke("recording_room");
     const el = this.doc.getElementById("rec-room");
-    const space = r.words ? r.words.charAt(0).toUpperCase() + r.words.slice(1) : null;
     el.classList.toggle("warning", r.low);
-    el.textContent = r.low
-      ? `Only ${r.words} on this disk: free some space before a long class. Encoder: ${r.encoder}.`
-      : [space, `Encoder: ${r.encoder}`].filter(Boolean).join(" · ");
+    const m = r.minutes_left;
+    const space =
+      m == null ? null
+      : m < 1 ? t("space-under-minute")
+      : m < 120 ? t("space-minutes", { minutes: Math.round(m) })
+      : t("space-hours", { hours: Math.floor(m / 60) });
+    const args = { space, encoder: r.encoder };
+    // Alone at the start of the line, the space's words begin with a capital.
+    const first = space && space.charAt(0).toLocaleUpperCase(locale()) + space.slice(1);
+    el.textContent = r.low ? t("room-low", args) : space ? t("room", { ...args, space: first }) : t("room-encoder", args);
   }
 
   onHide() {
@@ -134,11 +159,11 @@ export class RecordView {
       if (this.recording) {
         await invoke("stop_recording");
         this.button.disabled = true;
-        this.button.textContent = "Stopping…";
+        face(this.button, "stopping");
       } else {
         const req = this.request();
         if (!req.screen && !req.camera) {
-          this.showError("Choose a screen or a camera to record.");
+          this.showError(t("rec-choose-source"));
           return;
         }
         if (this.countdownOn) this.startCountdown(3);
@@ -155,7 +180,7 @@ export class RecordView {
     let left = seconds;
     el.textContent = String(left);
     el.hidden = false;
-    this.button.textContent = "Start now";
+    face(this.button, "now");
     this.counting = setInterval(() => {
       left -= 1;
       if (left > 0) {
@@ -171,7 +196,7 @@ export class RecordView {
     clearInterval(this.counting);
     this.counting = null;
     this.doc.getElementById("rec-countdown").hidden = true;
-    if (!this.recording) this.button.textContent = "● Record";
+    if (!this.recording) face(this.button, "record");
   }
 
   async begin() {
@@ -187,7 +212,7 @@ export class RecordView {
   setRecording(on) {
     this.recording = on;
     this.button.disabled = false;
-    this.button.textContent = on ? "■ Stop" : "● Record";
+    face(this.button, on ? "stop" : "record");
     this.button.classList.toggle("stop", on);
     this.pauseButton.hidden = !on;
     this.pauseButton.disabled = false;
@@ -207,9 +232,9 @@ export class RecordView {
 
   setPaused(paused) {
     this.paused = paused;
-    this.pauseButton.textContent = paused ? "▶ Resume" : "❚❚ Pause";
+    face(this.pauseButton, paused ? "resume" : "pause");
     this.doc.getElementById("rec-elapsed").classList.toggle("paused", paused);
-    this.doc.getElementById("rec-time-label").textContent = paused ? "Paused at" : "Time";
+    localizeElement(this.doc.getElementById("rec-time-label"), paused ? "rec-paused-at" : "rec-time");
   }
 
   showNotice(text) {
@@ -227,9 +252,13 @@ export class RecordView {
     d.getElementById("rec-quality").textContent = quality;
     d.getElementById("rec-quality-wrap").hidden = !quality;
     d.getElementById("rec-level").style.width = `${levelPercent(s.audio_level_db)}%`;
+    const db = Number.isFinite(s.audio_level_db) ? Math.max(-60, Math.min(0, Math.round(s.audio_level_db))) : -60;
+    const meter = d.getElementById("rec-meter");
+    meter.setAttribute("aria-valuenow", String(db));
+    meter.setAttribute("aria-valuetext", t("rec-level", { db }));
     d.getElementById("rec-mic-silent").hidden = !(s.mic_silent && s.state === "recording");
-    if (s.error) this.showError(s.error);
-    if (s.notice) this.showNotice(s.notice);
+    if (s.error) this.showError(recordText(s.error));
+    if (s.notice) this.showNotice(recordText(s.notice));
     if (s.state === "finished" || s.state === "failed") {
       this.setRecording(false);
       if (this.doc.body.dataset.view === "record") {
@@ -241,10 +270,10 @@ export class RecordView {
       if (!this.recording) this.setRecording(true);
       this.setPaused(s.state === "paused");
       // Stop was pressed: ffmpeg finishes the file, then it is queued; no second Stop.
-      const after = { stopping: "Stopping…", finishing: "Saving…" }[s.state];
+      const after = { stopping: "stopping", finishing: "saving" }[s.state];
       if (after) {
         this.button.disabled = true;
-        this.button.textContent = after;
+        face(this.button, after);
         this.pauseButton.disabled = true;
       }
     }
@@ -255,4 +284,13 @@ export class RecordView {
     e.textContent = text;
     e.hidden = !text;
   }
+}
+
+// What a recording's status says (an error or a notice): its kind in the catalogue with
+// its parameters; a message the app sent without a kind as it is.
+export function recordText(m) {
+  if (m && typeof m === "object") {
+    return t(`record-${m.kind}`, { detail: m.detail, free: formatBytes(m.free_bytes ?? NaN) });
+  }
+  return String(m);
 }

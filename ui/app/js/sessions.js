@@ -2,6 +2,7 @@
 // merged with what is still only on this one, one card per session. Play streams the
 // stored video; Rename edits the title in place; Delete asks first, naming the session.
 import { formatBytes, formatDate, formatDuration, libraryStatusText, sessionStateLabel } from "./format.js";
+import { locale, localizeElement, t } from "./i18n.js";
 import { errorText, invoke, mediaUrl } from "./ipc.js";
 
 // Cards drawn at first; more on demand.
@@ -11,7 +12,7 @@ const THUMB_RETRY_MS = 1500;
 // While the window is visible the library is fetched again this often.
 export const LIBRARY_EVERY_MS = 3 * 60 * 1000;
 
-const titleOf = (s) => s.title || "Untitled session";
+const titleOf = (s) => s.title || t("untitled");
 
 export class SessionsView {
   constructor(doc, onChange = () => {}) {
@@ -154,16 +155,19 @@ export class SessionsView {
       if (s.on_this_computer === false) {
         const other = d.createElement("span");
         other.className = "elsewhere";
-        other.textContent = " · uploaded from another computer";
+        other.textContent = ` · ${t("session-other-computer")}`;
         state.appendChild(other);
       }
       const calRow = li.querySelector(".calories-row");
       if (s.state === "online" || s.on_this_computer === false) {
-        if (s.calories != null) calRow.textContent = `${s.calories} kcal`;
+        if (s.calories != null) calRow.textContent = t("calories", { kcal: s.calories });
       } else {
-        calRow.innerHTML = `<label>Calories burned <input class="calories" type="number" min="0" step="1" placeholder="optional"></label>
-          <button type="button" data-calories="1">Save</button><span class="calories-msg hint"></span>`;
+        calRow.innerHTML = `<label><span></span> <input class="calories" type="number" min="0" step="1"></label>
+          <button type="button" data-calories="1"></button><span class="calories-msg hint" role="status"></span>`;
+        localizeElement(calRow.querySelector("label span"), "calories-label");
+        localizeElement(calRow.querySelector("button"), "calories-save", { title: titleOf(s) });
         const input = calRow.querySelector("input");
+        localizeElement(input, "calories-input");
         input.value = input.dataset.saved = s.calories != null ? String(s.calories) : "";
         const typed = typing.get(s.local_id);
         if (typed) {
@@ -177,13 +181,12 @@ export class SessionsView {
         const b = d.createElement("button");
         b.type = "button";
         b.dataset.key = s.video_key;
-        b.textContent = "Get video link";
-        b.setAttribute("aria-label", `Get a link to the video of ${titleOf(s)}`);
+        localizeElement(b, "video-link", { title: titleOf(s) });
         const input = d.createElement("input");
         input.className = "link";
         input.readOnly = true;
         input.hidden = true;
-        input.setAttribute("aria-label", "Video link");
+        localizeElement(input, "video-link-field", { title: titleOf(s) });
         if (links.has(s.local_id)) {
           input.value = links.get(s.local_id);
           input.hidden = false;
@@ -199,23 +202,22 @@ export class SessionsView {
     d.getElementById("sessions-empty").hidden = sessions.length > 0;
     const hidden = sessions.length - Math.min(sessions.length, this.shown);
     this.more.hidden = hidden <= 0;
-    this.more.textContent = `Show ${Math.min(hidden, SESSION_PAGE * 4)} more of ${hidden}`;
+    this.more.textContent = t("show-more", { count: Math.min(hidden, SESSION_PAGE * 4), total: hidden });
     this.onChange();
   }
 
   drawActions(li, s) {
     const row = li.querySelector(".session-actions");
-    const add = (act, text, label) => {
+    const add = (act) => {
       const b = this.doc.createElement("button");
       b.type = "button";
       b.dataset.act = act;
-      b.textContent = text;
-      b.setAttribute("aria-label", `${label} ${titleOf(s)}`);
+      localizeElement(b, `session-${act}`, { title: titleOf(s) });
       row.appendChild(b);
     };
-    if (s.video_key && s.server_id) add("play", "Play", "Play");
-    add("rename", "Rename", "Rename");
-    if (s.server_id || s.on_this_computer !== false) add("delete", "Delete", "Delete");
+    if (s.video_key && s.server_id) add("play");
+    add("rename");
+    if (s.server_id || s.on_this_computer !== false) add("delete");
   }
 
   startRename(li, s, value = s.title || "") {
@@ -225,11 +227,11 @@ export class SessionsView {
     input.className = "rename";
     input.maxLength = 120;
     input.value = value;
-    input.setAttribute("aria-label", "New title");
+    localizeElement(input, "rename-input", { title: titleOf(s) });
     const save = this.doc.createElement("button");
     save.type = "button";
     save.dataset.act = "save-title";
-    save.textContent = "Save";
+    localizeElement(save, "rename-save");
     const msg = this.doc.createElement("span");
     msg.className = "rename-msg error";
     msg.setAttribute("role", "alert");
@@ -243,7 +245,7 @@ export class SessionsView {
     const title = input.value.trim();
     const msg = li.querySelector(".rename-msg");
     if (!title) {
-      msg.textContent = "A title cannot be empty.";
+      msg.textContent = t("rename-empty");
       return;
     }
     try {
@@ -262,20 +264,16 @@ export class SessionsView {
   // of this one video (the main window's page may load none).
   async play(s) {
     try {
-      await invoke("open_player", { session: s.local_id });
+      await invoke("open_player", { session: s.local_id, language: locale() });
     } catch (err) {
-      this.status.textContent = `${titleOf(s)} could not be played: ${errorText(err)}`;
+      this.status.textContent = t("play-failed", { title: titleOf(s), reason: errorText(err) });
     }
   }
 
   askDelete(s) {
     this.deleting = s;
-    const where = s.server_id
-      ? "Its video and thumbnail are removed from iDance, for every computer. "
-      : "It has not been uploaded; it leaves this computer's list. ";
-    this.doc.getElementById("confirm-delete-title").textContent = `Delete “${titleOf(s)}”?`;
-    this.doc.getElementById("confirm-delete-text").textContent =
-      `${where}The video file on this computer, if any, stays where it is. This cannot be undone.`;
+    localizeElement(this.doc.getElementById("confirm-delete-title"), "delete-title", { title: titleOf(s) });
+    localizeElement(this.doc.getElementById("confirm-delete-text"), s.server_id ? "delete-text-online" : "delete-text-local");
     this.doc.getElementById("confirm-delete-error").hidden = true;
     open(this.confirm);
     this.doc.getElementById("confirm-delete-cancel").focus();
@@ -301,13 +299,13 @@ export class SessionsView {
     const raw = input.value.trim();
     const calories = raw === "" ? null : Number(raw);
     if (calories !== null && !(calories >= 0)) {
-      msg.textContent = "Enter a number of kcal, or leave it empty.";
+      msg.textContent = t("calories-invalid");
       return;
     }
     try {
       await invoke("set_calories", { session: li.dataset.session, calories });
       input.dataset.saved = raw;
-      msg.textContent = calories === null ? "No calories will be sent." : "Saved; sent when the session is completed.";
+      msg.textContent = t(calories === null ? "calories-none" : "calories-saved");
     } catch (err) {
       msg.textContent = errorText(err);
     }

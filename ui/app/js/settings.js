@@ -1,6 +1,7 @@
 // The settings view: where uploads go (built-in, iDance server, own bucket), the
 // sign-in to an iDance server, a bandwidth limit. Secrets are sent once and never
 // shown back: only "saved" or not, and who is signed in.
+import { LANGUAGES, t } from "./i18n.js";
 import { errorText, invoke } from "./ipc.js";
 
 export function formToInput(form) {
@@ -27,28 +28,43 @@ export function formToInput(form) {
   };
 }
 
-// What a refused sign-in says, by its kind; the app's words otherwise.
+// What a refused sign-in says, by its kind (too_many_attempts says how long to wait and
+// refused what is missing: the app's detail).
 export function signInError(err) {
-  switch (err && err.kind) {
-    case "wrong_password":
-      return "Wrong email or password.";
-    case "account_disabled":
-      return "This account is switched off. Ask the person who runs your iDance server.";
-    case "no_accounts":
-      return "This server has no sign-in with email and password: paste a sign-in token below instead.";
-    case "unreachable":
-      return "Cannot reach the server. Check its address and your connection, then try again.";
-    default:
-      // too_many_attempts says how long to wait; refused says what is missing.
-      return errorText(err);
-  }
+  return errorText(err);
+}
+
+// The language choices, each in its own words ("Español"), the system's first.
+export function languageOptions() {
+  const own = (code) => {
+    const name = new Intl.DisplayNames([code], { type: "language" }).of(code);
+    return name.charAt(0).toLocaleUpperCase(code) + name.slice(1);
+  };
+  return [{ value: "", label: t("language-system") }, ...LANGUAGES.map((code) => ({ value: code, label: own(code), lang: code }))];
 }
 
 export class SettingsView {
-  constructor(doc, onSaved = () => {}) {
+  constructor(doc, onSaved = () => {}, onLanguage = () => {}) {
     this.doc = doc;
     this.form = doc.getElementById("settings-form");
     this.onSaved = onSaved;
+    // Applies at once, like start-at-login: a choice about this computer.
+    const language = doc.getElementById("set-language");
+    for (const o of languageOptions()) {
+      const opt = doc.createElement("option");
+      opt.value = o.value;
+      opt.textContent = o.label;
+      if (o.lang) opt.lang = o.lang;
+      language.appendChild(opt);
+    }
+    language.addEventListener("change", (e) => {
+      e.stopPropagation();
+      Promise.resolve(onLanguage(language.value || null)).catch((err) => {
+        const result = doc.getElementById("set-result");
+        result.className = "error";
+        result.textContent = errorText(err);
+      });
+    });
     this.form.addEventListener("change", () => {
       this.edited = true;
       this.showFieldsets();
@@ -104,14 +120,15 @@ export class SettingsView {
     d.getElementById("set-shortcut").value = s.record_shortcut || "";
     d.getElementById("set-token").value = "";
     d.getElementById("set-secret").value = "";
-    d.getElementById("set-token-state").textContent = s.has_token ? "A token is saved; paste a new one to replace it." : "No token saved yet.";
-    d.getElementById("set-secret-state").textContent = s.has_secret_key ? "A secret key is saved; type a new one to replace it." : "No secret key saved yet.";
+    d.getElementById("set-language").value = s.language || "";
+    d.getElementById("set-token-state").textContent = t(s.has_token ? "token-saved" : "token-none");
+    d.getElementById("set-secret-state").textContent = t(s.has_secret_key ? "secret-saved" : "secret-none");
     this.showAccount(s);
     // The saved choice could not be used at start: say so (the built-in service is on).
     const result = d.getElementById("set-result");
     if (s.problem) {
       result.className = "error";
-      result.textContent = s.problem;
+      result.textContent = errorText(s.problem);
     }
     this.showFieldsets();
   }
@@ -135,9 +152,7 @@ export class SettingsView {
     try {
       this.fill(await invoke("set_start_at_login", { on }));
       result.className = "hint";
-      result.textContent = on
-        ? "iDance Capture will start in the tray when you log in."
-        : "iDance Capture will not start when you log in.";
+      result.textContent = t(on ? "autostart-on" : "autostart-off");
     } catch (err) {
       this.doc.getElementById("set-autostart").checked = !on;
       result.className = "error";
@@ -157,14 +172,14 @@ export class SettingsView {
     // The password lives in the page only until it is sent.
     password.value = "";
     result.className = "hint";
-    result.textContent = "Signing in…";
+    result.textContent = t("signing-in");
     try {
       const s = await invoke("sign_in", { input });
       this.fill(s);
       result.textContent = "";
       const done = d.getElementById("set-result");
       done.className = "hint";
-      done.textContent = `Signed in. Uploads go to ${s.server_url}.`;
+      done.textContent = t("signed-in", { server: s.server_url });
       this.onSaved(s);
     } catch (err) {
       result.className = "error";
@@ -181,7 +196,7 @@ export class SettingsView {
       const s = await invoke("sign_out");
       this.fill(s);
       result.className = "hint";
-      result.textContent = "Signed out. Uploads to this server wait until you sign in again.";
+      result.textContent = t("signed-out");
       this.onSaved(s);
     } catch (err) {
       result.className = "error";
@@ -197,11 +212,11 @@ export class SettingsView {
   async save() {
     const result = this.doc.getElementById("set-result");
     result.className = "hint";
-    result.textContent = "Connecting…";
+    result.textContent = t("connecting");
     try {
       const s = await invoke("save_settings", { input: formToInput(this.form) });
       this.fill(s);
-      result.textContent = "Saved. Uploads continue with these settings.";
+      result.textContent = t("saved");
       this.onSaved(s);
     } catch (err) {
       result.className = "error";
