@@ -53,22 +53,34 @@ impl Driver {
         format!("{}/session/{}{path}", self.base, self.session)
     }
 
+    /// One WebDriver command's `value`: GET when `body` is None, else POST it.
+    async fn answer(&self, path: &str, body: Option<Value>) -> Value {
+        let request = match body {
+            Some(b) => self.http.post(self.url(path)).json(&b),
+            None => self.http.get(self.url(path)),
+        };
+        let answer: Value = request.send().await.unwrap().json().await.unwrap();
+        answer["value"].clone()
+    }
+
+    /// [`Driver::answer`], where a command the driver refused panics with `what` and
+    /// the driver's words.
+    async fn call(&self, what: &str, path: &str, body: Option<Value>) -> Value {
+        let value = self.answer(path, body).await;
+        if let Some(err) = value.get("error") {
+            panic!("{what}: {err}: {}", value["message"]);
+        }
+        value
+    }
+
     /// Runs `script` (a function body; `arguments` holds `args`) in the page.
     pub async fn exec(&self, script: &str, args: Value) -> Value {
-        let answer: Value = self
-            .http
-            .post(self.url("/execute/sync"))
-            .json(&json!({"script": script, "args": args}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        if let Some(err) = answer["value"].get("error") {
-            panic!("script failed: {err}: {}", answer["value"]["message"]);
-        }
-        answer["value"].clone()
+        self.call(
+            "script failed",
+            "/execute/sync",
+            Some(json!({"script": script, "args": args})),
+        )
+        .await
     }
 
     /// Polls `script` until it returns something truthy; panics after `timeout` with
@@ -97,17 +109,10 @@ impl Driver {
     }
 
     pub async fn screenshot(&self, path: &std::path::Path) {
-        let answer: Value = self
-            .http
-            .get(self.url("/screenshot"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        // A refused screenshot leaves an empty file (as before): it only illustrates.
+        let shot = self.answer("/screenshot", None).await;
         let png = base64::engine::general_purpose::STANDARD
-            .decode(answer["value"].as_str().unwrap_or_default())
+            .decode(shot.as_str().unwrap_or_default())
             .unwrap();
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).unwrap();
@@ -117,16 +122,8 @@ impl Driver {
 
     /// The handles of the app's windows (the current one is not necessarily first).
     pub async fn windows(&self) -> Vec<String> {
-        let answer: Value = self
-            .http
-            .get(self.url("/window/handles"))
-            .send()
+        self.answer("/window/handles", None)
             .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        answer["value"]
             .as_array()
             .map(|a| {
                 a.iter()
@@ -137,33 +134,18 @@ impl Driver {
     }
 
     pub async fn current_window(&self) -> String {
-        let answer: Value = self
-            .http
-            .get(self.url("/window"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        answer["value"].as_str().unwrap_or_default().to_string()
+        let handle = self.answer("/window", None).await;
+        handle.as_str().unwrap_or_default().to_string()
     }
 
     /// Scripts and screenshots go to that window from now on.
     pub async fn switch_to(&self, handle: &str) {
-        let answer: Value = self
-            .http
-            .post(self.url("/window"))
-            .json(&json!({"handle": handle}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        if let Some(err) = answer["value"].get("error") {
-            panic!("cannot switch to window {handle}: {err}");
-        }
+        self.call(
+            &format!("cannot switch to window {handle}"),
+            "/window",
+            Some(json!({"handle": handle})),
+        )
+        .await;
     }
 
     /// Presses keys as a keyboard does (W3C key actions: each key down, then up). A
@@ -183,22 +165,13 @@ impl Driver {
                 actions.push(json!({"type": "keyUp", "value": h}));
             }
         }
-        let answer: Value = self
-            .http
-            .post(self.url("/actions"))
-            .json(&json!({"actions": [{"type": "key", "id": "keyboard", "actions": actions}]}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        if let Some(err) = answer["value"].get("error") {
-            panic!(
-                "keys {keys:?} were not pressed: {err}: {}",
-                answer["value"]["message"]
-            );
-        }
+        let input = json!({"actions": [{"type": "key", "id": "keyboard", "actions": actions}]});
+        self.call(
+            &format!("keys {keys:?} were not pressed"),
+            "/actions",
+            Some(input),
+        )
+        .await;
     }
 
     /// Presses Tab until the focused element matches `selector` (at most `max` times):

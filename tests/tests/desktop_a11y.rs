@@ -84,6 +84,12 @@ async fn wait(driver: &Driver, dir: &Path, what: &str, script: &str) {
     }
 }
 
+/// Presses `keys`, then waits until `script` says they did `what`.
+async fn press(driver: &Driver, keys: &[&str], what: &str, script: &str) {
+    driver.keys(keys).await;
+    driver.wait_for(what, script, LONG).await;
+}
+
 async fn shot(driver: &Driver, name: &str) {
     tokio::time::sleep(Duration::from_millis(500)).await;
     driver.screenshot(&artifacts().join(name)).await;
@@ -102,6 +108,14 @@ fn cli(dir: &Path, args: &[&str]) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A video of `mb` made and queued (not sent) in a session of its own, by the CLI on
+/// the app's data folder, before the app starts.
+fn queue_video(dir: &Path, name: &str, mb: u32) {
+    let v = idance_tests::make_video(dir, name, mb);
+    let file = v.to_str().unwrap();
+    cli(dir, &["upload", file, "--session", "new", "--queue-only"]);
 }
 
 /// Video jobs queued before the app starts (the CLI on the app's data folder), by file
@@ -167,6 +181,12 @@ async fn tab_view(driver: &Driver, name: &str) {
     assert_eq!(shown, json!(true), "the {name} view is shown");
 }
 
+/// Settings drawn with the stored choice (they come from the app after the view opens).
+async fn settings_shown(driver: &Driver) {
+    let script = "return document.querySelector('input[name=mode]:checked') !== null";
+    driver.wait_for("the settings", script, LONG).await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn every_task_by_keyboard_alone_and_no_axe_violation_on_any_view() {
     let dir = tempfile::tempdir().unwrap();
@@ -179,17 +199,7 @@ async fn every_task_by_keyboard_alone_and_no_axe_violation_on_any_view() {
         ("changes.mp4", 2),
         ("goes-up.mp4", 2),
     ] {
-        let v = idance_tests::make_video(dir.path(), name, mb);
-        cli(
-            dir.path(),
-            &[
-                "upload",
-                v.to_str().unwrap(),
-                "--session",
-                "new",
-                "--queue-only",
-            ],
-        );
+        queue_video(dir.path(), name, mb);
     }
     cli(dir.path(), &["pause", "all"]);
     let jobs = queued_jobs(dir.path());
@@ -270,13 +280,7 @@ async fn every_task_by_keyboard_alone_and_no_axe_violation_on_any_view() {
     // An upload limit typed in Settings and saved with Enter, so that the next upload
     // lasts long enough to be paused.
     tab_view(&driver, "settings").await;
-    driver
-        .wait_for(
-            "the settings",
-            "return document.querySelector('input[name=mode]:checked') !== null",
-            LONG,
-        )
-        .await;
+    settings_shown(&driver).await;
     driver.tab_to("#set-limit", 80).await;
     driver.keys(&["0", ".", "2", Key::ENTER]).await;
     wait(
@@ -330,40 +334,36 @@ async fn every_task_by_keyboard_alone_and_no_axe_violation_on_any_view() {
     violations.extend(axe(&driver, &axe_js, "Record").await);
     shot(&driver, "a11y-03-record.png").await;
     driver.tab_to("#rec-button", 40).await;
-    driver.keys(&[Key::ENTER]).await;
-    driver
-        .wait_for(
-            "the countdown",
-            "return !document.getElementById('rec-countdown').hidden",
-            LONG,
-        )
-        .await;
-    driver.keys(&[Key::ENTER]).await;
-    driver
-        .wait_for(
-            "the recording",
-            "return document.getElementById('rec-button').dataset.face === 'stop'",
-            LONG,
-        )
-        .await;
+    press(
+        &driver,
+        &[Key::ENTER],
+        "the countdown",
+        "return !document.getElementById('rec-countdown').hidden",
+    )
+    .await;
+    press(
+        &driver,
+        &[Key::ENTER],
+        "the recording",
+        "return document.getElementById('rec-button').dataset.face === 'stop'",
+    )
+    .await;
     violations.extend(axe(&driver, &axe_js, "Record while recording").await);
     driver.tab_to("#rec-pause", 10).await;
-    driver.keys(&[Key::ENTER]).await;
-    driver
-        .wait_for(
-            "the pause",
-            "return document.getElementById('rec-pause').dataset.face === 'resume'",
-            LONG,
-        )
-        .await;
-    driver.keys(&[Key::ENTER]).await;
-    driver
-        .wait_for(
-            "the resume",
-            "return document.getElementById('rec-pause').dataset.face === 'pause'",
-            LONG,
-        )
-        .await;
+    press(
+        &driver,
+        &[Key::ENTER],
+        "the pause",
+        "return document.getElementById('rec-pause').dataset.face === 'resume'",
+    )
+    .await;
+    press(
+        &driver,
+        &[Key::ENTER],
+        "the resume",
+        "return document.getElementById('rec-pause').dataset.face === 'pause'",
+    )
+    .await;
     driver.keys(&[Key::SHIFT, Key::TAB]).await;
     driver.keys(&[Key::ENTER]).await;
     driver
@@ -382,13 +382,7 @@ async fn every_task_by_keyboard_alone_and_no_axe_violation_on_any_view() {
     violations.extend(axe(&driver, &axe_js, "Sessions").await);
     shot(&driver, "a11y-04-sessions.png").await;
     tab_view(&driver, "settings").await;
-    driver
-        .wait_for(
-            "the settings",
-            "return document.querySelector('input[name=mode]:checked') !== null",
-            LONG,
-        )
-        .await;
+    settings_shown(&driver).await;
     violations.extend(axe(&driver, &axe_js, "Settings (signed out)").await);
     driver.tab_to("#set-countdown", 80).await;
     let before = driver
@@ -399,14 +393,13 @@ async fn every_task_by_keyboard_alone_and_no_axe_violation_on_any_view() {
         .await;
     driver.keys(&[Key::SPACE]).await;
     driver.tab_to("#set-save", 80).await;
-    driver.keys(&[Key::ENTER]).await;
-    driver
-        .wait_for(
-            "the settings to be saved",
-            "return document.getElementById('set-result').textContent.startsWith('Saved')",
-            LONG,
-        )
-        .await;
+    press(
+        &driver,
+        &[Key::ENTER],
+        "the settings to be saved",
+        "return document.getElementById('set-result').textContent.startsWith('Saved')",
+    )
+    .await;
     let after = driver
         .exec(
             "return document.getElementById('set-countdown').checked",
@@ -448,17 +441,7 @@ async fn the_window_speaks_spanish_and_portuguese() {
     let axe_js = axe_source();
     let dir = tempfile::tempdir().unwrap();
     let app = workspace_bin("idance-app", "idance-app");
-    let v = idance_tests::make_video(dir.path(), "clase.mp4", 2);
-    cli(
-        dir.path(),
-        &[
-            "upload",
-            v.to_str().unwrap(),
-            "--session",
-            "new",
-            "--queue-only",
-        ],
-    );
+    queue_video(dir.path(), "clase.mp4", 2);
     let (_x, display) = xvfb();
     let mut vars = app_env(dir.path());
     // As a desktop session in Mexico sets it (scripts/install-deps makes the locale).

@@ -590,7 +590,7 @@ async fn signing_in_from_settings_uploads_to_the_account() {
     driver.quit().await;
 }
 
-/// Compression on: a dropped phone clip (1080p, 20 Mbit/s) reads "Optimizing N %"
+/// Compression on: a dropped phone clip (1080p, 20 Mbit/s) reads "Optimizing N%"
 /// while its copy is encoded and sent, then Done.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_dropped_phone_clip_reads_optimizing_then_done() {
@@ -609,7 +609,7 @@ async fn a_dropped_phone_clip_reads_optimizing_then_done() {
     driver
         .wait_for(
             "an Optimizing row",
-            "const s = document.querySelector('#queue-list li .state'); return s && /^Optimizing [1-9][0-9]? %$/.test(s.textContent)",
+            "const s = document.querySelector('#queue-list li .state'); return s && /^Optimizing [1-9][0-9]?%$/.test(s.textContent)",
             Duration::from_secs(60),
         )
         .await;
