@@ -15,6 +15,7 @@ mod send;
 mod serve;
 mod sessions;
 mod sync;
+mod units;
 mod upload;
 
 use args::{Cli, Command};

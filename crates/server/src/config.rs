@@ -79,11 +79,27 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:8787";
 /// Optional settings file in the server's folder (`NAME=value` lines).
 pub const SETTINGS_FILE: &str = "server.env";
 
+/// The settings file's names and values (none when there is no file), with the process
+/// environment laid over them: the environment wins.
+fn settings_with_env(path: &std::path::Path) -> Result<HashMap<String, String>, ConfigError> {
+    let file = |reason: String| ConfigError::File {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let mut vars = match std::fs::read_to_string(path) {
+        Ok(text) => crate::config_file::parse(&text).map_err(file)?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => HashMap::new(),
+        Err(e) => return Err(file(e.to_string())),
+    };
+    vars.extend(std::env::vars());
+    Ok(vars)
+}
+
 impl Config {
     /// Reads the settings file `<dir>/server.env` (if any) with the process environment
     /// over it.
     pub fn from_env(dir: PathBuf, listen: SocketAddr) -> Result<Self, ConfigError> {
-        let vars = crate::config_file::merged_with_env(&dir.join(SETTINGS_FILE))?;
+        let vars = settings_with_env(&dir.join(SETTINGS_FILE))?;
         Self::from_vars(dir, listen, &vars)
     }
 

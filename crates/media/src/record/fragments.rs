@@ -343,8 +343,11 @@ impl Fragments {
             return;
         };
         let default = default_duration.unwrap_or(track.default_duration);
-        let duration: u64 = runs.iter().map(|r| run_duration(r, default)).sum();
-        track.end = start.unwrap_or(track.end) + duration;
+        // Saturating: absurd times from a damaged fragment must not wrap to small ones.
+        let duration = runs
+            .iter()
+            .fold(0u64, |sum, r| sum.saturating_add(run_duration(r, default)));
+        track.end = start.unwrap_or(track.end).saturating_add(duration);
     }
 }
 
@@ -389,8 +392,6 @@ fn be64(b: &[u8], at: usize) -> Option<u64> {
     Some(u64::from_be_bytes(b.get(at..at + 8)?.try_into().ok()?))
 }
 
-/// The child boxes of a container box's body: (type, body). Stops at anything that
-/// does not fit.
 /// The level byte of the first `avcC` in `configs` (from [`sample_descriptions`]).
 fn h264_level(configs: &[u8]) -> Option<u8> {
     let at = configs.windows(4).position(|w| w == b"avcC")?;
@@ -430,13 +431,18 @@ fn sample_descriptions(moov: &[u8]) -> Vec<u8> {
     out
 }
 
+/// The child boxes of a container box's body: (type, body). Stops at anything that
+/// does not fit (a 64-bit size is checked before it is added).
 fn children(body: &[u8]) -> impl Iterator<Item = ([u8; 4], &[u8])> {
     let mut at = 0usize;
     std::iter::from_fn(move || {
         let size = be32(body, at)? as usize;
         let kind: [u8; 4] = body.get(at + 4..at + 8)?.try_into().ok()?;
         let (start, end) = match size {
-            1 => (at + 16, at + usize::try_from(be64(body, at + 8)?).ok()?),
+            1 => (
+                at + 16,
+                at.checked_add(usize::try_from(be64(body, at + 8)?).ok()?)?,
+            ),
             0 => (at + 8, body.len()),
             s => (at + 8, at + s),
         };
@@ -451,6 +457,60 @@ fn children(body: &[u8]) -> impl Iterator<Item = ([u8; 4], &[u8])> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by the fuzz target `fragments`: a 64-bit box size near u64::MAX inside a
+    /// `moov` wrapped the position past the end (a panic while recording); a damaged
+    /// fragment's huge start time wrapped a track's end.
+    #[test]
+    fn sizes_and_times_near_the_limits_are_refused_not_wrapped() {
+        let mut moov = Vec::new();
+        moov.extend(32u32.to_be_bytes());
+        moov.extend(b"moov");
+        moov.extend(1u32.to_be_bytes());
+        moov.extend(b"trak");
+        moov.extend((u64::MAX - 4).to_be_bytes());
+        moov.extend([0u8; 8]);
+        let mut f = Fragments::default();
+        let mut out = Vec::new();
+        f.feed(&moov, &mut |b| {
+            out.extend_from_slice(b);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(out, moov, "the box passes through; its bad child is skipped");
+
+        let mut t = Track {
+            id: 1,
+            timescale: 1000,
+            default_duration: 0,
+            end: 0,
+        };
+        f.tracks = vec![t];
+        // traf: tfhd (track 1), tfdt v1 at u64::MAX - 1, trun of 2 samples of u32::MAX.
+        let mut traf = Vec::new();
+        for (kind, body) in [
+            (*b"tfhd", [0u32.to_be_bytes(), 1u32.to_be_bytes()].concat()),
+            (*b"tfdt", [vec![1, 0, 0, 0], (u64::MAX - 1).to_be_bytes().to_vec()].concat()),
+            (
+                *b"trun",
+                [
+                    0x100u32.to_be_bytes(),
+                    2u32.to_be_bytes(),
+                    u32::MAX.to_be_bytes(),
+                    u32::MAX.to_be_bytes(),
+                ]
+                .concat(),
+            ),
+        ] {
+            traf.extend((body.len() as u32 + 8).to_be_bytes());
+            traf.extend(kind);
+            traf.extend(body);
+        }
+        f.read_traf(&traf);
+        t.end = u64::MAX;
+        assert_eq!(f.tracks, vec![t]);
+        assert!(f.end_secs().is_finite());
+    }
     use std::process::Command;
 
     /// Seconds of fragmented MP4 from ffmpeg's test sources, as a recording writes it;
