@@ -184,6 +184,7 @@ async fn the_runner_signs_crc32c_where_storage_checks_it_and_resumes_by_it() {
     let created = create(&api, &session, true).await;
     q.set_plan(
         job.job_id.clone(),
+        None,
         Some(idance_core::queue::UploadPlan {
             upload_id: created.upload_id.clone(),
             file_key: created.file_key.clone(),

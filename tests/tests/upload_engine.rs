@@ -665,7 +665,7 @@ async fn an_upload_storage_completed_behind_the_servers_back_is_not_sent_again()
             part_size: created.part_size,
             checksum: idance_core::queue::PartChecksum::Md5,
         };
-        q.set_plan(job_id.clone(), Some(plan.clone()))
+        q.set_plan(job_id.clone(), None, Some(plan.clone()))
             .await
             .unwrap();
         let chunks: Vec<&[u8]> = data.chunks(created.part_size as usize).collect();
@@ -699,6 +699,7 @@ async fn an_upload_storage_completed_behind_the_servers_back_is_not_sent_again()
             let etag = md5_hex(chunk);
             q.record_part(
                 job_id.clone(),
+                None,
                 p.part_number,
                 etag.clone(),
                 chunk.len() as u64,

@@ -72,7 +72,10 @@ pub(crate) async fn report(
         .iter()
         .filter(|(j, _)| j.state == JobState::Failed)
         .collect();
-    let pending = results.iter().filter(|(j, _)| j.state.is_pending()).count();
+    let pending = results
+        .iter()
+        .filter(|(j, _)| idance_core::lifecycle::is_runner_work(j))
+        .count();
     if let Some((job, _)) = failed.first() {
         return Err(Failure::Work(anyhow!(
             "job {} ({}): {}",

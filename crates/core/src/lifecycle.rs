@@ -93,7 +93,9 @@ impl Transition {
             Self::Pause => &[Queued, Uploading, Waiting],
             Self::Resume => &[Paused, Waiting, Failed],
             Self::Cancel => &[Queued, Uploading, Waiting, Paused, Failed],
-            Self::Start => &[Queued, Waiting],
+            // From `uploading` too: a runner going on after a crash or a lost lease
+            // (the compare-and-set, not an old read, says whether it may).
+            Self::Start => &[Queued, Waiting, Uploading],
             Self::Stored => &[Queued, Uploading, Waiting],
             Self::Complete | Self::Wait(_) | Self::Fail => &[Queued, Uploading, Waiting, Uploaded],
             Self::Requeue => &[Uploading],
@@ -171,6 +173,14 @@ pub fn is_pending(state: JobState) -> bool {
     matches!(state, Queued | Uploading | Waiting | Uploaded)
 }
 
+/// Whether a runner can move the job on by itself: a pending job, but a stored
+/// thumbnail, which waits for its session's video (completed with it) and must not keep
+/// `idance sync` going round when that video was cancelled.
+pub fn is_runner_work(job: &Job) -> bool {
+    is_pending(job.state)
+        && !(job.kind == idance_contract::FileKind::Thumbnail && job.stored().is_some())
+}
+
 /// What a compare-and-set found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
@@ -182,6 +192,9 @@ pub enum Outcome {
         stored: bool,
     },
     NoJob,
+    /// The runner that asked no longer holds the job's lease: another process took it
+    /// over; nothing was written.
+    LeaseLost,
 }
 
 impl Outcome {
@@ -194,6 +207,7 @@ impl Outcome {
         match self {
             Self::Done => None,
             Self::NoJob => Some(format!("no job '{job_id}' in the queue")),
+            Self::LeaseLost => Some(format!("job {job_id} is being sent by another process now")),
             Self::Refused { stored: true, .. } if t.needs_unstored() => Some(format!(
                 "job {job_id} is already stored; its session completes by itself"
             )),
@@ -213,7 +227,77 @@ pub async fn apply(
     t: Transition,
     error: Option<String>,
 ) -> Result<Outcome, QueueError> {
-    queue.transition(job_id.to_string(), t, error).await
+    queue.transition(job_id.to_string(), t, error, None).await
+}
+
+/// A runner's step: `t` only while `holder` (that runner's process) holds the job's
+/// lease, so a process that slept past its lease changes nothing another took over.
+pub async fn apply_held(
+    queue: &Queue,
+    job_id: &str,
+    holder: &str,
+    t: Transition,
+    error: Option<String>,
+) -> Result<Outcome, QueueError> {
+    queue
+        .transition(job_id.to_string(), t, error, Some(holder.to_string()))
+        .await
+}
+
+/// What a video's session can be completed with now.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Completion {
+    /// The video as stored, the session's newest stored thumbnail (a trim's cut brings
+    /// a new one) and every stored thumbnail, which all complete with the session.
+    Ready {
+        video: Box<Job>,
+        thumbnail: Option<Box<Job>>,
+        thumbnails: Vec<String>,
+    },
+    /// Not now: the video is not stored, or no longer being worked (paused, cancelled,
+    /// gone), or a thumbnail queued for the session is still to be sent (the
+    /// completion names it: e.g. one queued just after its video by a folder's intake).
+    Later,
+}
+
+/// The one rule of what completes a session: a video that is stored and still being
+/// worked, with the stored thumbnail of its session. One read of the session, so the
+/// video and thumbnail are seen as they are at one instant.
+pub async fn completion(queue: &Queue, video_job: &str) -> Result<Completion, QueueError> {
+    let video = queue.job(video_job.to_string()).await?;
+    let session = queue.session_jobs(video.local_session.clone()).await?;
+    let Some(video) = session.iter().find(|j| j.job_id == video_job) else {
+        return Ok(Completion::Later);
+    };
+    let thumbs = || {
+        session
+            .iter()
+            .filter(|j| j.kind == idance_contract::FileKind::Thumbnail)
+    };
+    if video.stored().is_none()
+        || !is_pending(video.state)
+        || thumbs().any(|j| j.state.is_pending() && j.stored().is_none())
+    {
+        return Ok(Completion::Later);
+    }
+    let stored: Vec<&Job> = thumbs()
+        .filter(|j| j.stored().is_some() && is_pending(j.state))
+        .collect();
+    // Chosen once, before the first call: a retry (after a crash, by another process)
+    // names the same files even if another thumbnail was stored meanwhile.
+    let (_, chosen) = queue
+        .choose_completion(
+            video.local_session.clone(),
+            video.job_id.clone(),
+            stored.last().map(|j| j.job_id.clone()),
+        )
+        .await?;
+    let thumbnail = chosen.and_then(|id| session.iter().find(|j| j.job_id == id));
+    Ok(Completion::Ready {
+        video: Box::new(video.clone()),
+        thumbnail: thumbnail.map(|j| Box::new(j.clone())),
+        thumbnails: stored.iter().map(|j| j.job_id.clone()).collect(),
+    })
 }
 
 /// The user's pause of one job. A process sending it stops within about a second.
@@ -254,6 +338,14 @@ pub async fn cancel(
     let mut warning = None;
     if outcome.is_done() {
         let job: Job = queue.job(job_id.to_string()).await?;
+        if job.kind == idance_contract::FileKind::Video {
+            // Its thumbnail is for it: one not sent yet goes too (as with a trim).
+            for t in queue.session_jobs(job.local_session.clone()).await? {
+                if t.kind == idance_contract::FileKind::Thumbnail && t.stored().is_none() {
+                    apply(queue, &t.job_id, Transition::Cancel, None).await?;
+                }
+            }
+        }
         if let (Some(plan), Some(api)) = (job.plan(), api)
             && let Err(e) = api.abort_multipart(&plan.file_key, &plan.upload_id).await
         {

@@ -66,7 +66,7 @@ impl Runner {
         {
             return Ok((q.job(job_id.to_string()).await?, 0));
         }
-        let (up, stop_job) = self.uploader.for_job();
+        let (up, stop_job) = self.uploader.for_job(&self.owner);
         let watch = {
             let (q, id, owner) = (q.clone(), job_id.to_string(), self.owner.clone());
             tokio::spawn(async move {
@@ -93,12 +93,17 @@ impl Runner {
                         Err(QueueError::NoJob(_)) => stop_job.cancel(),
                         _ => {}
                     }
-                    if tick % HEARTBEAT_TICKS == 0
-                        && q.try_lease(id.clone(), owner.clone(), LEASE_MS)
-                            .await
-                            .is_err()
-                    {
-                        break;
+                    if tick % HEARTBEAT_TICKS == 0 {
+                        match q.try_lease(id.clone(), owner.clone(), LEASE_MS).await {
+                            Ok(true) => {}
+                            // Away past the lease (asleep, stalled) and another process
+                            // took the job: stop sending it (its writes are refused).
+                            Ok(false) => {
+                                stop_job.cancel();
+                                break;
+                            }
+                            Err(_) => break,
+                        }
                     }
                 }
             })
@@ -110,6 +115,8 @@ impl Runner {
         let sent = Counters::get(&up.job_sent);
         let next = match result {
             Ok(t) => t.map(|t| (t, None)),
+            // Another process has the job now: it goes on there.
+            Err(UploadError::Queue(QueueError::LeaseLost(_))) => None,
             Err(UploadError::Queue(e)) => {
                 q.release(job_id.to_string(), self.owner.clone()).await?;
                 return Err(e);
@@ -120,7 +127,7 @@ impl Runner {
             Err(e) => e.transition().map(|t| (t, Some(e.to_string()))),
         };
         if let Some((t, error)) = next {
-            lifecycle::apply(q, job_id, t, error).await?;
+            lifecycle::apply_held(q, job_id, &self.owner, t, error).await?;
         }
         q.release(job_id.to_string(), self.owner.clone()).await?;
         Ok((q.job(job_id.to_string()).await?, sent))
@@ -176,11 +183,11 @@ impl Runner {
             // `uploading` only once the service answered, so a job never reads
             // "Uploading" while the service is away.
             up.server_mode().await?;
-            if !lifecycle::apply(q, job_id, Transition::Start, None)
+            if !lifecycle::apply_held(q, job_id, &self.owner, Transition::Start, None)
                 .await?
                 .is_done()
-                && job.state != JobState::Uploading
             {
+                // Paused or cancelled since it was read, or taken over.
                 return Err(UploadError::Cancelled);
             }
             up.store(&job, &session_id).await?;
@@ -189,21 +196,22 @@ impl Runner {
             // Stored; completed with its session's video.
             return Ok(None);
         }
-        // A thumbnail queued for the session and still to be sent (e.g. queued just
-        // after its video by a folder's intake) is waited for: the completion names it.
-        // The video stays `uploaded` and completes in a later round.
-        // One read of the session gives the video as stored and its thumbnail.
-        let session = q.session_jobs(job.local_session.clone()).await?;
-        let thumbs = || session.iter().filter(|j| j.kind == FileKind::Thumbnail);
-        if thumbs().any(|j| j.state.is_pending() && j.stored().is_none()) {
-            return Ok(None);
+        let (video, thumb, thumbs) = match lifecycle::completion(q, job_id).await? {
+            lifecycle::Completion::Ready {
+                video,
+                thumbnail,
+                thumbnails,
+            } => (video, thumbnail, thumbnails),
+            // A thumbnail still to come: the video stays `uploaded`, completes later.
+            lifecycle::Completion::Later => return Ok(None),
+        };
+        self.complete_session(up, &video, thumb.as_deref(), &session_id)
+            .await?;
+        // The session is completed: its thumbnails are done (the one it names, and any
+        // an earlier cut left).
+        for t in thumbs {
+            lifecycle::apply(q, &t, Transition::Complete, None).await?;
         }
-        let video = session
-            .iter()
-            .find(|j| j.job_id == job_id)
-            .ok_or_else(|| QueueError::NoJob(job_id.to_string()))?;
-        let thumb = thumbs().find(|j| j.stored().is_some());
-        self.complete_session(up, video, thumb, &session_id).await?;
         Ok(Some(Transition::Complete))
     }
 
@@ -264,9 +272,6 @@ impl Runner {
         };
         let api = &up.api;
         crate::upload::retry_call(up, || api.complete_session(&req)).await?;
-        if let Some(t) = thumb {
-            lifecycle::apply(q, &t.job_id, Transition::Complete, None).await?;
-        }
         Ok(())
     }
 
@@ -337,7 +342,7 @@ impl Runner {
                                 ids.insert(id.clone());
                             }
                             let job = self.queue().job(id).await?;
-                            if job.state.is_pending() {
+                            if lifecycle::is_runner_work(&job) {
                                 waiting.push_back(job);
                             }
                         }
@@ -433,7 +438,7 @@ impl Runner {
                 .await?
                 .into_iter()
                 .filter(|j| {
-                    j.state.is_pending() && wanted(&only, j) && !blocked.contains(&j.job_id)
+                    lifecycle::is_runner_work(j) && wanted(&only, j) && !blocked.contains(&j.job_id)
                 })
                 .collect();
             if started.elapsed() >= timeout || self.uploader.cancel.is_cancelled() {

@@ -50,6 +50,10 @@ pub const MIGRATIONS: &[&str] = &[
     "ALTER TABLE jobs ADD COLUMN part_checksum TEXT;",
     // 6: a session's jobs without reading the whole queue (folders of thousands)
     "CREATE INDEX jobs_by_session ON jobs(local_session);",
+    // 7: the files a session's completion names, chosen once before the first call (a
+    // retry after a crash must send the server the same body, or it answers 409)
+    "ALTER TABLE sessions ADD COLUMN completion_video TEXT;
+     ALTER TABLE sessions ADD COLUMN completion_thumbnail TEXT;",
 ];
 
 /// Opens the queue file with the shared SQLite helper: busy timeout before WAL,

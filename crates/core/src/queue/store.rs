@@ -24,6 +24,10 @@ pub enum QueueError {
     /// The work is in use right now; the same request later will do.
     #[error("{0}")]
     Busy(String),
+    /// This process was away longer than its lease (a laptop asleep, a stall) and
+    /// another one took the job over: this one leaves it alone.
+    #[error("job {0} is being sent by another process now")]
+    LeaseLost(String),
 }
 
 #[derive(Clone)]
@@ -94,6 +98,44 @@ fn job_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Job> {
         transfer,
         growing: r.get::<_, i64>(17)? != 0,
         duration_secs: r.get(16)?,
+    })
+}
+
+/// The fence of a runner's write: its parameter `n` is the holder, or NULL for a write
+/// that is no runner's step.
+fn held_by(n: usize) -> String {
+    format!(" AND (?{n} IS NULL OR lease_owner = ?{n})")
+}
+
+/// Why a compare-and-set on `job_id` wrote nothing.
+fn refusal(c: &Connection, job_id: &str, holder: &Option<String>) -> Result<Outcome, QueueError> {
+    let found: Option<(String, Option<String>, Option<String>)> = c
+        .query_row(
+            "SELECT state, stored_key, lease_owner FROM jobs WHERE job_id = ?1",
+            [job_id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    Ok(match found {
+        None => Outcome::NoJob,
+        Some((_, _, owner)) if holder.is_some() && owner != *holder => Outcome::LeaseLost,
+        Some((state, stored, _)) => Outcome::Refused {
+            state: JobState::parse(&state).unwrap_or(JobState::Failed),
+            stored: stored.is_some(),
+        },
+    })
+}
+
+/// The error of a fenced write that wrote nothing.
+fn lost_or_gone(c: &Connection, job_id: &str) -> Result<QueueError, QueueError> {
+    let exists = c
+        .query_row("SELECT 1 FROM jobs WHERE job_id = ?1", [job_id], |_| Ok(()))
+        .optional()?
+        .is_some();
+    Ok(if exists {
+        QueueError::LeaseLost(job_id.to_string())
+    } else {
+        QueueError::NoJob(job_id.to_string())
     })
 }
 
@@ -280,6 +322,31 @@ impl Queue {
         .await
     }
 
+    /// The files the session's completion names: the first choice is kept (a
+    /// compare-and-set), and every later attempt gets it back. `None`: no thumbnail.
+    pub async fn choose_completion(
+        &self,
+        local_id: String,
+        video: String,
+        thumbnail: Option<String>,
+    ) -> Result<(String, Option<String>), QueueError> {
+        self.call(move |c| {
+            c.execute(
+                "UPDATE sessions SET completion_video = ?2, completion_thumbnail = ?3
+                 WHERE local_id = ?1 AND completion_video IS NULL",
+                params![local_id, video, thumbnail.unwrap_or_default()],
+            )?;
+            let (video, thumb): (Option<String>, Option<String>) = c.query_row(
+                "SELECT completion_video, completion_thumbnail FROM sessions WHERE local_id = ?1",
+                [&local_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+            let video = video.ok_or_else(|| QueueError::NoJob(format!("session {local_id}")))?;
+            Ok((video, thumb.filter(|t| !t.is_empty())))
+        })
+        .await
+    }
+
     pub async fn set_server_session(
         &self,
         local_id: String,
@@ -447,13 +514,14 @@ impl Queue {
         .await
     }
 
-    /// Applies a lifecycle transition as one compare-and-set; see `crate::lifecycle`,
-    /// the only caller.
+    /// `t` as one compare-and-set; with `holder`, only while that process holds the
+    /// job's lease (a runner's steps: one that lost its lease changes nothing).
     pub(crate) async fn transition(
         &self,
         job_id: String,
         t: Transition,
         error: Option<String>,
+        holder: Option<String>,
     ) -> Result<Outcome, QueueError> {
         self.call(move |c| {
             let unstored = if t.needs_unstored() {
@@ -462,8 +530,9 @@ impl Queue {
                 ""
             };
             let sql = format!(
-                "UPDATE jobs SET state = ?2, error = ?3, wait_reason = ?4 WHERE job_id = ?1 AND {}{unstored}",
-                state_in(t.from())
+                "UPDATE jobs SET state = ?2, error = ?3, wait_reason = ?4 WHERE job_id = ?1 AND {}{unstored}{}",
+                state_in(t.from()),
+                held_by(5)
             );
             let n = c.execute(
                 &sql,
@@ -471,70 +540,76 @@ impl Queue {
                     job_id,
                     t.to().as_str(),
                     error,
-                    t.wait_reason().map(WaitReason::as_str)
+                    t.wait_reason().map(WaitReason::as_str),
+                    holder
                 ],
             )?;
             if n == 1 {
                 return Ok(Outcome::Done);
             }
-            // Only to say why: nothing is written from what is read here.
-            let found: Option<(String, Option<String>)> = c
-                .query_row(
-                    "SELECT state, stored_key FROM jobs WHERE job_id = ?1",
-                    [&job_id],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
-                .optional()?;
-            Ok(match found {
-                None => Outcome::NoJob,
-                Some((state, stored)) => Outcome::Refused {
-                    state: JobState::parse(&state).unwrap_or(JobState::Failed),
-                    stored: stored.is_some(),
-                },
-            })
+            refusal(c, &job_id, &holder)
         })
         .await
     }
 
-    /// Records a new multipart upload for the job (and forgets parts of an older one).
+    /// Records a new multipart upload for the job (None: start afresh) and forgets the
+    /// parts of an older one. With `holder`, only while that process holds the lease.
     pub async fn set_plan(
         &self,
         job_id: String,
+        holder: Option<String>,
         plan: Option<UploadPlan>,
     ) -> Result<(), QueueError> {
         self.call(move |c| {
             let tx = c.transaction()?;
-            tx.execute("DELETE FROM parts WHERE job_id = ?1", [&job_id])?;
-            tx.execute(
-                "UPDATE jobs SET upload_id = ?2, file_key = ?3, file_url = ?4, part_size = ?5, part_checksum = ?6 WHERE job_id = ?1",
+            let n = tx.execute(
+                &format!(
+                    "UPDATE jobs SET upload_id = ?2, file_key = ?3, file_url = ?4, part_size = ?5, part_checksum = ?6 WHERE job_id = ?1{}",
+                    held_by(7)
+                ),
                 params![
                     job_id,
                     plan.as_ref().map(|p| p.upload_id.clone()),
                     plan.as_ref().map(|p| p.file_key.clone()),
                     plan.as_ref().map(|p| p.file_url.clone()),
                     plan.as_ref().map(|p| p.part_size as i64),
-                    plan.as_ref().map(|p| p.checksum.as_str())
+                    plan.as_ref().map(|p| p.checksum.as_str()),
+                    holder
                 ],
             )?;
+            if n == 0 {
+                return Err(lost_or_gone(&tx, &job_id)?);
+            }
+            tx.execute("DELETE FROM parts WHERE job_id = ?1", [&job_id])?;
             tx.commit()?;
             Ok(())
         })
         .await
     }
 
-    /// A part storage confirmed (written after the PUT succeeded).
+    /// A part storage confirmed (written after the PUT succeeded); a part sent again
+    /// replaces its row, never adds one. With `holder`, only while that process holds
+    /// the lease.
     pub async fn record_part(
         &self,
         job_id: String,
+        holder: Option<String>,
         part_number: u32,
         etag: String,
         size: u64,
     ) -> Result<(), QueueError> {
         self.call(move |c| {
-            c.execute(
-                "INSERT OR REPLACE INTO parts (job_id, part_number, etag, size) VALUES (?1, ?2, ?3, ?4)",
-                params![job_id, part_number, etag, size as i64],
+            let n = c.execute(
+                &format!(
+                    "INSERT OR REPLACE INTO parts (job_id, part_number, etag, size)
+                     SELECT job_id, ?2, ?3, ?4 FROM jobs WHERE job_id = ?1{}",
+                    held_by(5)
+                ),
+                params![job_id, part_number, etag, size as i64, holder],
             )?;
+            if n == 0 {
+                return Err(lost_or_gone(c, &job_id)?);
+            }
             Ok(())
         })
         .await
@@ -560,30 +635,38 @@ impl Queue {
         .await
     }
 
-    /// Storage holds the whole file: the fact is written whatever the state (a pause
-    /// given meanwhile stays, and resuming goes straight to completing), and the state
-    /// moves as [`Transition::Stored`] allows.
+    /// Storage holds the whole file at `key`: one compare-and-set records where and
+    /// moves the job on as [`Transition::Stored`] allows. A pause given meanwhile stays
+    /// with the key (resuming goes straight to completing; nothing is sent again). A
+    /// job cancelled meanwhile is refused: its object must never reach a completion.
+    /// With `holder`, only while that process holds the lease.
     pub async fn set_stored(
         &self,
         job_id: String,
+        holder: Option<String>,
         key: String,
         url: String,
-    ) -> Result<(), QueueError> {
+    ) -> Result<Outcome, QueueError> {
         self.call(move |c| {
-            let tx = c.transaction()?;
-            tx.execute(
-                "UPDATE jobs SET stored_key = ?2, stored_url = ?3 WHERE job_id = ?1",
-                params![job_id, key, url],
-            )?;
-            tx.execute(
+            let moves = state_in(Transition::Stored.from());
+            let mut keeps = Transition::Stored.from().to_vec();
+            keeps.push(JobState::Paused);
+            let n = c.execute(
                 &format!(
-                    "UPDATE jobs SET state = ?2, error = NULL, wait_reason = NULL WHERE job_id = ?1 AND {}",
-                    state_in(Transition::Stored.from())
+                    "UPDATE jobs SET stored_key = ?2, stored_url = ?3,
+                       state = CASE WHEN {moves} THEN ?4 ELSE state END,
+                       error = CASE WHEN {moves} THEN NULL ELSE error END,
+                       wait_reason = CASE WHEN {moves} THEN NULL ELSE wait_reason END
+                     WHERE job_id = ?1 AND {}{}",
+                    state_in(&keeps),
+                    held_by(5)
                 ),
-                params![job_id, Transition::Stored.to().as_str()],
+                params![job_id, key, url, Transition::Stored.to().as_str(), holder],
             )?;
-            tx.commit()?;
-            Ok(())
+            if n == 1 {
+                return Ok(Outcome::Done);
+            }
+            refusal(c, &job_id, &holder)
         })
         .await
     }
@@ -658,10 +741,10 @@ mod tests {
             part_size: 8,
             checksum: PartChecksum::Crc32c,
         };
-        q.set_plan(job.job_id.clone(), Some(plan.clone()))
+        q.set_plan(job.job_id.clone(), None, Some(plan.clone()))
             .await
             .unwrap();
-        q.record_part(job.job_id.clone(), 1, "e1".into(), 8)
+        q.record_part(job.job_id.clone(), None, 1, "e1".into(), 8)
             .await
             .unwrap();
         drop(q);
@@ -673,7 +756,7 @@ mod tests {
             vec![(1, "e1".to_string(), 8)]
         );
         // A new plan forgets the old upload's parts.
-        q.set_plan(job.job_id.clone(), None).await.unwrap();
+        q.set_plan(job.job_id.clone(), None, None).await.unwrap();
         assert!(q.parts(job.job_id).await.unwrap().is_empty());
     }
 
@@ -713,10 +796,15 @@ mod tests {
                     }
                 );
             }
-            q.set_stored(id.clone(), "k".into(), "u".into())
+            // A pause keeps the stored fact (resume completes); a cancel refuses it.
+            let recorded = q
+                .set_stored(id.clone(), None, "k".into(), "u".into())
                 .await
                 .unwrap();
+            assert_eq!(recorded.is_done(), user == T::Pause, "{user:?}");
             assert_eq!(state(&q).await, user.to());
+            let stored = q.job(id.clone()).await.unwrap().stored().is_some();
+            assert_eq!(stored, user == T::Pause, "{user:?}");
             // Undo the stored fact and the user's word for the next round.
             q.call({
                 let id = id.clone();
@@ -731,9 +819,12 @@ mod tests {
             .await
             .unwrap();
         }
-        q.set_stored(id.clone(), "k".into(), "u".into())
-            .await
-            .unwrap();
+        assert!(
+            q.set_stored(id.clone(), None, "k".into(), "u".into())
+                .await
+                .unwrap()
+                .is_done()
+        );
         assert_eq!(state(&q).await, JobState::Uploaded);
         // A pause cannot overwrite completed, and a stored job cannot be cancelled.
         assert_eq!(

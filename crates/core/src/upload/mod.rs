@@ -67,6 +67,8 @@ pub struct Uploader {
     pub(crate) slots: Arc<tokio::sync::Semaphore>,
     /// Bytes this uploader put on the wire for its one job (see [`Uploader::for_job`]).
     pub(crate) job_sent: Arc<std::sync::atomic::AtomicU64>,
+    /// The process whose lease the job's queue writes are fenced by (its runner).
+    pub(crate) holder: Option<String>,
 }
 
 /// Where a stored file ended up.
@@ -93,6 +95,7 @@ impl Uploader {
             caps: Arc::default(),
             slots: Arc::new(tokio::sync::Semaphore::new(config.workers.max(1))),
             job_sent: Arc::default(),
+            holder: None,
             config,
         }
     }
@@ -127,12 +130,14 @@ impl Uploader {
 
     /// This uploader for one job: cancelling the returned token stops that job's
     /// transfers at once (requests in flight are dropped), and cancelling this
-    /// uploader still stops it too.
-    pub fn for_job(&self) -> (Uploader, CancellationToken) {
+    /// uploader still stops it too. Its queue writes for the job count only while
+    /// `holder` holds the job's lease.
+    pub fn for_job(&self, holder: &str) -> (Uploader, CancellationToken) {
         let token = self.cancel.child_token();
         let up = Uploader {
             cancel: token.clone(),
             job_sent: Arc::default(),
+            holder: Some(holder.to_string()),
             ..self.clone()
         };
         (up, token)
@@ -201,13 +206,20 @@ impl Uploader {
                 stored.size, job.size
             )));
         }
-        self.queue
+        let recorded = self
+            .queue
             .set_stored(
                 job.job_id.clone(),
+                self.holder.clone(),
                 stored.file_key.clone(),
                 stored.file_url.clone(),
             )
             .await?;
-        Ok(stored)
+        match recorded {
+            crate::lifecycle::Outcome::Done => Ok(stored),
+            // Cancelled meanwhile (its object is left to storage's clean-up, never
+            // named by a completion), or another process has the job now.
+            _ => Err(UploadError::Cancelled),
+        }
     }
 }

@@ -45,7 +45,9 @@ pub async fn upload(up: &Uploader, job: &Job, session_id: &str) -> Result<Stored
                     return Err(UploadError::Cancelled);
                 }
                 tracing::warn!(job_id = %job.job_id, "multipart upload vanished; starting a new one");
-                up.queue.set_plan(job.job_id.clone(), None).await?;
+                up.queue
+                    .set_plan(job.job_id.clone(), up.holder.clone(), None)
+                    .await?;
             }
             other => return other,
         }
@@ -130,7 +132,7 @@ async fn plan_for(up: &Uploader, job: &Job, session_id: &str) -> Result<UploadPl
         checksum: PartChecksum::parse(created.checksum_algorithm.as_deref()),
     };
     up.queue
-        .set_plan(job.job_id.clone(), Some(plan.clone()))
+        .set_plan(job.job_id.clone(), up.holder.clone(), Some(plan.clone()))
         .await?;
     Ok(plan)
 }
@@ -174,7 +176,13 @@ async fn attempt(up: &Uploader, job: &Job, session_id: &str) -> Result<Stored, U
         if ours {
             if recorded.get(&n) != Some(&sp.etag) {
                 up.queue
-                    .record_part(job.job_id.clone(), n, sp.etag.clone(), len)
+                    .record_part(
+                        job.job_id.clone(),
+                        up.holder.clone(),
+                        n,
+                        sp.etag.clone(),
+                        len,
+                    )
                     .await?;
             }
             done_bytes += len;
@@ -266,7 +274,13 @@ pub async fn feed_growing(up: &Uploader, job: &Job, session_id: &str) -> Result<
         };
         let etag = send_part(up, job, &plan, part, None, len).await?;
         up.queue
-            .record_part(job.job_id.clone(), n, etag, plan.part_size)
+            .record_part(
+                job.job_id.clone(),
+                up.holder.clone(),
+                n,
+                etag,
+                plan.part_size,
+            )
             .await?;
         let _ = up.events.send(Progress {
             job_id: job.job_id.clone(),
@@ -332,7 +346,7 @@ async fn send_and_record(
     let (_, len) = part_range(job.size, plan.part_size, part.n);
     let etag = send_part(up, job, plan, part, Some(url), job.size).await?;
     up.queue
-        .record_part(job.job_id.clone(), part.n, etag, len)
+        .record_part(job.job_id.clone(), up.holder.clone(), part.n, etag, len)
         .await?;
     let now = done.fetch_add(len, Ordering::Relaxed) + len;
     let _ = up.events.send(Progress {
