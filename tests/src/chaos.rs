@@ -283,6 +283,7 @@ pub async fn run(cfg: Config) -> Report {
     // file path → its MD5 when queued
     let mut originals: HashMap<String, String> = HashMap::new();
     let mut failed_seen: HashSet<String> = HashSet::new();
+    let mut shown_failures = 0;
     // Files checked whole at the end of their round and deleted.
     let mut retired: HashSet<String> = HashSet::new();
     let s3 = crate::s3_at(
@@ -461,6 +462,16 @@ pub async fn run(cfg: Config) -> Report {
             }
             report.failures.extend(problems);
         }
+        // Each failure as it is found (the report at the end lists them again): a long
+        // campaign shows its first one without waiting hours.
+        for f in report.failures.iter().skip(shown_failures).chain(
+            failed_seen
+                .iter()
+                .filter(|f| f.starts_with(&format!("round {round}:"))),
+        ) {
+            eprintln!("  FAILURE {f}");
+        }
+        shown_failures = report.failures.len();
         eprintln!(
             "round {}/{}: {} files so far, {} faults, {} failures, {:.0} s",
             round + 1,
