@@ -19,7 +19,12 @@ async fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(24);
-    let bin = idance_tests::desktop::workspace_bin("idance-cli", "idance");
+    // The binary as built when the campaign started (scripts/chaos copies it), not one
+    // rebuilt in the build folder meanwhile.
+    let bin = match std::env::var_os("IDANCE_CHAOS_BIN") {
+        Some(b) => b.into(),
+        None => idance_tests::desktop::workspace_bin("idance-cli", "idance"),
+    };
     println!("chaos: {rounds} rounds, seed {seed} (replay: scripts/chaos {rounds} {seed})");
     let report = run(Config {
         rounds,

@@ -51,7 +51,10 @@ mod tests {
     fn a_name_no_environment_could_hold_is_refused() {
         for bad in ["=x", "\u{1}z=1", "S3 BUCKET=x", "1ST=x"] {
             let e = parse(bad).unwrap_err();
-            assert!(e.contains("line 1") && e.contains("not a setting name"), "{bad}: {e}");
+            assert!(
+                e.contains("line 1") && e.contains("not a setting name"),
+                "{bad}: {e}"
+            );
         }
         assert_eq!(parse("_A1=x").unwrap()["_A1"], "x");
     }

@@ -174,4 +174,6 @@ impl Exec for Tx {
 }
 
 #[cfg(test)]
+mod model_check;
+#[cfg(test)]
 mod tests;
