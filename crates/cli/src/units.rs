@@ -65,7 +65,11 @@ mod tests {
     /// panic), and a clock time whose first field is `inf` or huge was taken.
     #[test]
     fn values_past_the_limits_are_refused() {
-        assert!(parse_rate("6606660666662G").unwrap_err().contains("more than any link"));
+        assert!(
+            parse_rate("6606660666662G")
+                .unwrap_err()
+                .contains("more than any link")
+        );
         assert!(parse_rate("18446744073709551615K").is_err());
         for bad in ["inf:00", "1e308:59:59", "NaN:1"] {
             assert!(parse_position(bad).is_err(), "{bad}");

@@ -164,7 +164,10 @@ mod tests {
         bytes.extend(u64::MAX.to_be_bytes());
         let mut cursor = std::io::Cursor::new(&bytes);
         assert_eq!(mp4_duration_of(&mut cursor), None);
-        assert_eq!(mp4_video_duration_of(&mut std::io::Cursor::new(&bytes)), None);
+        assert_eq!(
+            mp4_video_duration_of(&mut std::io::Cursor::new(&bytes)),
+            None
+        );
     }
 
     fn ffmpeg(dir: &Path, name: &str, args: &[&str]) -> std::path::PathBuf {

@@ -477,7 +477,10 @@ mod tests {
             Ok(())
         })
         .unwrap();
-        assert_eq!(out, moov, "the box passes through; its bad child is skipped");
+        assert_eq!(
+            out, moov,
+            "the box passes through; its bad child is skipped"
+        );
 
         let mut t = Track {
             id: 1,
@@ -490,7 +493,10 @@ mod tests {
         let mut traf = Vec::new();
         for (kind, body) in [
             (*b"tfhd", [0u32.to_be_bytes(), 1u32.to_be_bytes()].concat()),
-            (*b"tfdt", [vec![1, 0, 0, 0], (u64::MAX - 1).to_be_bytes().to_vec()].concat()),
+            (
+                *b"tfdt",
+                [vec![1, 0, 0, 0], (u64::MAX - 1).to_be_bytes().to_vec()].concat(),
+            ),
             (
                 *b"trun",
                 [
