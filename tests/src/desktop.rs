@@ -176,14 +176,29 @@ pub fn processes_of(exe: &Path, key: &str, value: &str) -> usize {
     let Ok(entries) = std::fs::read_dir("/proc") else {
         return 0;
     };
-    entries
+    let pids: Vec<u32> = entries
         .filter_map(Result::ok)
-        .filter(|e| e.file_name().to_string_lossy().parse::<u32>().is_ok())
-        .filter(|e| std::fs::read_link(e.path().join("exe")).is_ok_and(|x| x == exe))
-        .filter(|e| {
+        .filter_map(|e| Some((e.file_name().to_string_lossy().parse::<u32>().ok()?, e)))
+        .filter(|(_, e)| std::fs::read_link(e.path().join("exe")).is_ok_and(|x| x == exe))
+        .filter(|(_, e)| {
             std::fs::read(e.path().join("environ"))
                 .is_ok_and(|env| env.split(|b| *b == 0).any(|v| v == want.as_bytes()))
         })
+        .map(|(pid, _)| pid)
+        .collect();
+    // A child the app is starting (ffmpeg, ffprobe) is the app until it execs: it is no
+    // second instance.
+    let parent = |pid: u32| {
+        std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .ok()
+            .and_then(|s| {
+                // "pid (comm) state ppid ...": comm may hold spaces; ppid follows its ')'.
+                let rest = &s[s.rfind(')')? + 2..];
+                rest.split(' ').nth(1)?.parse::<u32>().ok()
+            })
+    };
+    pids.iter()
+        .filter(|pid| parent(**pid).is_none_or(|pp| !pids.contains(&pp)))
         .count()
 }
 

@@ -9,8 +9,22 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
     if let Ok(secs) = s.parse::<u64>() {
         return Ok(Duration::from_secs(secs));
     }
-    humantime::parse_duration(s)
-        .map_err(|e| format!("'{s}' is not a duration like 30s, 2m, 1h: {e}"))
+    humantime_duration(s).map_err(|e| format!("'{s}' is not a duration like 30s, 2m, 1h: {e}"))
+}
+
+/// `humantime::parse_duration` on text short enough that its total stays far below
+/// u64::MAX seconds: at the limit it panics instead of answering an error (humantime
+/// issue #66; found here by the fuzz target `cli_units`). Nobody types a longer time.
+fn humantime_duration(s: &str) -> Result<Duration, String> {
+    let longest_number = s
+        .split(|c: char| !c.is_ascii_digit())
+        .map(str::len)
+        .max()
+        .unwrap_or(0);
+    if s.len() > 64 || longest_number > 9 {
+        return Err("too long to be a time here".into());
+    }
+    humantime::parse_duration(s).map_err(|e| e.to_string())
 }
 
 /// A point in a video: seconds (`90`, `12.5`), `M:SS`, `H:MM:SS(.s)` or humantime
@@ -36,7 +50,7 @@ pub fn parse_position(s: &str) -> Result<f64, String> {
         // "inf:00" or a huge first field is no time in a video.
         return total.is_finite().then_some(total).ok_or_else(bad);
     }
-    humantime::parse_duration(s)
+    humantime_duration(s)
         .map(|d| d.as_secs_f64())
         .map_err(|_| bad())
 }
@@ -74,6 +88,19 @@ mod tests {
         for bad in ["inf:00", "1e308:59:59", "NaN:1"] {
             assert!(parse_position(bad).is_err(), "{bad}");
         }
+        // humantime panics here (its issue #66); found after 400 s of fuzzing.
+        for huge in [
+            "18446744073709551615s 1000000000ns",
+            "18446744073709551615.115s330ms311ms244ms6000000000",
+            "584542046090y 1000000000ns",
+        ] {
+            assert!(parse_duration(huge).is_err(), "{huge}");
+            assert!(parse_position(huge).is_err(), "{huge}");
+        }
+        assert_eq!(
+            parse_duration("999999999ms"),
+            Ok(Duration::from_millis(999_999_999))
+        );
     }
 
     #[test]
