@@ -28,6 +28,12 @@ pub struct Faults {
     /// Storage is down: new connections are dropped and open ones cut at their next
     /// request (a kept-alive connection would otherwise go on working).
     pub down: bool,
+    /// The next this many connections to send more than `reset_after` bytes upstream
+    /// send all of it, and lose the answer: cut as it comes back (the reset that hit
+    /// the answer, not the body).
+    pub lost_answers: u32,
+    /// Answers lost so far (for assertions).
+    pub lost_answers_done: u32,
 }
 
 impl Faults {
@@ -38,6 +44,7 @@ impl Faults {
         self.stalls = 0;
         self.pace = None;
         self.down = false;
+        self.lost_answers = 0;
     }
 }
 
@@ -97,6 +104,8 @@ async fn relay(
     };
     let (mut cr, mut cw) = client.into_split();
     let (mut sr, mut sw) = server.into_split();
+    let lose_answer = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let lose = lose_answer.clone();
     let up = async move {
         let mut buf = vec![0u8; 64 * 1024];
         let mut sent = 0u64;
@@ -122,6 +131,11 @@ async fn relay(
                     f.resets_done += 1;
                     return;
                 }
+                if f.lost_answers > 0 {
+                    f.lost_answers -= 1;
+                    f.lost_answers_done += 1;
+                    lose.store(true, std::sync::atomic::Ordering::SeqCst);
+                }
             }
             if sw.write_all(&buf[..n]).await.is_err() {
                 return;
@@ -134,7 +148,18 @@ async fn relay(
         }
     };
     let down = async move {
-        let _ = tokio::io::copy(&mut sr, &mut cw).await;
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            let n = match sr.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => n,
+            };
+            if lose_answer.load(std::sync::atomic::Ordering::SeqCst)
+                || cw.write_all(&buf[..n]).await.is_err()
+            {
+                return;
+            }
+        }
     };
     // Whichever side ends first ends the connection (both halves dropped).
     tokio::select! {

@@ -514,6 +514,74 @@ async fn uploads_survive_resets_stalls_and_refusals_on_the_way() {
     srv.shutdown().await;
 }
 
+/// Found by `scripts/chaos` (round 57 of a 1000-round run): a one-PUT video whose
+/// answer was lost after storage had it all was signed again under a new key and sent
+/// again — two objects under its session. Storage is asked first now.
+#[tokio::test]
+async fn a_one_put_video_whose_answer_was_lost_is_not_sent_again() {
+    use idance_tests::fault_proxy::FaultProxy;
+    let storage = FaultProxy::start(idance_tests::garage_addr()).await;
+    let opts = idance_tests::Options {
+        storage_endpoint: Some(storage.url.clone()),
+        ..Default::default()
+    };
+    let srv = TestServer::start_with(idance_tests::Backend::Garage, opts).await;
+    let dir = tempfile::tempdir().unwrap();
+    let video = make_video(dir.path(), "short.mp4", 3);
+    let size = std::fs::metadata(&video).unwrap().len();
+    assert!(
+        size <= idance_contract::DEFAULT_PART_SIZE,
+        "one part: one PUT"
+    );
+    let config = idance_core::UploaderConfig {
+        max_outage: Duration::from_secs(60),
+        ..Default::default()
+    };
+    let runner = runner_at(
+        &srv.handle.base_url(),
+        &srv.token("teacher"),
+        dir.path(),
+        config,
+    );
+    let job_id = enqueue(&runner, &video).await;
+    storage.set(|f| {
+        f.lost_answers = 1;
+        f.reset_after = 64 * 1024;
+    });
+    let results = runner.sync(None, Duration::from_secs(90)).await.unwrap();
+    let (job, _) = results
+        .into_iter()
+        .find(|(j, _)| j.job_id == job_id)
+        .unwrap();
+    assert_completed(&srv, &job, &video, "after a lost answer").await;
+    assert_eq!(
+        storage.faults.lock().unwrap().lost_answers_done,
+        1,
+        "the fault was not exercised"
+    );
+    let session = job
+        .stored()
+        .unwrap()
+        .0
+        .rsplit_once('/')
+        .unwrap()
+        .0
+        .to_string();
+    let under: Vec<String> = srv
+        .keys()
+        .await
+        .into_iter()
+        .filter(|k| k.starts_with(&session))
+        .collect();
+    assert_eq!(under.len(), 1, "stored twice: {under:?}");
+    let up = storage.faults.lock().unwrap().bytes_up;
+    assert!(
+        up < size + size / 2,
+        "{up} bytes went up for a {size}-byte file"
+    );
+    srv.shutdown().await;
+}
+
 #[tokio::test]
 async fn a_300_mb_file_is_stored_byte_identical() {
     for backend in BACKENDS {

@@ -88,7 +88,15 @@ pub async fn upload(
                 let status = r.status().as_u16();
                 Some(judge(status, &r.text().await.unwrap_or_default()))
             }
-            None => None,
+            // No answer: the reset may have hit the answer, not the body. Storage is
+            // asked before a new link is signed (under a new key: the file would be
+            // stored twice).
+            None => {
+                if let Some(stored) = already_stored(up, job, &presigned).await {
+                    return Ok(stored);
+                }
+                None
+            }
         };
         // Every retry signs a new link (the Part A endpoints sign one per call).
         let wait = match policy.after(verdict, &presigned.upload_url, age)? {
@@ -103,4 +111,42 @@ pub async fn upload(
         };
         pause_for(up, &presigned.upload_url, wait, generation).await?;
     }
+}
+
+/// Whether storage holds the whole file at the key a PUT whose answer was lost was
+/// going to: the service signs a download link for its own key only when the object
+/// exists (404 otherwise), and one byte of it tells the object's size. A PUT stores all
+/// of its body or nothing, and storage refused bytes not matching a signed checksum; so
+/// the key with the file's size is the file. Any doubt (an error, no service) answers
+/// None: a new link is signed, as before.
+async fn already_stored(
+    up: &Uploader,
+    job: &Job,
+    presigned: &idance_contract::wire::UploadUrlResponse,
+) -> Option<Stored> {
+    let link = up.api.download_url(&presigned.file_key).await.ok()?;
+    let answer = up
+        .api
+        .storage_http()
+        .get(&link.download_url)
+        .header("range", "bytes=0-0")
+        .timeout(std::time::Duration::from_secs(30))
+        .send()
+        .await
+        .ok()?;
+    // "bytes 0-0/7306398"
+    let total: u64 = answer
+        .headers()
+        .get("content-range")?
+        .to_str()
+        .ok()?
+        .rsplit_once('/')?
+        .1
+        .parse()
+        .ok()?;
+    (total == job.size).then(|| Stored {
+        file_key: presigned.file_key.clone(),
+        file_url: presigned.file_url.clone(),
+        size: job.size,
+    })
 }

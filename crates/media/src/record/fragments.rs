@@ -122,7 +122,8 @@ impl Fragments {
         self.pending.clear();
         Continuation {
             offset_secs: self.end_secs() + margin,
-            fragment_index: self.last_sequence + 1,
+            // A damaged fragment's number at u32::MAX must not wrap (or panic).
+            fragment_index: self.last_sequence.saturating_add(1),
             h264_level: self.codec.as_deref().and_then(h264_level),
         }
     }
@@ -516,6 +517,17 @@ mod tests {
         t.end = u64::MAX;
         assert_eq!(f.tracks, vec![t]);
         assert!(f.end_secs().is_finite());
+        // Found by a 10-minute run: a fragment numbered u32::MAX (mfhd) then a pause.
+        f.read_moof(
+            &[
+                &16u32.to_be_bytes()[..],
+                b"mfhd",
+                &[0; 4],
+                &u32::MAX.to_be_bytes(),
+            ]
+            .concat(),
+        );
+        assert_eq!(f.continue_after(0.1).fragment_index, u32::MAX);
     }
     use std::process::Command;
 
