@@ -690,6 +690,124 @@ async fn a_pause_or_cancel_from_another_process_stops_the_transfer_mid_job() {
     }
 }
 
+/// Found by `scripts/chaos`: Garage keeps a part sent again and cut mid-body as that
+/// part's newest copy, lists the whole earlier one, and refuses every completion
+/// (InvalidPart): the job failed for good. Now the upload starts over and completes.
+#[tokio::test]
+async fn an_upload_storage_refuses_to_complete_from_its_own_parts_starts_over() {
+    use idance_contract::wire::{CreateMultipartRequest, PartToSign, SignPartsRequest};
+    use tokio::io::AsyncWriteExt;
+    let srv = TestServer::start(idance_tests::Backend::Garage).await;
+    let dir = tempfile::tempdir().unwrap();
+    let video = make_video(dir.path(), "class.mp4", 12);
+    let data = std::fs::read(&video).unwrap();
+    let runner = client(&srv, "teacher", dir.path(), 2);
+    let q = runner.uploader.queue_handle();
+    let job_id = enqueue(&runner, &video).await;
+    let job = q.job(job_id.clone()).await.unwrap();
+    // What an earlier process did: session, upload, every part stored and recorded.
+    let api = idance_core::ApiClient::new(&srv.handle.base_url(), &srv.token("teacher")).unwrap();
+    let session = api
+        .start_session(None, Some(&job.local_session))
+        .await
+        .unwrap();
+    q.set_server_session(job.local_session.clone(), session.clone())
+        .await
+        .unwrap();
+    let created = api
+        .create_multipart(&CreateMultipartRequest {
+            session_id: session.clone(),
+            file_extension: Some("mp4".into()),
+            content_type: Some("video/mp4".into()),
+            file_size_bytes: Some(data.len() as u64),
+            checksum_algorithm: None,
+        })
+        .await
+        .unwrap();
+    let plan = idance_core::queue::UploadPlan {
+        upload_id: created.upload_id.clone(),
+        file_key: created.file_key.clone(),
+        file_url: created.file_url.clone(),
+        part_size: created.part_size,
+        checksum: idance_core::queue::PartChecksum::Md5,
+    };
+    q.set_plan(job_id.clone(), None, Some(plan.clone()))
+        .await
+        .unwrap();
+    let chunks: Vec<&[u8]> = data.chunks(created.part_size as usize).collect();
+    let signed = api
+        .sign_parts(&SignPartsRequest {
+            file_key: plan.file_key.clone(),
+            upload_id: plan.upload_id.clone(),
+            parts: chunks
+                .iter()
+                .enumerate()
+                .map(|(i, c)| PartToSign {
+                    part_number: i as i64 + 1,
+                    content_md5: Some(md5_b64(c)),
+                    checksum_crc32c: None,
+                })
+                .collect(),
+        })
+        .await
+        .unwrap();
+    for (p, chunk) in signed.parts.iter().zip(&chunks) {
+        let r = srv
+            .http
+            .put(&p.url)
+            .header("content-md5", md5_b64(chunk))
+            .body(chunk.to_vec())
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success(), "{}", r.status());
+        q.record_part(
+            job_id.clone(),
+            None,
+            p.part_number,
+            md5_hex(chunk),
+            chunk.len() as u64,
+        )
+        .await
+        .unwrap();
+    }
+    // Part 1 sent again and cut after 1 MiB of its 8 (the process was killed).
+    let url = reqwest::Url::parse(&signed.parts[0].url).unwrap();
+    let mut tcp = tokio::net::TcpStream::connect((url.host_str().unwrap(), url.port().unwrap()))
+        .await
+        .unwrap();
+    let head = format!(
+        "PUT {}?{} HTTP/1.1\r\nHost: {}:{}\r\nContent-Length: {}\r\nContent-MD5: {}\r\n\r\n",
+        url.path(),
+        url.query().unwrap_or_default(),
+        url.host_str().unwrap(),
+        url.port().unwrap(),
+        chunks[0].len(),
+        md5_b64(chunks[0])
+    );
+    tcp.write_all(head.as_bytes()).await.unwrap();
+    tcp.write_all(&chunks[0][..1 << 20]).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    drop(tcp);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    let results = runner.sync(None, Duration::from_secs(120)).await.unwrap();
+    let (job, _) = results
+        .into_iter()
+        .find(|(j, _)| j.job_id == job_id)
+        .unwrap();
+    assert_completed(&srv, &job, &video, "after storage refused its own parts").await;
+    let prefix = format!("sessions/teacher/{session}/");
+    let under: Vec<String> = srv
+        .keys()
+        .await
+        .into_iter()
+        .filter(|k| k.starts_with(&prefix))
+        .collect();
+    assert_eq!(under.len(), 1, "{under:?}");
+    srv.shutdown().await;
+}
+
 /// Bug: storage completed the multipart upload, but the server never recorded it (the
 /// client went away during `/complete`, or storage's answer was lost): the next try got
 /// NoSuchUpload and sent the whole file again under a new key. Now the upload is

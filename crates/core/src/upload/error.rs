@@ -31,6 +31,11 @@ pub enum UploadError {
     /// rule): the one reason to start a file over.
     #[error("the multipart upload no longer exists")]
     UploadGone,
+    /// Storage refused to complete the upload from the parts it lists (`invalid_part`):
+    /// Garage, killed in the middle of a part sent again, keeps that unfinished copy as
+    /// the part's newest and refuses every completion. Only a new upload gets past it.
+    #[error("storage refused the upload's parts: {0}")]
+    PartsRefused(String),
     /// The service says the thing is done already (409): for a multipart upload, it
     /// was completed and the answer lost.
     #[error("{0}")]
@@ -55,6 +60,7 @@ impl UploadError {
             Self::Source(_)
             | Self::Rejected(_)
             | Self::Conflict(_)
+            | Self::PartsRefused(_)
             | Self::Integrity(_)
             | Self::UploadGone => Transition::Fail,
         })
@@ -75,10 +81,44 @@ impl From<ClientError> for UploadError {
                 code: Some(ErrorCode::Conflict),
                 ..
             } => Self::Conflict(e.to_string()),
+            ClientError::Rejected {
+                code: Some(ErrorCode::InvalidPart),
+                ..
+            } => Self::PartsRefused(e.to_string()),
             ClientError::Offline(_) | ClientError::Server { .. } => Self::Offline(e.to_string()),
             ClientError::Rejected { .. } | ClientError::Protocol(_) | ClientError::NoLibrary => {
                 Self::Rejected(e.to_string())
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lifecycle::Transition;
+
+    /// Seen in a 1000-round chaos run: Garage answered every completion of one upload
+    /// with InvalidPart (an unfinished copy of a part, left by a kill, counted as the
+    /// newest) and the job failed for good. That answer now starts a new upload
+    /// (`multipart::upload`); only three in a row fail the job.
+    #[test]
+    fn storage_refusing_the_listed_parts_starts_the_upload_over() {
+        let refused = UploadError::from(ClientError::Rejected {
+            status: 400,
+            detail: "CompleteMultipartUpload: InvalidPart".into(),
+            code: Some(ErrorCode::InvalidPart),
+        });
+        assert!(
+            matches!(refused, UploadError::PartsRefused(_)),
+            "{refused:?}"
+        );
+        assert_eq!(refused.transition(), Some(Transition::Fail));
+        let other = UploadError::from(ClientError::Rejected {
+            status: 400,
+            detail: "bad".into(),
+            code: Some(ErrorCode::BadRequest),
+        });
+        assert!(matches!(other, UploadError::Rejected(_)));
     }
 }

@@ -34,6 +34,13 @@ pub async fn upload(up: &Uploader, job: &Job, session_id: &str) -> Result<Stored
     // reset, a kill, a pause mid-call) looks the same from here.
     for _ in 0..3 {
         match attempt(up, job, session_id).await {
+            // Found by scripts/chaos: no retry of the same parts can complete it.
+            Err(UploadError::PartsRefused(why)) => {
+                tracing::warn!(job_id = %job.job_id, "{why}; starting a new upload");
+                up.queue
+                    .set_plan(job.job_id.clone(), up.holder.clone(), None)
+                    .await?;
+            }
             Err(UploadError::UploadGone | UploadError::Conflict(_)) => {
                 if let Some(stored) = completed_before(up, job).await? {
                     tracing::info!(job_id = %job.job_id, "the upload was completed before; not sending it again");
@@ -90,9 +97,12 @@ async fn completed_before(up: &Uploader, job: &Job) -> Result<Option<Stored>, Up
             size: done.size,
         })),
         Ok(_)
-        | Err(UploadError::UploadGone | UploadError::Conflict(_) | UploadError::Rejected(_)) => {
-            Ok(None)
-        }
+        | Err(
+            UploadError::UploadGone
+            | UploadError::Conflict(_)
+            | UploadError::Rejected(_)
+            | UploadError::PartsRefused(_),
+        ) => Ok(None),
         Err(e) => Err(e),
     }
 }
