@@ -690,22 +690,25 @@ async fn a_pause_or_cancel_from_another_process_stops_the_transfer_mid_job() {
     }
 }
 
-/// Found by `scripts/chaos`: Garage keeps a part sent again and cut mid-body as that
-/// part's newest copy, lists the whole earlier one, and refuses every completion
-/// (InvalidPart): the job failed for good. Now the upload starts over and completes.
-#[tokio::test]
-async fn an_upload_storage_refuses_to_complete_from_its_own_parts_starts_over() {
+/// What an earlier process did for job `job_id` (the file `data`) before it died: the
+/// session started, a multipart upload created, every part stored and recorded.
+struct Earlier {
+    session: String,
+    plan: idance_core::queue::UploadPlan,
+    chunks: Vec<Vec<u8>>,
+    part_urls: Vec<String>,
+    etags: Vec<String>,
+}
+
+async fn stored_by_an_earlier_process(
+    srv: &TestServer,
+    runner: &Runner,
+    job_id: &str,
+    data: &[u8],
+) -> Earlier {
     use idance_contract::wire::{CreateMultipartRequest, PartToSign, SignPartsRequest};
-    use tokio::io::AsyncWriteExt;
-    let srv = TestServer::start(idance_tests::Backend::Garage).await;
-    let dir = tempfile::tempdir().unwrap();
-    let video = make_video(dir.path(), "class.mp4", 12);
-    let data = std::fs::read(&video).unwrap();
-    let runner = client(&srv, "teacher", dir.path(), 2);
     let q = runner.uploader.queue_handle();
-    let job_id = enqueue(&runner, &video).await;
-    let job = q.job(job_id.clone()).await.unwrap();
-    // What an earlier process did: session, upload, every part stored and recorded.
+    let job = q.job(job_id.to_string()).await.unwrap();
     let api = idance_core::ApiClient::new(&srv.handle.base_url(), &srv.token("teacher")).unwrap();
     let session = api
         .start_session(None, Some(&job.local_session))
@@ -731,10 +734,13 @@ async fn an_upload_storage_refuses_to_complete_from_its_own_parts_starts_over() 
         part_size: created.part_size,
         checksum: idance_core::queue::PartChecksum::Md5,
     };
-    q.set_plan(job_id.clone(), None, Some(plan.clone()))
+    q.set_plan(job_id.to_string(), None, Some(plan.clone()))
         .await
         .unwrap();
-    let chunks: Vec<&[u8]> = data.chunks(created.part_size as usize).collect();
+    let chunks: Vec<Vec<u8>> = data
+        .chunks(created.part_size as usize)
+        .map(<[u8]>::to_vec)
+        .collect();
     let signed = api
         .sign_parts(&SignPartsRequest {
             file_key: plan.file_key.clone(),
@@ -751,28 +757,55 @@ async fn an_upload_storage_refuses_to_complete_from_its_own_parts_starts_over() 
         })
         .await
         .unwrap();
+    let mut etags = Vec::new();
     for (p, chunk) in signed.parts.iter().zip(&chunks) {
         let r = srv
             .http
             .put(&p.url)
             .header("content-md5", md5_b64(chunk))
-            .body(chunk.to_vec())
+            .body(chunk.clone())
             .send()
             .await
             .unwrap();
         assert!(r.status().is_success(), "{}", r.status());
+        let etag = md5_hex(chunk);
         q.record_part(
-            job_id.clone(),
+            job_id.to_string(),
             None,
             p.part_number,
-            md5_hex(chunk),
+            etag.clone(),
             chunk.len() as u64,
         )
         .await
         .unwrap();
+        etags.push(etag);
     }
+    Earlier {
+        session,
+        plan,
+        chunks,
+        part_urls: signed.parts.iter().map(|p| p.url.clone()).collect(),
+        etags,
+    }
+}
+
+/// Found by `scripts/chaos`: Garage keeps a part sent again and cut mid-body as that
+/// part's newest copy, lists the whole earlier one, and refuses every completion
+/// (InvalidPart): the job failed for good. Now the upload starts over and completes.
+#[tokio::test]
+async fn an_upload_storage_refuses_to_complete_from_its_own_parts_starts_over() {
+    use tokio::io::AsyncWriteExt;
+    let srv = TestServer::start(idance_tests::Backend::Garage).await;
+    let dir = tempfile::tempdir().unwrap();
+    let video = make_video(dir.path(), "class.mp4", 12);
+    let data = std::fs::read(&video).unwrap();
+    let runner = client(&srv, "teacher", dir.path(), 2);
+    let job_id = enqueue(&runner, &video).await;
+    // What an earlier process did: session, upload, every part stored and recorded.
+    let earlier = stored_by_an_earlier_process(&srv, &runner, &job_id, &data).await;
+    let (session, chunks) = (earlier.session, earlier.chunks);
     // Part 1 sent again and cut after 1 MiB of its 8 (the process was killed).
-    let url = reqwest::Url::parse(&signed.parts[0].url).unwrap();
+    let url = reqwest::Url::parse(&earlier.part_urls[0]).unwrap();
     let mut tcp = tokio::net::TcpStream::connect((url.host_str().unwrap(), url.port().unwrap()))
         .await
         .unwrap();
@@ -783,7 +816,7 @@ async fn an_upload_storage_refuses_to_complete_from_its_own_parts_starts_over() 
         url.host_str().unwrap(),
         url.port().unwrap(),
         chunks[0].len(),
-        md5_b64(chunks[0])
+        md5_b64(&chunks[0])
     );
     tcp.write_all(head.as_bytes()).await.unwrap();
     tcp.write_all(&chunks[0][..1 << 20]).await.unwrap();
@@ -814,86 +847,20 @@ async fn an_upload_storage_refuses_to_complete_from_its_own_parts_starts_over() 
 /// recognised as completed: nothing is sent again and the object is the one key.
 #[tokio::test]
 async fn an_upload_storage_completed_behind_the_servers_back_is_not_sent_again() {
-    use idance_contract::wire::{CreateMultipartRequest, PartToSign, SignPartsRequest};
     for backend in BACKENDS {
         let srv = TestServer::start(backend).await;
         let dir = tempfile::tempdir().unwrap();
         let video = make_video(dir.path(), "class.mp4", 12);
         let data = std::fs::read(&video).unwrap();
         let runner = client(&srv, "teacher", dir.path(), 2);
-        let q = runner.uploader.queue_handle();
         let job_id = enqueue(&runner, &video).await;
-        let job = q.job(job_id.clone()).await.unwrap();
         // What the first process did before it died: session, upload, every part.
-        let api =
-            idance_core::ApiClient::new(&srv.handle.base_url(), &srv.token("teacher")).unwrap();
-        let session = api
-            .start_session(None, Some(&job.local_session))
-            .await
-            .unwrap();
-        q.set_server_session(job.local_session.clone(), session.clone())
-            .await
-            .unwrap();
-        let created = api
-            .create_multipart(&CreateMultipartRequest {
-                session_id: session.clone(),
-                file_extension: Some("mp4".into()),
-                content_type: Some("video/mp4".into()),
-                file_size_bytes: Some(data.len() as u64),
-                checksum_algorithm: None,
-            })
-            .await
-            .unwrap();
-        let plan = idance_core::queue::UploadPlan {
-            upload_id: created.upload_id.clone(),
-            file_key: created.file_key.clone(),
-            file_url: created.file_url.clone(),
-            part_size: created.part_size,
-            checksum: idance_core::queue::PartChecksum::Md5,
-        };
-        q.set_plan(job_id.clone(), None, Some(plan.clone()))
-            .await
-            .unwrap();
-        let chunks: Vec<&[u8]> = data.chunks(created.part_size as usize).collect();
-        let signed = api
-            .sign_parts(&SignPartsRequest {
-                file_key: plan.file_key.clone(),
-                upload_id: plan.upload_id.clone(),
-                parts: chunks
-                    .iter()
-                    .enumerate()
-                    .map(|(i, c)| PartToSign {
-                        part_number: i as i64 + 1,
-                        content_md5: Some(md5_b64(c)),
-                        checksum_crc32c: None,
-                    })
-                    .collect(),
-            })
-            .await
-            .unwrap();
-        let mut etags = Vec::new();
-        for (p, chunk) in signed.parts.iter().zip(&chunks) {
-            let r = srv
-                .http
-                .put(&p.url)
-                .header("content-md5", md5_b64(chunk))
-                .body(chunk.to_vec())
-                .send()
-                .await
-                .unwrap();
-            assert!(r.status().is_success(), "{backend:?}: {}", r.status());
-            let etag = md5_hex(chunk);
-            q.record_part(
-                job_id.clone(),
-                None,
-                p.part_number,
-                etag.clone(),
-                chunk.len() as u64,
-            )
-            .await
-            .unwrap();
-            etags.push(etag);
-        }
+        let Earlier {
+            session,
+            plan,
+            etags,
+            ..
+        } = stored_by_an_earlier_process(&srv, &runner, &job_id, &data).await;
         srv.complete_in_storage(&plan.file_key, &plan.upload_id, &etags)
             .await;
 

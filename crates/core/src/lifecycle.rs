@@ -263,10 +263,9 @@ pub enum Completion {
 /// The one rule of what completes a session: a video that is stored and still being
 /// worked, with the stored thumbnail of its session. One read of the session, so the
 /// video and thumbnail are seen as they are at one instant.
-pub async fn completion(queue: &Queue, video_job: &str) -> Result<Completion, QueueError> {
-    let video = queue.job(video_job.to_string()).await?;
+pub async fn completion(queue: &Queue, video: &Job) -> Result<Completion, QueueError> {
     let session = queue.session_jobs(video.local_session.clone()).await?;
-    let Some(video) = session.iter().find(|j| j.job_id == video_job) else {
+    let Some(video) = session.iter().find(|j| j.job_id == video.job_id) else {
         return Ok(Completion::Later);
     };
     let thumbs = || {

@@ -196,7 +196,7 @@ impl Runner {
             // Stored; completed with its session's video.
             return Ok(None);
         }
-        let (video, thumb, thumbs) = match lifecycle::completion(q, job_id).await? {
+        let (video, thumb, thumbs) = match lifecycle::completion(q, &job).await? {
             lifecycle::Completion::Ready {
                 video,
                 thumbnail,

@@ -400,7 +400,7 @@ impl World {
                 }
             }
             Phase::Recorded if job.kind == FileKind::Thumbnail => None,
-            Phase::Recorded => match lifecycle::completion(&q, &id).await.expect("completion") {
+            Phase::Recorded => match lifecycle::completion(&q, &job).await.expect("completion") {
                 Completion::Later => None,
                 Completion::Ready {
                     video,
